@@ -1,0 +1,5 @@
+"""`python -m pathways`: the command line."""
+
+from pathways.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""The referral graph: services as nodes, referral routes as directed edges.
+
+`build_referral_graph` is the one conversion from an `Inventory` to networkx; analyses read the
+graph (and the `Service` / `Referral` records kept on its nodes and edges) and never the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from pathways.inventory import Inventory, Service
+
+
+def build_referral_graph(inventory: Inventory, *, closed: Iterable[str] = ()) -> nx.DiGraph:
+    """A `DiGraph` of one site's services and referrals.
+
+    Nodes are service ids with the `Service` under `"service"` plus scalar attributes
+    (`name`, `entry_point`, `categories`); edges carry the `Referral` under `"referral"`, the
+    categories the route serves (`needs`), `mode` and `delay` (hours). Services listed in
+    `closed` are left out, with the routes through them: the "what if it closes" graph.
+    """
+    closed = set(closed)
+    G = nx.DiGraph(site=inventory.site.id, closed=tuple(sorted(closed)))
+    for s in inventory.services:
+        if s.id in closed:
+            continue
+        G.add_node(
+            s.id,
+            service=s,
+            name=s.name,
+            entry_point=s.entry_point,
+            categories=s.categories,
+        )
+    for r in inventory.referrals:
+        if r.source_id in closed or r.target_id in closed:
+            continue
+        G.add_edge(
+            r.source_id,
+            r.target_id,
+            referral=r,
+            needs=inventory.referral_targets(r),
+            mode=r.mode,
+            delay=r.delay,
+        )
+    return G
+
+
+def service(G: nx.DiGraph, node: str) -> Service:
+    """The `Service` record of a node."""
+    return G.nodes[node]["service"]
+
+
+def entry_points(G: nx.DiGraph) -> list[str]:
+    """Service ids where survivors can arrive directly, in a stable order."""
+    return sorted(n for n, d in G.nodes(data=True) if d["entry_point"])
+
+
+def providers(G: nx.DiGraph, category: str) -> list[str]:
+    """Service ids offering a category (or a sub-category of it), in a stable order."""
+    return sorted(n for n in G if service(G, n).has(category))
+
+
+def serves_need(G: nx.DiGraph, u: str, v: str, category: str) -> bool:
+    """Does the route u -> v hand a survivor over for this category?"""
+    return any(n == category or n.startswith(category + ".") for n in G.edges[u, v]["needs"])
+
+
+def reachable_providers(G: nx.DiGraph, category: str, sources: Iterable[str]) -> set[str]:
+    """Providers of `category` a survivor arriving at any of `sources` can be referred to.
+
+    A provider counts when it is itself a source, or when a route serving the category leads
+    to it from a service the sources reach (earlier hand-offs may be for any need).
+    """
+    sources = [s for s in sources if s in G]
+    reached = set(sources)
+    for s in sources:
+        reached |= nx.descendants(G, s)
+    found = {s for s in sources if service(G, s).has(category)}
+    for v in providers(G, category):
+        if v in found:
+            continue
+        if any(u in reached and serves_need(G, u, v, category) for u in G.predecessors(v)):
+            found.add(v)
+    return found

