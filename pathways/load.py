@@ -286,7 +286,13 @@ def _model(model: type[pydantic.BaseModel], raw: Any, loc: list[str | int], doc:
     try:
         return model.model_validate(raw)
     except pydantic.ValidationError as e:
-        for err in e.errors(include_url=False):
+        errors = e.errors(include_url=False)
+        for err in errors:
+            # "at least 1 item after validation" only repeats that an item was bad
+            if err["type"] == "too_short" and any(
+                o is not err and o["loc"][: len(err["loc"])] == err["loc"] for o in errors
+            ):
+                continue
             _report(err, loc, model, doc)
         return None
 
@@ -451,7 +457,6 @@ def _country_shape(country: str) -> Any:
 def _outside_country(country: str, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Boolean array: True where a point is more than the margin outside the country."""
     import shapely
-    import shapely.ops
     from pyproj import CRS, Transformer
     from pyproj.aoi import AreaOfInterest
     from pyproj.database import query_utm_crs_info
@@ -469,7 +474,7 @@ def _outside_country(country: str, lats: np.ndarray, lons: np.ndarray) -> np.nda
                                         (minx + maxx) / 2, (miny + maxy) / 2),
     )
     to_m = Transformer.from_crs("EPSG:4326", CRS.from_epsg(int(utm[0].code)), always_xy=True)
-    shape_m = shapely.ops.transform(to_m.transform, shape)
+    shape_m = shapely.transform(shape, to_m.transform, interleaved=False)
     x, y = to_m.transform(lons, lats)
     near = shapely.dwithin(shape_m, shapely.points(x, y), COUNTRY_MARGIN_M)
     return ~(inside | near)

@@ -1,0 +1,235 @@
+"""The loader: good files load, each kind of bad input gives its problem with the right line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pathways.errors import InventoryError, ValidationError
+from pathways.inventory import DEFAULT_DELAY_HOURS, Hours, parse_hours
+from pathways.load import find_inventories, load_site, load_sites
+
+DATA = Path(__file__).parent / "data"
+TINY = (DATA / "tiny.yaml").read_text(encoding="utf-8")
+SITES = Path(__file__).parents[1] / "data" / "sites"
+
+
+def write(tmp_path: Path, text: str, name: str = "site.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the last line containing `needle`."""
+    found = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    assert found, f"{needle!r} not in text"
+    return found[-1]
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        load_site(path)
+    return [str(p) for p in info.value.problems]
+
+
+def replace(old: str, new: str) -> str:
+    assert old in TINY, old
+    return TINY.replace(old, new, 1)
+
+
+def test_tiny_loads_with_defaults():
+    inv = load_site(DATA / "tiny.yaml")
+    assert inv.site.id == "tiny"
+    assert [s.id for s in inv.services] == ["hospital", "police", "ngo", "shelter", "lawyer"]
+    hospital = inv.service("hospital")
+    assert hospital.entry_point and hospital.hours.is_24_7
+    lawyer = inv.service("lawyer")
+    # documented defaults
+    assert lawyer.entry_point is False and lawyer.confidential is False
+    assert lawyer.interpretation is False and lawyer.languages == ()
+    assert set(lawyer.serves) == {"women", "men", "girls", "boys", "nonbinary"}
+    assert lawyer.age_min == 0 and lawyer.age_max is None and lawyer.legal_status == "any"
+    assert inv.service("shelter").precision == "area"
+    ngo_to_shelter = inv.referrals[2]
+    assert ngo_to_shelter.needs == () and inv.referral_targets(ngo_to_shelter) == ("safety.shelter",)
+    assert inv.referrals[0].delay == 24
+    assert inv.referrals[2].delay == 4
+    assert DEFAULT_DELAY_HOURS["phone"] == 24
+
+
+@pytest.mark.skipif(not SITES.is_dir(), reason="no shipped inventories")
+def test_shipped_sites_are_valid():
+    inventories = load_sites([SITES])
+    ids = {inv.site.id for inv in inventories}
+    assert {"brussels", "zagreb", "kutina", "rome", "sofia", "harmanli", "koro", "douentza"} <= ids
+    for inv in inventories:
+        assert inv.site.data_status == "illustrative"
+        assert 15 <= len(inv.services) <= 40, inv.site.id
+        assert any(s.confidential for s in inv.services), inv.site.id
+        for s in inv.services:
+            phone = (s.contact.phone if s.contact else None) or ""
+            digits = [c for c in phone if c.isdigit()]
+            # clearly fake: after the country code, zeros but the last two digits
+            assert not phone or set("".join(digits)[-8:-2]) <= {"0"}, (s.id, phone)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "field", "message"),
+    [
+        ("    categories: [safety.police]", "    categories: [safety.polise]", "safety.polise",
+         "services[1].categories[0]", "did you mean 'safety.police'"),
+        ("    languages: [fr, ar]", "    languages: [fr, xx]", "[fr, xx]",
+         "services[2].languages[1]", "'xx' is not an ISO 639"),
+        ("    interpretation: true", "    interpretation: true\n    colour: red", "colour:",
+         "services[0].colour", "unknown key 'colour'"),
+        ("  - id: police\n", "  - id: hospital\n", "id: hospital", "services[1].id",
+         "duplicate id"),
+        ('{from: ngo, to: shelter', '{from: ngo, to: shelterr', "to: shelterr",
+         "referrals[2].to", "did you mean 'shelter'"),
+        ('{from: ngo, to: shelter', '{from: ngo, to: ngo', "from: ngo, to: ngo",
+         "referrals[2].to", "refers to itself"),
+        ('hours: {mon: "13:00-17:00"}', 'hours: {mon: "1pm-5pm"}', "1pm-5pm",
+         "services[4].hours", "not a time range"),
+        ('hours: {mon: "13:00-17:00"}', 'hours: {lundi: "13:00-17:00"}', "lundi",
+         "services[4].hours", "'lundi' is not a day"),
+        ("    name: Legal clinic\n", "", "id: lawyer", "services[4]", "'name' is required"),
+        ("  country: BE", "  country: XX", "country: XX", "site.country", "ISO 3166-1"),
+        ("  timezone: Europe/Brussels", "  timezone: Europe/Bruxelles", "Europe/Bruxelles",
+         "site.timezone", "IANA"),
+        ("lat: 50.8500, lon: 4.3600", "lat: 4.3600, lon: 50.8500", "lat: 4.3600",
+         "services[4].location", "swapped"),
+        ("lat: 50.8500, lon: 4.3600", "lat: 48.8566, lon: 2.3522", "lat: 48.8566",
+         "services[4].location", "outside BE"),
+        ("lat: 50.8500, lon: 4.3600", "lat: 95.0, lon: 4.3600", "lat: 95.0",
+         "services[4].location.lat", "less than or equal to 90"),
+        ("    entry_point: true\n    location: {lat: 50.8466", "    entry_point: maybe\n    "
+         "location: {lat: 50.8466", "entry_point: maybe", "services[1].entry_point", "boolean"),
+        ("{from: hospital, to: ngo, for: [case_management]", "{from: hospital, to: ngo, for: [mhpss]",
+         "for: [mhpss]", "referrals[0].for[0]", "not a category of 'ngo'"),
+    ],
+)
+def test_each_kind_of_error_names_file_line_and_field(tmp_path, old, new, needle, field, message):
+    text = replace(old, new)
+    path = write(tmp_path, text)
+    found = problems(path)
+    expected_line = line_of(text, needle)
+    matching = [p for p in found if f":{expected_line}: {field}: " in p and message in p]
+    assert matching, found
+    assert all(p.startswith(str(path)) or p.startswith("site.yaml") or "site.yaml:" in p for p in found)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = replace("    categories: [safety.police]", "    categories: [safety.polise]")
+    text = text.replace("{from: ngo, to: shelter", "{from: ngo, to: nowhere")
+    text = text.replace("  country: BE", "  country: be")
+    assert len(problems(write(tmp_path, text))) == 3
+
+
+def test_yaml_syntax_error_has_its_line(tmp_path):
+    text = replace("    hours: \"24/7\"\n    languages: [fr, nl]\n", "    hours: [\"24/7\"\n")
+    found = problems(write(tmp_path, text))
+    assert len(found) == 1 and "not valid YAML" in found[0]
+    assert ":" in found[0].split(": ")[0]
+
+
+def test_tags_are_refused(tmp_path):
+    text = replace("  name: Tiny Town", "  name: !!python/object/apply:os.system ['echo hi']")
+    found = problems(write(tmp_path, text))
+    assert "not valid YAML" in found[0]
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path):
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    found = problems(write(tmp_path, "\n".join(lines) + "\n"))
+    assert "alias" in found[0]
+
+
+def test_recursive_alias_is_refused(tmp_path):
+    found = problems(write(tmp_path, "site: &s\n  id: x\n  self: *s\n"))
+    assert "recursive alias" in found[0]
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    found = problems(write(tmp_path, "site: " + "[" * 5000 + "]" * 5000 + "\n"))
+    assert "deep" in found[0]
+
+
+def test_non_utf8_is_refused_with_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(TINY.replace("Tiny Town", "Tiny Téwn").encode("latin-1"))
+    found = problems(path)
+    assert "not UTF-8" in found[0] and ":4:" in found[0]
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + TINY.replace("\n", "\r\n").encode("utf-8"))
+    assert load_site(path).site.id == "tiny"
+
+
+def test_empty_and_wrong_shape(tmp_path):
+    assert "empty" in problems(write(tmp_path, ""))[0]
+    assert "mapping" in problems(write(tmp_path, "- a\n- b\n"))[0]
+    assert "'site' is missing" in problems(write(tmp_path, "services: []\n"))[0]
+
+
+def test_missing_path_is_one_line_error(tmp_path):
+    with pytest.raises(InventoryError, match="no such file"):
+        find_inventories([tmp_path / "nope.yaml"])
+
+
+def test_two_files_with_one_site_id(tmp_path):
+    write(tmp_path, TINY, "a.yaml")
+    write(tmp_path, TINY, "b.yaml")
+    with pytest.raises(ValidationError, match="also the id of"):
+        load_sites([tmp_path])
+
+
+def test_geojson_inventory_loads_like_yaml(tmp_path):
+    yaml_inv = load_site(DATA / "tiny.yaml")
+    features = []
+    for s in yaml_inv.services:
+        props = s.model_dump(mode="json", exclude_defaults=True, exclude={"location", "hours"})
+        if s.hours.known:
+            props["hours"] = "24/7" if s.hours.is_24_7 else {"mon": "13:00-17:00"}
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [s.location.lon, s.location.lat]},
+            "properties": props,
+        })
+    doc = {
+        "type": "FeatureCollection",
+        "site": yaml_inv.site.model_dump(mode="json", exclude_defaults=True),
+        "features": features,
+        "referrals": [r.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                      for r in yaml_inv.referrals],
+    }
+    path = write(tmp_path, json.dumps(doc, indent=2), "tiny.geojson")
+    inv = load_site(path)
+    assert [s.id for s in inv.services] == [s.id for s in yaml_inv.services]
+    assert inv.service("shelter").location == yaml_inv.service("shelter").location
+    assert inv.referrals == yaml_inv.referrals
+    # a problem in a feature points at that feature's line
+    doc["features"][1]["properties"]["categories"] = ["nope"]
+    text = json.dumps(doc, indent=2)
+    bad = write(tmp_path, text, "bad.geojson")
+    found = problems(bad)
+    assert any(f":{line_of(text, chr(34) + 'nope' + chr(34))}: services[1].categories[0]" in p
+               for p in found), found
+
+
+def test_hours_parsing():
+    h = parse_hours({"mon": "08:00-12:00,13:00-17:00", "fri": "20:00-02:00"})
+    assert h.week[0] == ((480, 720), (780, 1020))
+    assert h.week[4] == ((1200, 1440),) and h.week[5] == ((0, 120),)
+    assert h.is_open(0, 9 * 60) and not h.is_open(0, 12 * 60 + 30)
+    assert h.wait_minutes(0, 12 * 60 + 30) == 30
+    assert h.wait_minutes(0, 17 * 60) == 4 * 1440 + 1200 - 17 * 60  # Friday 20:00
+    assert Hours.unknown().is_open(3, 3) and Hours.always().is_24_7
+    with pytest.raises(ValueError, match="not a time range"):
+        parse_hours({"mon": "25:00-26:00"})
