@@ -3,7 +3,7 @@
 Nothing here imports Streamlit or folium; maps live in `mapping`, the app in `app.py`.
 """
 
-from pathways import errors, graph, gaps, inventory, load
+from pathways import errors, gaps, graph, inventory, load
 from pathways.errors import InventoryError, Problem, ValidationError
 from pathways.inventory import Inventory, Referral, Service, Site
 from pathways.load import load_site, load_sites

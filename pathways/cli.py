@@ -45,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", action="append", choices=list(FINDERS), help="only these gap kinds (repeatable)"
     )
     p.add_argument(
-        "--close", nargs="+", default=[], metavar="SERVICE_ID", help="treat these services as closed"
+        "--close",
+        nargs="+",
+        default=[],
+        metavar="SERVICE_ID",
+        help="treat these services as closed",
     )
 
     p = sub.add_parser("map", help="write the standalone interactive map (works offline)")
@@ -105,8 +109,12 @@ def _gaps(args: argparse.Namespace) -> int:
     _check_closed(inventories, args.close)
     per_site = [(inv, find_gaps(inv, kinds=args.kind, closed=args.close)) for inv in inventories]
     if args.json:
-        json.dump([g.to_dict() for _, gaps in per_site for g in gaps], sys.stdout, indent=2,
-                  ensure_ascii=False)
+        json.dump(
+            [g.to_dict() for _, gaps in per_site for g in gaps],
+            sys.stdout,
+            indent=2,
+            ensure_ascii=False,
+        )
         print()
         return 0
     for inv, gaps in per_site:
@@ -122,7 +130,9 @@ def _map(args: argparse.Namespace) -> int:
 
     inventories = load_sites(args.paths)
     gaps = None if args.no_gaps else [g for inv in inventories for g in find_gaps(inv)]
-    m = build_map(inventories, gaps=gaps, lang=args.lang, tiles=None if args.offline else "OpenStreetMap")
+    m = build_map(
+        inventories, gaps=gaps, lang=args.lang, tiles=None if args.offline else "OpenStreetMap"
+    )
     try:
         save_map(m, args.out)
     except OSError as e:

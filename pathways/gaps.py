@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from pathways.graph import build_referral_graph, entry_points, providers, reachable_providers, service
+from pathways.graph import (
+    build_referral_graph,
+    entry_points,
+    providers,
+    reachable_providers,
+    service,
+)
 from pathways.inventory import Inventory, category_label
 
 Severity = Literal["critical", "major", "minor"]
@@ -222,6 +228,11 @@ def sort_gaps(gaps: Iterable[Gap]) -> list[Gap]:
     kind_rank = {k: i for i, k in enumerate(FINDERS)}
     return sorted(
         gaps,
-        key=lambda g: (g.site, SEVERITY_ORDER[g.severity], kind_rank.get(g.kind, 99), g.services,
-                       g.categories),
+        key=lambda g: (
+            g.site,
+            SEVERITY_ORDER[g.severity],
+            kind_rank.get(g.kind, 99),
+            g.services,
+            g.categories,
+        ),
     )

@@ -40,17 +40,27 @@ TAXONOMY: dict[str, Category] = {
         Category("health.cmr", "Clinical management of rape", "Prise en charge clinique du viol"),
         Category("health.general", "General health care", "Soins de santé généraux"),
         Category("health.srh", "Sexual and reproductive health", "Santé sexuelle et reproductive"),
-        Category("mhpss", "Mental health and psychosocial support", "Santé mentale et soutien psychosocial"),
+        Category(
+            "mhpss",
+            "Mental health and psychosocial support",
+            "Santé mentale et soutien psychosocial",
+        ),
         Category("case_management", "Case management", "Gestion de cas"),
         Category("safety.police", "Police and security", "Police et sécurité"),
         Category("safety.shelter", "Shelter and safe house", "Hébergement sécurisé"),
         Category("legal", "Legal aid", "Aide juridique"),
         Category("child_protection", "Child protection", "Protection de l'enfance"),
         Category("hotline", "Helpline", "Ligne d'écoute"),
-        Category("interpretation", "Interpretation and cultural mediation", "Interprétariat et médiation culturelle"),
+        Category(
+            "interpretation",
+            "Interpretation and cultural mediation",
+            "Interprétariat et médiation culturelle",
+        ),
         Category("basic_needs", "Basic needs", "Besoins de base"),
         Category("livelihoods", "Livelihoods", "Moyens de subsistance"),
-        Category("community", "Community centre and safe space", "Centre communautaire et espace sûr"),
+        Category(
+            "community", "Community centre and safe space", "Centre communautaire et espace sûr"
+        ),
     )
 }
 """The category ids of the design; sub-categories (`health.cmr.pep`) may be added below them."""
@@ -210,7 +220,7 @@ def _hm(minute: int) -> str:
 
 
 def parse_hours(value: Any) -> Hours:
-    """Parse `"24/7"`, `"unknown"` or a day -> ranges mapping; raise ValueError naming the bad part."""
+    """Parse `"24/7"`, `"unknown"` or a day -> ranges mapping; ValueError names the bad part."""
     if value is None or value == "unknown":
         return Hours.unknown()
     if value == "24/7":
@@ -436,7 +446,8 @@ class Inventory(_Record):
             return self.by_id[service_id]
         except KeyError:
             raise KeyError(
-                f"'{service_id}' is not a service of {self.site.id}{suggest(service_id, self.by_id)}"
+                f"'{service_id}' is not a service of {self.site.id}"
+                f"{suggest(service_id, self.by_id)}"
             ) from None
 
     def referral_targets(self, referral: Referral) -> tuple[str, ...]:

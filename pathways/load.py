@@ -91,7 +91,8 @@ def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[Inventory]:
                     display_path(inv.path or ""),
                     0,
                     "site.id",
-                    f"'{inv.site.id}' is also the id of {display_path(seen[inv.site.id].path or '')}",
+                    f"'{inv.site.id}' is also the id of "
+                    f"{display_path(seen[inv.site.id].path or '')}",
                 )
             )
         seen[inv.site.id] = inv
@@ -108,8 +109,14 @@ def _read_document(path: Path, name: str) -> tuple[yaml.Node, Any]:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ValidationError(
-                [Problem(name, 0, "", f"file is {size // 2**20} MiB; the limit is "
-                         f"{MAX_FILE_BYTES // 2**20} MiB")]
+                [
+                    Problem(
+                        name,
+                        0,
+                        "",
+                        f"file is {size // 2**20} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+                    )
+                ]
             )
         raw = path.read_bytes()
     except OSError as e:
@@ -123,7 +130,9 @@ def _read_document(path: Path, name: str) -> tuple[yaml.Node, Any]:
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise ValidationError([Problem(name, line, "", "binary content (NUL byte); not a text file")])
+        raise ValidationError(
+            [Problem(name, line, "", "binary content (NUL byte); not a text file")]
+        )
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_cls(text)
     try:
@@ -145,7 +154,14 @@ def _read_document(path: Path, name: str) -> tuple[yaml.Node, Any]:
         loader.dispose()
     if not isinstance(data, dict):
         raise ValidationError(
-            [Problem(name, root.start_mark.line + 1, "", "expected a mapping with site, services, referrals")]
+            [
+                Problem(
+                    name,
+                    root.start_mark.line + 1,
+                    "",
+                    "expected a mapping with site, services, referrals",
+                )
+            ]
         )
     return root, data
 
@@ -167,11 +183,22 @@ def _check_shape(root: yaml.Node, name: str) -> None:
             continue
         if key in on_stack:
             raise ValidationError(
-                [Problem(name, node.start_mark.line + 1, "", "recursive alias; remove the '*' reference")]
+                [
+                    Problem(
+                        name,
+                        node.start_mark.line + 1,
+                        "",
+                        "recursive alias; remove the '*' reference",
+                    )
+                ]
             )
         if depth > MAX_DEPTH:
             raise ValidationError(
-                [Problem(name, node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")]
+                [
+                    Problem(
+                        name, node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels"
+                    )
+                ]
             )
         distinct.add(key)
         on_stack.add(key)
@@ -179,15 +206,29 @@ def _check_shape(root: yaml.Node, name: str) -> None:
         for child in _children(node):
             if id(child) in on_stack:
                 raise ValidationError(
-                    [Problem(name, child.start_mark.line + 1, "", "recursive alias; remove the '*' reference")]
+                    [
+                        Problem(
+                            name,
+                            child.start_mark.line + 1,
+                            "",
+                            "recursive alias; remove the '*' reference",
+                        )
+                    ]
                 )
             if id(child) not in expanded:
                 stack.append((child, depth + 1, False))
     total = expanded[id(root)]
     if total > 2 * len(distinct) + ALIAS_EXPANSION_MARGIN:
         raise ValidationError(
-            [Problem(name, 0, "", f"aliases expand to {total} nodes from {len(distinct)}: refused "
-                     "(alias bomb?); write the values out")]
+            [
+                Problem(
+                    name,
+                    0,
+                    "",
+                    f"aliases expand to {total} nodes from {len(distinct)}: refused "
+                    "(alias bomb?); write the values out",
+                )
+            ]
         )
 
 
@@ -218,9 +259,12 @@ class _Document:
                     if isinstance(k, yaml.ScalarNode) and k.value == part:
                         nxt = v
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    nxt = node.value[part]
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                nxt = node.value[part]
             if nxt is None:
                 break
             node = nxt
@@ -233,7 +277,11 @@ class _Document:
         for part in loc[:-1]:
             if isinstance(node, yaml.MappingNode):
                 node = next((v for k, v in node.value if k.value == part), node)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and part < len(node.value)
+            ):
                 node = node.value[part]
         if isinstance(node, yaml.MappingNode):
             for k, _ in node.value:
@@ -297,7 +345,9 @@ def _model(model: type[pydantic.BaseModel], raw: Any, loc: list[str | int], doc:
         return None
 
 
-def _items(model: type[pydantic.BaseModel], raw: Any, key: str, doc: _Document) -> list[tuple[int, Any]]:
+def _items(
+    model: type[pydantic.BaseModel], raw: Any, key: str, doc: _Document
+) -> list[tuple[int, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -311,7 +361,9 @@ def _items(model: type[pydantic.BaseModel], raw: Any, key: str, doc: _Document) 
     return out
 
 
-def _report(err: Any, loc: list[str | int], model: type[pydantic.BaseModel], doc: _Document) -> None:
+def _report(
+    err: Any, loc: list[str | int], model: type[pydantic.BaseModel], doc: _Document
+) -> None:
     full = loc + [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
@@ -324,9 +376,10 @@ def _report(err: Any, loc: list[str | int], model: type[pydantic.BaseModel], doc
         return
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     value = err.get("input")
-    if kind.startswith(("literal_", "greater_", "less_", "int_", "float_", "bool_", "date_", "string_")):
-        if not isinstance(value, dict | list):
-            msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
+    if kind.startswith(
+        ("literal_", "greater_", "less_", "int_", "float_", "bool_", "date_", "string_")
+    ) and not isinstance(value, dict | list):
+        msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
     doc.add(full, msg)
 
 
@@ -341,8 +394,11 @@ def _field_names(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[st
         )
         ann = getattr(info, "annotation", None)
         current = next(
-            (a for a in (ann, *getattr(ann, "__args__", ())) if isinstance(a, type)
-             and issubclass(a, pydantic.BaseModel)),
+            (
+                a
+                for a in (ann, *getattr(ann, "__args__", ()))
+                if isinstance(a, type) and issubclass(a, pydantic.BaseModel)
+            ),
             None,
         )
     if current is None:
@@ -353,7 +409,9 @@ def _field_names(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[st
 def _raw_ids(raw: Any) -> set[str]:
     if not isinstance(raw, list):
         return set()
-    return {item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)}
+    return {
+        item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
 
 
 def _check_services(services: list[tuple[int, Service]], doc: _Document) -> None:
@@ -378,7 +436,9 @@ def _check_referrals(
     for i, r in referrals:
         for key, sid in (("from", r.source_id), ("to", r.target_id)):
             if sid not in raw_ids:
-                doc.add(["referrals", i, key], f"'{sid}' is not a service id{suggest(sid, raw_ids)}")
+                doc.add(
+                    ["referrals", i, key], f"'{sid}' is not a service id{suggest(sid, raw_ids)}"
+                )
         if r.source_id == r.target_id:
             doc.add(["referrals", i, "to"], f"'{r.target_id}' refers to itself")
         target = services.get(r.target_id)
@@ -402,8 +462,10 @@ def _check_referrals(
 
 
 def _check_site_files(site: Site, path: Path, doc: _Document) -> None:
-    for loc, rel in ((["site", "boundary"], site.boundary), (["site", "areas", "path"],
-                     site.areas.path if site.areas else None)):
+    for loc, rel in (
+        (["site", "boundary"], site.boundary),
+        (["site", "areas", "path"], site.areas.path if site.areas else None),
+    ):
         if rel and not (path.parent / rel).is_file():
             doc.add(loc, f"'{rel}' does not exist (paths are relative to the inventory file)")
 
@@ -429,10 +491,17 @@ def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Documen
     )
     for k, (i, loc, p) in enumerate(points):
         where = ["services", i, *loc]
-        swapped = _is_in_country(site.country, p.lon, p.lat) if (outside[k] or dist[k] > MAX_SPREAD_KM * 1000) else False
+        swapped = (
+            _is_in_country(site.country, p.lon, p.lat)
+            if (outside[k] or dist[k] > MAX_SPREAD_KM * 1000)
+            else False
+        )
         hint = "; latitude and longitude look swapped" if swapped else ""
         if outside is not None and outside[k]:
-            doc.add(where, f"lies outside {site.country} (more than {COUNTRY_MARGIN_M / 1000:.0f} km){hint}")
+            doc.add(
+                where,
+                f"lies outside {site.country} (more than {COUNTRY_MARGIN_M / 1000:.0f} km){hint}",
+            )
         elif n >= 3 and dist[k] > MAX_SPREAD_KM * 1000:
             doc.add(
                 where,
@@ -470,8 +539,9 @@ def _outside_country(country: str, lats: np.ndarray, lons: np.ndarray) -> np.nda
     minx, miny, maxx, maxy = shape.bounds
     utm = query_utm_crs_info(
         datum_name="WGS 84",
-        area_of_interest=AreaOfInterest((minx + maxx) / 2, (miny + maxy) / 2,
-                                        (minx + maxx) / 2, (miny + maxy) / 2),
+        area_of_interest=AreaOfInterest(
+            (minx + maxx) / 2, (miny + maxy) / 2, (minx + maxx) / 2, (miny + maxy) / 2
+        ),
     )
     to_m = Transformer.from_crs("EPSG:4326", CRS.from_epsg(int(utm[0].code)), always_xy=True)
     shape_m = shapely.transform(shape, to_m.transform, interleaved=False)
@@ -506,8 +576,12 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
         props = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
-        if not (isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list)
-                and len(coords) >= 2):
+        if not (
+            isinstance(geom, dict)
+            and geom.get("type") == "Point"
+            and isinstance(coords, list)
+            and len(coords) >= 2
+        ):
             doc.add(["features", i, "geometry"], "each service must be a Point [lon, lat]")
             continue
         location = dict(props.pop("location", {}) or {})
@@ -519,8 +593,11 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
         "site": data.get("site"),
         "services": services,
         "referrals": data.get("referrals") or [],
-        **{k: v for k, v in data.items() if k not in ("type", "features", "site", "referrals",
-                                                      "bbox", "name")},
+        **{
+            k: v
+            for k, v in data.items()
+            if k not in ("type", "features", "site", "referrals", "bbox", "name")
+        },
     }
 
 
@@ -533,11 +610,17 @@ def _relabel(root: yaml.Node) -> yaml.Node:
     services = []
     if isinstance(features, yaml.SequenceNode):
         for f in features.value:
-            props = next((v for k, v in f.value if k.value == "properties"), f) if isinstance(
-                f, yaml.MappingNode) else f
+            props = (
+                next((v for k, v in f.value if k.value == "properties"), f)
+                if isinstance(f, yaml.MappingNode)
+                else f
+            )
             services.append(props)
-    seq = yaml.SequenceNode("tag:yaml.org,2002:seq", services,
-                            start_mark=features.start_mark if features else root.start_mark)
+    seq = yaml.SequenceNode(
+        "tag:yaml.org,2002:seq",
+        services,
+        start_mark=features.start_mark if features else root.start_mark,
+    )
     value = [(k, v) for k, v in root.value if k.value not in ("features",)]
     key = yaml.ScalarNode("tag:yaml.org,2002:str", "services", start_mark=seq.start_mark)
     value.append((key, seq))

@@ -7,7 +7,9 @@ from typing import Any
 from pathways.inventory import Inventory
 
 
-def service(sid: str, categories: list[str], *, entry: bool = False, i: int = 0, **extra: Any) -> dict:
+def service(
+    sid: str, categories: list[str], *, entry: bool = False, i: int = 0, **extra: Any
+) -> dict:
     """A service record; `i` spreads services ~300 m apart."""
     return {
         "id": sid,

@@ -47,7 +47,9 @@ def test_missing_category_minimum_package():
     assert all(g.severity == "major" for g in missing)
     # child protection is required only where the site serves children
     inv = make_inventory([service("hosp", ["health.cmr"], entry=True)])
-    assert ("child_protection",) in [g.categories for g in find_gaps(inv, kinds=["missing_category"])]
+    assert ("child_protection",) in [
+        g.categories for g in find_gaps(inv, kinds=["missing_category"])
+    ]
 
 
 def test_missing_clinical_care_is_critical():
@@ -127,12 +129,17 @@ CATS = ["health.cmr", "mhpss", "case_management", "legal", "safety.shelter", "co
 def random_site(draw):
     n = draw(st.integers(2, 7))
     services = [
-        service(f"s{i}", draw(st.lists(st.sampled_from(CATS), min_size=1, max_size=2, unique=True)),
-                entry=draw(st.booleans()), i=i)
+        service(
+            f"s{i}",
+            draw(st.lists(st.sampled_from(CATS), min_size=1, max_size=2, unique=True)),
+            entry=draw(st.booleans()),
+            i=i,
+        )
         for i in range(n)
     ]
-    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=10,
-                          unique=True))
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=10, unique=True)
+    )
     refs = [referral(f"s{a}", f"s{b}") for a, b in pairs if a != b]
     return services, refs
 
@@ -146,8 +153,11 @@ def unreachable_keys(gaps):
 def test_adding_a_referral_never_adds_an_unreachable_gap(site, data):
     services, refs = site
     before = unreachable_keys(find_gaps(make_inventory(services, refs)))
-    a, b = data.draw(st.sampled_from([(s["id"], t["id"]) for s in services for t in services
-                                      if s["id"] != t["id"]]))
+    a, b = data.draw(
+        st.sampled_from(
+            [(s["id"], t["id"]) for s in services for t in services if s["id"] != t["id"]]
+        )
+    )
     if any(r["from"] == a and r["to"] == b for r in refs):
         return
     after = unreachable_keys(find_gaps(make_inventory(services, [*refs, referral(a, b)])))

@@ -54,7 +54,9 @@ def test_tiny_loads_with_defaults():
     assert lawyer.age_min == 0 and lawyer.age_max is None and lawyer.legal_status == "any"
     assert inv.service("shelter").precision == "area"
     ngo_to_shelter = inv.referrals[2]
-    assert ngo_to_shelter.needs == () and inv.referral_targets(ngo_to_shelter) == ("safety.shelter",)
+    assert ngo_to_shelter.needs == () and inv.referral_targets(ngo_to_shelter) == (
+        "safety.shelter",
+    )
     assert inv.referrals[0].delay == 24
     assert inv.referrals[2].delay == 4
     assert DEFAULT_DELAY_HOURS["phone"] == 24
@@ -79,36 +81,106 @@ def test_shipped_sites_are_valid():
 @pytest.mark.parametrize(
     ("old", "new", "needle", "field", "message"),
     [
-        ("    categories: [safety.police]", "    categories: [safety.polise]", "safety.polise",
-         "services[1].categories[0]", "did you mean 'safety.police'"),
-        ("    languages: [fr, ar]", "    languages: [fr, xx]", "[fr, xx]",
-         "services[2].languages[1]", "'xx' is not an ISO 639"),
-        ("    interpretation: true", "    interpretation: true\n    colour: red", "colour:",
-         "services[0].colour", "unknown key 'colour'"),
-        ("  - id: police\n", "  - id: hospital\n", "id: hospital", "services[1].id",
-         "duplicate id"),
-        ('{from: ngo, to: shelter', '{from: ngo, to: shelterr', "to: shelterr",
-         "referrals[2].to", "did you mean 'shelter'"),
-        ('{from: ngo, to: shelter', '{from: ngo, to: ngo', "from: ngo, to: ngo",
-         "referrals[2].to", "refers to itself"),
-        ('hours: {mon: "13:00-17:00"}', 'hours: {mon: "1pm-5pm"}', "1pm-5pm",
-         "services[4].hours", "not a time range"),
-        ('hours: {mon: "13:00-17:00"}', 'hours: {lundi: "13:00-17:00"}', "lundi",
-         "services[4].hours", "'lundi' is not a day"),
+        (
+            "    categories: [safety.police]",
+            "    categories: [safety.polise]",
+            "safety.polise",
+            "services[1].categories[0]",
+            "did you mean 'safety.police'",
+        ),
+        (
+            "    languages: [fr, ar]",
+            "    languages: [fr, xx]",
+            "[fr, xx]",
+            "services[2].languages[1]",
+            "'xx' is not an ISO 639",
+        ),
+        (
+            "    interpretation: true",
+            "    interpretation: true\n    colour: red",
+            "colour:",
+            "services[0].colour",
+            "unknown key 'colour'",
+        ),
+        (
+            "  - id: police\n",
+            "  - id: hospital\n",
+            "id: hospital",
+            "services[1].id",
+            "duplicate id",
+        ),
+        (
+            "{from: ngo, to: shelter",
+            "{from: ngo, to: shelterr",
+            "to: shelterr",
+            "referrals[2].to",
+            "did you mean 'shelter'",
+        ),
+        (
+            "{from: ngo, to: shelter",
+            "{from: ngo, to: ngo",
+            "from: ngo, to: ngo",
+            "referrals[2].to",
+            "refers to itself",
+        ),
+        (
+            'hours: {mon: "13:00-17:00"}',
+            'hours: {mon: "1pm-5pm"}',
+            "1pm-5pm",
+            "services[4].hours",
+            "not a time range",
+        ),
+        (
+            'hours: {mon: "13:00-17:00"}',
+            'hours: {lundi: "13:00-17:00"}',
+            "lundi",
+            "services[4].hours",
+            "'lundi' is not a day",
+        ),
         ("    name: Legal clinic\n", "", "id: lawyer", "services[4]", "'name' is required"),
         ("  country: BE", "  country: XX", "country: XX", "site.country", "ISO 3166-1"),
-        ("  timezone: Europe/Brussels", "  timezone: Europe/Bruxelles", "Europe/Bruxelles",
-         "site.timezone", "IANA"),
-        ("lat: 50.8500, lon: 4.3600", "lat: 4.3600, lon: 50.8500", "lat: 4.3600",
-         "services[4].location", "swapped"),
-        ("lat: 50.8500, lon: 4.3600", "lat: 48.8566, lon: 2.3522", "lat: 48.8566",
-         "services[4].location", "outside BE"),
-        ("lat: 50.8500, lon: 4.3600", "lat: 95.0, lon: 4.3600", "lat: 95.0",
-         "services[4].location.lat", "less than or equal to 90"),
-        ("    entry_point: true\n    location: {lat: 50.8466", "    entry_point: maybe\n    "
-         "location: {lat: 50.8466", "entry_point: maybe", "services[1].entry_point", "boolean"),
-        ("{from: hospital, to: ngo, for: [case_management]", "{from: hospital, to: ngo, for: [mhpss]",
-         "for: [mhpss]", "referrals[0].for[0]", "not a category of 'ngo'"),
+        (
+            "  timezone: Europe/Brussels",
+            "  timezone: Europe/Bruxelles",
+            "Europe/Bruxelles",
+            "site.timezone",
+            "IANA",
+        ),
+        (
+            "lat: 50.8500, lon: 4.3600",
+            "lat: 4.3600, lon: 50.8500",
+            "lat: 4.3600",
+            "services[4].location",
+            "swapped",
+        ),
+        (
+            "lat: 50.8500, lon: 4.3600",
+            "lat: 48.8566, lon: 2.3522",
+            "lat: 48.8566",
+            "services[4].location",
+            "outside BE",
+        ),
+        (
+            "lat: 50.8500, lon: 4.3600",
+            "lat: 95.0, lon: 4.3600",
+            "lat: 95.0",
+            "services[4].location.lat",
+            "less than or equal to 90",
+        ),
+        (
+            "    entry_point: true\n    location: {lat: 50.8466",
+            "    entry_point: maybe\n    location: {lat: 50.8466",
+            "entry_point: maybe",
+            "services[1].entry_point",
+            "boolean",
+        ),
+        (
+            "{from: hospital, to: ngo, for: [case_management]",
+            "{from: hospital, to: ngo, for: [mhpss]",
+            "for: [mhpss]",
+            "referrals[0].for[0]",
+            "not a category of 'ngo'",
+        ),
     ],
 )
 def test_each_kind_of_error_names_file_line_and_field(tmp_path, old, new, needle, field, message):
@@ -118,7 +190,9 @@ def test_each_kind_of_error_names_file_line_and_field(tmp_path, old, new, needle
     expected_line = line_of(text, needle)
     matching = [p for p in found if f":{expected_line}: {field}: " in p and message in p]
     assert matching, found
-    assert all(p.startswith(str(path)) or p.startswith("site.yaml") or "site.yaml:" in p for p in found)
+    assert all(
+        p.startswith(str(path)) or p.startswith("site.yaml") or "site.yaml:" in p for p in found
+    )
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
@@ -129,7 +203,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path):
-    text = replace("    hours: \"24/7\"\n    languages: [fr, nl]\n", "    hours: [\"24/7\"\n")
+    text = replace('    hours: "24/7"\n    languages: [fr, nl]\n', '    hours: ["24/7"\n')
     found = problems(write(tmp_path, text))
     assert len(found) == 1 and "not valid YAML" in found[0]
     assert ":" in found[0].split(": ")[0]
@@ -197,17 +271,21 @@ def test_geojson_inventory_loads_like_yaml(tmp_path):
         props = s.model_dump(mode="json", exclude_defaults=True, exclude={"location", "hours"})
         if s.hours.known:
             props["hours"] = "24/7" if s.hours.is_24_7 else {"mon": "13:00-17:00"}
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [s.location.lon, s.location.lat]},
-            "properties": props,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [s.location.lon, s.location.lat]},
+                "properties": props,
+            }
+        )
     doc = {
         "type": "FeatureCollection",
         "site": yaml_inv.site.model_dump(mode="json", exclude_defaults=True),
         "features": features,
-        "referrals": [r.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-                      for r in yaml_inv.referrals],
+        "referrals": [
+            r.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            for r in yaml_inv.referrals
+        ],
     }
     path = write(tmp_path, json.dumps(doc, indent=2), "tiny.geojson")
     inv = load_site(path)
@@ -219,8 +297,10 @@ def test_geojson_inventory_loads_like_yaml(tmp_path):
     text = json.dumps(doc, indent=2)
     bad = write(tmp_path, text, "bad.geojson")
     found = problems(bad)
-    assert any(f":{line_of(text, chr(34) + 'nope' + chr(34))}: services[1].categories[0]" in p
-               for p in found), found
+    assert any(
+        f":{line_of(text, chr(34) + 'nope' + chr(34))}: services[1].categories[0]" in p
+        for p in found
+    ), found
 
 
 def test_hours_parsing():

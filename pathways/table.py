@@ -1,0 +1,118 @@
+"""Tables of sites, services and gaps as pandas DataFrames, for the app and for spreadsheets.
+
+Only public information goes in: names, what a service offers, when and in which languages, and
+whether it is confidential. No table carries coordinates or addresses, so a confidential
+service's location cannot leak through one (maps go through `mapping.privacy` instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from pathways.gaps import Gap
+from pathways.inventory import Inventory, Service
+
+SERVICE_COLUMNS = (
+    "site",
+    "service",
+    "organisation",
+    "categories",
+    "entry_point",
+    "hours",
+    "languages",
+    "interpretation",
+    "confidential",
+)
+"""The columns of `services_table`, in order: public information only."""
+
+SITE_COLUMNS = (
+    "site",
+    "name",
+    "country",
+    "data_status",
+    "updated",
+    "services",
+    "entry_points",
+    "confidential",
+    "referrals",
+    "categories",
+)
+"""The columns of `sites_table`, in order."""
+
+GAP_COLUMNS = ("site", "severity", "kind", "message", "services", "categories")
+"""The columns of `gaps_table`, in order."""
+
+
+def offers_any(service: Service, categories: Iterable[str]) -> bool:
+    """True if the service offers one of these categories (or a sub-category of one)."""
+    return any(service.has(c) for c in categories)
+
+
+def services_table(
+    inventories: Sequence[Inventory], *, categories: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """One row per service (public information only), optionally only those in `categories`.
+
+    `categories=None` keeps every service; a service is kept if it offers any of the given
+    categories or a sub-category of one. The index is `site/service-id`.
+    """
+    wanted = None if categories is None else tuple(categories)
+    rows = {
+        f"{inv.site.id}/{s.id}": _service_row(inv, s)
+        for inv in inventories
+        for s in inv.services
+        if wanted is None or offers_any(s, wanted)
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(SERVICE_COLUMNS))
+
+
+def _service_row(inventory: Inventory, s: Service) -> dict[str, object]:
+    return {
+        "site": inventory.site.name,
+        "service": s.name,
+        "organisation": s.organisation or "",
+        "categories": ", ".join(s.categories),
+        "entry_point": s.entry_point,
+        "hours": s.hours.describe(),
+        "languages": ", ".join(s.languages),
+        "interpretation": s.interpretation,
+        "confidential": s.confidential,
+    }
+
+
+def sites_table(inventories: Sequence[Inventory]) -> pd.DataFrame:
+    """One row per site: its status and how many services, entry points and routes it maps."""
+    rows = [
+        {
+            "site": inv.site.id,
+            "name": inv.site.name,
+            "country": inv.site.country,
+            "data_status": inv.site.data_status,
+            "updated": inv.site.updated.isoformat() if inv.site.updated else "",
+            "services": len(inv.services),
+            "entry_points": sum(s.entry_point for s in inv.services),
+            "confidential": sum(s.confidential for s in inv.services),
+            "referrals": len(inv.referrals),
+            "categories": len(inv.categories()),
+        }
+        for inv in inventories
+    ]
+    return pd.DataFrame(rows, columns=list(SITE_COLUMNS))
+
+
+def gaps_table(gaps: Iterable[Gap], *, lang: str = "en") -> pd.DataFrame:
+    """One row per gap, in the order given, with the sentence in English or French."""
+    rows = [
+        {
+            "site": g.site,
+            "severity": g.severity,
+            "kind": g.kind,
+            "message": g.text(lang),
+            "services": ", ".join(g.services),
+            "categories": ", ".join(g.categories),
+        }
+        for g in gaps
+    ]
+    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))

@@ -1,0 +1,107 @@
+"""The command line: exit codes, one line per problem, JSON forms, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "tiny.yaml"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_ok(capsys):
+    code, _, err = run(capsys, "validate", str(TINY))
+    assert code == 0 and "1 inventories valid: 5 services, 3 referrals" in err
+
+
+def test_validate_folder(capsys):
+    code, _, _ = run(capsys, "validate", str(DATA))
+    assert code == 0
+
+
+def test_validate_bad_file_one_line_per_problem(tmp_path, capsys):
+    text = TINY.read_text(encoding="utf-8")
+    text = text.replace("[safety.police]", "[safety.polise]").replace(
+        "to: shelter,", "to: shelterr,"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(bad))
+    lines = err.strip().splitlines()
+    assert code == 1 and out == ""
+    assert len(lines) == 2
+    assert all(line.startswith(f"{bad}:") for line in lines)
+    assert "services[1].categories[0]: 'safety.polise' is not a category" in lines[0]
+    assert "referrals[2].to: 'shelterr' is not a service id (did you mean 'shelter'?)" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "no/such/file.yaml"],
+        ["gaps", str(TINY), "--close", "hospitl"],
+        ["gaps"],
+        ["frobnicate"],
+        ["map", str(TINY)],
+    ],
+)
+def test_user_mistakes_exit_1_with_one_line(capsys, args):
+    try:
+        code = main(args)
+    except SystemExit as e:  # argparse usage errors
+        code = e.code
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_gaps_text_and_json(capsys):
+    code, out, _ = run(capsys, "gaps", str(TINY))
+    assert code == 0 and out.startswith("Tiny Town [tiny] (illustrative data): 3 gap(s)")
+    code, out, _ = run(capsys, "gaps", str(TINY), "--json")
+    gaps = json.loads(out)
+    assert code == 0 and isinstance(gaps, list) and len(gaps) == 3
+    for g in gaps:
+        assert {"kind", "severity", "site", "services", "categories", "message"} <= g.keys()
+    assert {g["kind"] for g in gaps} == {"missing_category", "unreachable", "orphan"}
+
+
+def test_gaps_close_what_if(capsys):
+    _, out, _ = run(capsys, "gaps", str(TINY), "--json", "--close", "ngo")
+    kinds = {(g["kind"], tuple(g["categories"])) for g in json.loads(out)}
+    assert ("missing_category", ("case_management",)) in kinds
+    assert ("orphan", ("safety.shelter",)) in kinds
+
+
+def test_gaps_french(capsys):
+    _, out, _ = run(capsys, "gaps", str(TINY), "--lang", "fr")
+    assert "aucun service n'offre" in out
+
+
+def test_python_dash_m_entry_point():
+    proc = subprocess.run(
+        [sys.executable, "-m", "pathways", "validate", str(TINY)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "pathways", "validate", "missing.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
