@@ -7,20 +7,28 @@ and every gap carries a sentence a workshop facilitator can read out, in English
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import gettext
+import math
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import networkx as nx
+import pycountry
 
 from pathways.graph import (
     build_referral_graph,
     entry_points,
     providers,
     reachable_providers,
+    serves_need,
     service,
 )
-from pathways.inventory import Inventory, category_label
+from pathways.inventory import Inventory, Service, category_label
+from pathways.routes import fastest_to, hour_ranges, week_profile
 
 Severity = Literal["critical", "major", "minor"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "major": 1, "minor": 2}
@@ -45,6 +53,20 @@ SEVERITY: dict[str, Callable[[str, Inventory], Severity] | Severity] = {
     "dead_end": "major",
     # a service no route reaches and that survivors cannot walk into: wasted capacity
     "orphan": "minor",
+    # clinical rape care later than 72 h (PEP) from an entry point: always critical
+    "time_critical": "critical",
+    # no route to clinical rape care open at night and at weekends
+    "hours": "major",
+    # one closure cuts entry points off from a category: scale of the category
+    "single_point_of_failure": _by_category,
+    # no service in a category speaks a site language, nor brings an interpreter
+    "language": _by_category,
+    # a group (girls, boys, men, undocumented people...) cannot use a category
+    "eligibility": _by_category,
+    # the only routes to a category pass a condition that deters survivors
+    "deterrent": _by_category,
+    # not verified or tested within the site's review period
+    "stale": "minor",
 }
 """The severity rules, in one place. A rule is a fixed severity or a function of the category."""
 
@@ -77,7 +99,79 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{site} : {name} n'est pas un point d'entrée et aucune voie de référencement n'y "
         "mène.",
     },
+    "time_critical": {
+        "en": "{site}: from {entry}, clinical care after rape takes {worst} at worst "
+        "(typically {typical}); beyond 72 h for post-exposure prophylaxis for arrivals {when}.",
+        "fr": "{site} : depuis {entry}, la prise en charge clinique du viol prend jusqu'à "
+        "{worst} (en général {typical}) ; au-delà de 72 h pour la prophylaxie post-exposition "
+        "pour une arrivée {when_fr}.",
+    },
+    "time_critical_never": {
+        "en": "{site}: from {entry}, no referral route leads to clinical care after rape at all.",
+        "fr": "{site} : depuis {entry}, aucune voie de référencement ne mène à la prise en "
+        "charge clinique du viol.",
+    },
+    "hours": {
+        "en": "{site}: a survivor arriving {when} cannot be seen for clinical care after rape "
+        "without waiting for a service to open: no route is open then.",
+        "fr": "{site} : une survivante qui arrive {when_fr} ne peut pas recevoir de soins "
+        "cliniques après un viol sans attendre l'ouverture d'un service : aucune voie n'est "
+        "ouverte à ce moment.",
+    },
+    "single_point_of_failure": {
+        "en": "{site}: if {name} closes, {n_entries} entry point(s) lose every route to {label} "
+        "({entries}).",
+        "fr": "{site} : si {name} ferme, {n_entries} point(s) d'entrée perdent toute voie vers "
+        "{label_fr} ({entries}).",
+    },
+    "language": {
+        "en": "{site}: no service speaks {language_name} or brings an interpreter for "
+        "{labels}.",
+        "fr": "{site} : aucun service ne parle {language_name} ni ne fait venir d'interprète "
+        "pour {labels_fr}.",
+    },
+    "eligibility": {
+        "en": "{site}: {group_name} cannot use any service for {labels}.",
+        "fr": "{site} : {group_name_fr} ne peuvent utiliser aucun service pour {labels_fr}.",
+    },
+    "deterrent": {
+        "en": "{site}: every route to {label} passes a condition that deters survivors: "
+        "{conditions}.",
+        "fr": "{site} : toutes les voies vers {label_fr} passent par une condition qui dissuade "
+        "les survivant·es : {conditions}.",
+    },
+    "stale_services": {
+        "en": "{site}: {count} service(s) not verified in the last {months} months: {name}.",
+        "fr": "{site} : {count} service(s) non vérifié(s) depuis {months} mois : {name}.",
+    },
+    "stale_routes": {
+        "en": "{site}: {count} referral route(s) not tested in the last {months} months: "
+        "{routes}.",
+        "fr": "{site} : {count} voie(s) de référencement non testée(s) depuis {months} mois : "
+        "{routes}.",
+    },
 }
+
+GROUP_NAMES = {
+    "women": ("Women", "Les femmes"),
+    "men": ("Men", "Les hommes"),
+    "girls": ("Girls (under 18)", "Les filles (moins de 18 ans)"),
+    "boys": ("Boys (under 18)", "Les garçons (moins de 18 ans)"),
+    "nonbinary": ("Non-binary people", "Les personnes non binaires"),
+    "undocumented": ("Undocumented people", "Les personnes sans papiers"),
+}
+
+PEP_HOURS = 72.0
+"""Post-exposure prophylaxis must start within 72 hours."""
+EC_HOURS = 120.0
+"""Emergency contraception works up to 120 hours."""
+
+NIGHT_AND_WEEKEND = {
+    "at night on a weekday (Wed 02:00)": (2 * 24 + 2.0, "la nuit en semaine (mer. 02:00)"),
+    "on a Saturday night (Sat 23:00)": (5 * 24 + 23.0, "un samedi soir (sam. 23:00)"),
+    "on a Sunday afternoon (Sun 15:00)": (6 * 24 + 15.0, "un dimanche après-midi (dim. 15:00)"),
+}
+"""The arrival times the `hours` gap tries (hours since Monday 00:00, French label)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +225,8 @@ def _gap(
     services: Iterable[str] = (),
     categories: Iterable[str] = (),
     sev: Severity | None = None,
+    template: str | None = None,
+    extra: dict[str, Any] | None = None,
     **fmt: Any,
 ) -> Gap:
     services = tuple(services)
@@ -144,21 +240,51 @@ def _gap(
         "name": names,
         **fmt,
     }
+    texts = MESSAGES[template or kind]
     return Gap(
         kind=kind,
         severity=sev or severity(kind, category, inventory),
         site=inventory.site.id,
         services=services,
         categories=cats,
-        message=MESSAGES[kind]["en"].format(**values),
-        message_fr=MESSAGES[kind]["fr"].format(**values),
+        message=texts["en"].format(**values),
+        message_fr=texts["fr"].format(**values),
+        **(extra or {}),
     )
 
 
 # --- the finders -------------------------------------------------------------------------------
 
 
-def missing_categories(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
+@dataclass(frozen=True)
+class Options:
+    """What-if and reference settings shared by the finders."""
+
+    as_of: dt.date
+    interpretation: bool = True
+
+
+def _worst(categories: Iterable[str], inventory: Inventory, kind: str) -> Severity:
+    sevs = [severity(kind, c, inventory) for c in categories]
+    return min(sevs, key=SEVERITY_ORDER.__getitem__) if sevs else "minor"
+
+
+def _package_items(G: nx.DiGraph, inventory: Inventory) -> list[tuple[str, ...]]:
+    """Minimum-package items that some open service offers (the others are missing)."""
+    return [item for item in inventory.minimum_package() if any(providers(G, c) for c in item)]
+
+
+def _item_label(item: tuple[str, ...], lang: str) -> str:
+    sep = " ou " if lang == "fr" else " or "
+    return sep.join(category_label(c, lang).lower() if i else category_label(c, lang)
+                    for i, c in enumerate(item))
+
+
+def _hours_text(h: float) -> str:
+    return "never" if math.isinf(h) else f"{h:.0f} h"
+
+
+def missing_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Minimum-package items no open service offers (an item is met by any of its categories)."""
     gaps = []
     for item in inventory.minimum_package():
@@ -167,7 +293,7 @@ def missing_categories(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
     return gaps
 
 
-def unreachable_categories(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
+def unreachable_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Categories offered at the site that no route from any entry point leads to."""
     entries = entry_points(G)
     gaps = []
@@ -178,7 +304,7 @@ def unreachable_categories(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
     return gaps
 
 
-def dead_ends(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
+def dead_ends(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Entry points with no referral route out."""
     return [
         _gap("dead_end", inventory, services=[n], categories=service(G, n).categories)
@@ -187,7 +313,7 @@ def dead_ends(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
     ]
 
 
-def orphans(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
+def orphans(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Services that are not entry points and that no referral route reaches."""
     return [
         _gap("orphan", inventory, services=[n], categories=service(G, n).categories)
@@ -196,11 +322,296 @@ def orphans(G: nx.DiGraph, inventory: Inventory) -> list[Gap]:
     ]
 
 
-FINDERS: dict[str, Callable[[nx.DiGraph, Inventory], list[Gap]]] = {
+def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Entry points from which clinical rape care takes longer than 72 h, for some arrivals.
+
+    Every arrival hour of the week is tried: referral delays + travel + waiting for opening.
+    """
+    if not providers(G, "health.cmr"):
+        return []  # missing_category says it
+    gaps = []
+    for e in entry_points(G):
+        wp = week_profile(G, e, "health.cmr")
+        failing = wp.failing(PEP_HOURS)
+        if not failing:
+            continue
+        name = service(G, e).name
+        extra = {
+            "entry_point": e,
+            "hours": tuple(hour_ranges(failing)),
+            "details": {
+                "worst_hours": None if math.isinf(wp.worst) else round(wp.worst, 1),
+                "typical_hours": None if math.isinf(wp.typical) else round(wp.typical, 1),
+                "arrival_hours_failing_pep_72h": len(failing),
+                "arrival_hours_failing_ec_120h": len(wp.failing(EC_HOURS)),
+            },
+        }
+        if math.isinf(wp.typical) and len(failing) == len(wp.hours):
+            gaps.append(_gap("time_critical", inventory, category="health.cmr", services=[e],
+                             template="time_critical_never", entry=name, extra=extra))
+            continue
+        when = ", ".join(extra["hours"])
+        gaps.append(
+            _gap("time_critical", inventory, category="health.cmr", services=[e], entry=name,
+                 worst=_hours_text(wp.worst), typical=_hours_text(wp.typical),
+                 when=when if when != "every hour of the week" else "at every hour of the week",
+                 when_fr=when, extra=extra)
+        )
+    return gaps
+
+
+def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """No route to clinical rape care on which every service is open when the survivor gets there."""
+    cmr = providers(G, "health.cmr")
+    if not cmr:
+        return []
+    failing_en, failing_fr = [], []
+    for label, (t, label_fr) in NIGHT_AND_WEEKEND.items():
+        if not any(fastest_to(G, e, t, "health.cmr", no_wait=True) for e in entry_points(G)):
+            failing_en.append(label)
+            failing_fr.append(label_fr)
+    if not failing_en:
+        return []
+    return [
+        _gap("hours", inventory, category="health.cmr", services=cmr,
+             when=" or ".join(failing_en), when_fr=" ou ".join(failing_fr),
+             extra={"hours": tuple(failing_en)})
+    ]
+
+
+def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Services every route from an entry point to a category passes through (dominators).
+
+    For each category and entry point, the graph gets a sink reached from each provider
+    through a route serving the category; the sink's dominators (other than the entry point)
+    are the services whose closure cuts that entry point off.
+    """
+    entries = entry_points(G)
+    cut: dict[tuple[str, str], list[str]] = {}
+    for category in sorted({c for n in G for c in service(G, n).categories}):
+        H = _sink_graph(G, category)
+        for e in entries:
+            if not nx.has_path(H, e, _SINK):
+                continue
+            idom = nx.immediate_dominators(H, e)
+            d = idom[_SINK]
+            while d != e:
+                node = d[1] if isinstance(d, tuple) else d
+                if node != e:
+                    cut.setdefault((node, category), []).append(e)
+                d = idom[d]
+    per_service: dict[str, dict[str, set[str]]] = {}
+    for (node, category), affected in cut.items():
+        per_service.setdefault(node, {})[category] = set(affected)
+    gaps = []
+    for node, by_cat in sorted(per_service.items()):
+        cats = sorted(by_cat, key=lambda c: (SEVERITY_ORDER[severity("unreachable", c, inventory)], c))
+        affected = sorted(set().union(*by_cat.values()))
+        names = ", ".join(service(G, a).name for a in affected[:3])
+        names += f" and {len(affected) - 3} more" if len(affected) > 3 else ""
+        gaps.append(
+            _gap("single_point_of_failure", inventory, categories=cats, services=[node],
+                 sev=_worst(cats, inventory, "single_point_of_failure"),
+                 n_entries=len(affected), entries=names,
+                 label=", ".join(category_label(c, "en").lower() for c in cats),
+                 label_fr=", ".join(category_label(c, "fr").lower() for c in cats),
+                 extra={"entry_point": affected[0] if len(affected) == 1 else None,
+                        "details": {"entry_points": {c: sorted(by_cat[c]) for c in cats}}})
+        )
+    return gaps
+
+
+_SINK = ("sink", "")
+
+
+def _sink_graph(G: nx.DiGraph, category: str) -> nx.DiGraph:
+    H = nx.DiGraph()
+    H.add_nodes_from(G)
+    H.add_edges_from(G.edges)
+    H.add_node(_SINK)
+    for v in providers(G, category):
+        if G.nodes[v]["entry_point"]:
+            H.add_edge(v, _SINK)  # a survivor who arrives here is served here
+        via = ("via", v)
+        for u in G.predecessors(v):
+            if serves_need(G, u, v, category):
+                H.add_edge(u, via)
+        if H.has_node(via):
+            H.add_edge(via, _SINK)
+    return H
+
+
+def language_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Site languages that no provider of a minimum-package category speaks or interprets."""
+    gaps = []
+    items = _package_items(G, inventory)
+    for lang in inventory.site.languages:
+        lacking = [
+            item for item in items
+            if not any(_speaks(service(G, n), lang, opts.interpretation)
+                       for c in item for n in providers(G, c))
+        ]
+        if not lacking:
+            continue
+        cats = [c for item in lacking for c in item]
+        gaps.append(
+            _gap("language", inventory, categories=cats, sev=_worst(cats, inventory, "language"),
+                 language_name=_language_name(lang, "en"),
+                 labels=", ".join(_item_label(i, "en").lower() for i in lacking),
+                 labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
+                 extra={"languages": (lang,)})
+        )
+    return [_with_fr(g, "language_name", _language_name(g.languages[0], "fr"),
+                     _language_name(g.languages[0], "en")) for g in gaps]
+
+
+def _speaks(s: Service, lang: str, interpretation: bool) -> bool:
+    return lang in s.languages or (interpretation and s.interpretation)
+
+
+@lru_cache(maxsize=256)
+def _language_name(code: str, lang: str) -> str:
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+    found = found or pycountry.languages.get(alpha_3=code)
+    name = found.name if found else code
+    if lang == "fr" and found:
+        try:
+            tr = gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=["fr"])
+            name = tr.gettext(found.name)
+        except OSError:
+            pass
+        return name[0].lower() + name[1:] if name else name
+    return name
+
+
+def _with_fr(g: Gap, _key: str, fr: str, en: str) -> Gap:
+    """Use the French language name in the French sentence."""
+    return replace(g, message_fr=g.message_fr.replace(en, fr, 1))
+
+
+def _usable_by(s: Service, group: str) -> bool:
+    if group == "undocumented":
+        return s.legal_status == "any"
+    if group not in s.serves:
+        return False
+    if group in ("girls", "boys"):
+        return s.age_min < 18
+    return s.age_max is None or s.age_max >= 18
+
+
+def eligibility_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Groups (girls, boys, men, non-binary or undocumented people...) left without a category."""
+    gaps = []
+    items = _package_items(G, inventory)
+    for group, (name_en, name_fr) in GROUP_NAMES.items():
+        adult = group in ("women", "men")
+        lacking = [
+            item for item in items
+            if not (adult and set(item) <= {"child_protection"})
+            and not any(_usable_by(service(G, n), group) for c in item for n in providers(G, c))
+        ]
+        if not lacking:
+            continue
+        cats = [c for item in lacking for c in item]
+        gaps.append(
+            _gap("eligibility", inventory, categories=cats,
+                 sev=_worst(cats, inventory, "eligibility"), group_name=name_en,
+                 group_name_fr=name_fr,
+                 labels=", ".join(_item_label(i, "en").lower() for i in lacking),
+                 labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
+                 extra={"groups": (group,)})
+        )
+    return gaps
+
+
+_CONDITION_TEXT = {
+    "police_report": "a police report",
+    "mandatory_reporting": "mandatory reporting",
+    "documents": "identity papers",
+    "referral_letter": "a referral letter",
+    "fee": "a fee",
+}
+
+
+def _deterring(s: Service) -> tuple[str, ...]:
+    conds = tuple(s.requires)
+    if s.cost == "fee" and "fee" not in conds:
+        conds += ("fee",)
+    return conds
+
+
+def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Categories reachable today only through a service with a deterring condition."""
+    entries = entry_points(G)
+    deterring = {n for n in G if _deterring(service(G, n))}
+    if not deterring:
+        return []
+    free = G.subgraph(n for n in G if n not in deterring)
+    gaps = []
+    for category in sorted({c for item in _package_items(G, inventory) for c in item}):
+        today = reachable_providers(G, category, entries)
+        if not today or reachable_providers(free, category, [e for e in entries if e in free]):
+            continue
+        on_routes = set(today)
+        for v in today:
+            on_routes |= nx.ancestors(G, v)
+        blocking = sorted(n for n in deterring if n in on_routes)
+        conditions = "; ".join(
+            f"{service(G, n).name} requires "
+            + ", ".join(_CONDITION_TEXT.get(c, c) for c in _deterring(service(G, n)))
+            for n in blocking
+        )
+        gaps.append(_gap("deterrent", inventory, category=category, services=blocking,
+                         conditions=conditions))
+    return gaps
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def stale(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Services not verified, and routes not tested, within the site's review period."""
+    months = inventory.site.review_months
+    limit = _months_before(opts.as_of, months)
+    old_services = sorted(
+        n for n in G if (d := service(G, n).last_verified) is None or d < limit
+    )
+    old_routes = sorted(
+        (u, v) for u, v, e in G.edges(data=True)
+        if (d := e["referral"].last_tested) is None or d < limit
+    )
+    gaps = []
+    if old_services:
+        gaps.append(_gap("stale", inventory, services=old_services, template="stale_services",
+                         count=len(old_services), months=months,
+                         extra={"details": {"as_of": opts.as_of.isoformat(),
+                                            "never_verified": [n for n in old_services if
+                                                               service(G, n).last_verified is None]}}))
+    if old_routes:
+        shown = ", ".join(f"{u} → {v}" for u, v in old_routes[:8])
+        more = f" and {len(old_routes) - 8} more" if len(old_routes) > 8 else ""
+        gaps.append(_gap("stale", inventory, services=sorted({n for r in old_routes for n in r}),
+                         template="stale_routes", count=len(old_routes), months=months,
+                         routes=shown + more,
+                         extra={"details": {"as_of": opts.as_of.isoformat(),
+                                            "routes": [f"{u}->{v}" for u, v in old_routes]}}))
+    return gaps
+
+
+FINDERS: dict[str, Callable[[nx.DiGraph, Inventory, Options], list[Gap]]] = {
     "missing_category": missing_categories,
     "unreachable": unreachable_categories,
+    "time_critical": time_critical,
+    "hours": night_and_weekend_hours,
+    "single_point_of_failure": single_points_of_failure,
+    "language": language_gaps,
+    "eligibility": eligibility_gaps,
+    "deterrent": deterrents,
     "dead_end": dead_ends,
     "orphan": orphans,
+    "stale": stale,
 }
 """Every gap kind this version finds, in the order they are reported."""
 
@@ -211,15 +622,22 @@ def find_gaps(
     G: nx.DiGraph | None = None,
     kinds: Iterable[str] | None = None,
     closed: Iterable[str] = (),
+    interpretation: bool = True,
+    as_of: dt.date | None = None,
 ) -> list[Gap]:
-    """All gaps of one site, most severe first; `closed` services are treated as shut."""
+    """All gaps of one site, most severe first.
+
+    What-if options: `closed` services are treated as shut; `interpretation=False` assumes no
+    interpreter can be found. `as_of` is the date `stale` counts from (default today).
+    """
     if G is None:
         G = build_referral_graph(inventory, closed=closed)
+    opts = Options(as_of=as_of or dt.date.today(), interpretation=interpretation)
     selected = list(kinds) if kinds is not None else list(FINDERS)
     unknown = [k for k in selected if k not in FINDERS]
     if unknown:
         raise ValueError(f"unknown gap kind(s): {', '.join(unknown)} (known: {', '.join(FINDERS)})")
-    gaps = [g for kind in selected for g in FINDERS[kind](G, inventory)]
+    gaps = [g for kind in selected for g in FINDERS[kind](G, inventory, opts)]
     return sort_gaps(gaps)
 
 

@@ -6,23 +6,58 @@ graph (and the `Service` / `Referral` records kept on its nodes and edges) and n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
+from pyproj import Geod
 
-from pathways.inventory import Inventory, Service
+from pathways.inventory import Inventory, Point, Service, Travel
+
+TravelHours = Callable[[Service, Service], float]
+"""Hours a survivor needs to get from one service to another."""
+
+_GEOD = Geod(ellps="WGS84")
 
 
-def build_referral_graph(inventory: Inventory, *, closed: Iterable[str] = ()) -> nx.DiGraph:
+def distance_km(a: Point, b: Point) -> float:
+    """Distance on the WGS84 ellipsoid, in kilometres."""
+    return float(_GEOD.inv(a.lon, a.lat, b.lon, b.lat)[2]) / 1000.0
+
+
+def straight_line_hours(travel: Travel) -> TravelHours:
+    """Travel time as the crow flies x the site's circuity / its speed (true locations)."""
+
+    def hours(a: Service, b: Service) -> float:
+        return distance_km(a.location, b.location) * travel.circuity / travel.speed_kmh
+
+    return hours
+
+
+def build_referral_graph(
+    inventory: Inventory,
+    *,
+    closed: Iterable[str] = (),
+    travel_hours: TravelHours | None = None,
+) -> nx.DiGraph:
     """A `DiGraph` of one site's services and referrals.
 
+    `G.graph` keeps the `inventory` and the `travel_hours` function for route queries.
     Nodes are service ids with the `Service` under `"service"` plus scalar attributes
     (`name`, `entry_point`, `categories`); edges carry the `Referral` under `"referral"`, the
-    categories the route serves (`needs`), `mode` and `delay` (hours). Services listed in
-    `closed` are left out, with the routes through them: the "what if it closes" graph.
+    categories the route serves (`needs`), `mode`, `delay` and `travel` (hours; straight line
+    unless `travel_hours` is given; none from a helpline, which survivors call from wherever
+    they are). Services listed in `closed` are left out, with the routes
+    through them: the "what if it closes" graph.
     """
     closed = set(closed)
-    G = nx.DiGraph(site=inventory.site.id, closed=tuple(sorted(closed)))
+    travel = travel_hours or straight_line_hours(inventory.site.travel)
+    remote = {s.id for s in inventory.services if is_remote(s)}
+    G = nx.DiGraph(
+        site=inventory.site.id,
+        closed=tuple(sorted(closed)),
+        inventory=inventory,
+        travel_hours=travel,
+    )
     for s in inventory.services:
         if s.id in closed:
             continue
@@ -43,8 +78,16 @@ def build_referral_graph(inventory: Inventory, *, closed: Iterable[str] = ()) ->
             needs=inventory.referral_targets(r),
             mode=r.mode,
             delay=r.delay,
+            travel=0.0
+            if r.source_id in remote
+            else travel(inventory.by_id[r.source_id], inventory.by_id[r.target_id]),
         )
     return G
+
+
+def is_remote(s: Service) -> bool:
+    """A helpline: survivors call it from wherever they are, so no travel starts from it."""
+    return set(s.categories) <= {"hotline"}
 
 
 def service(G: nx.DiGraph, node: str) -> Service:

@@ -77,7 +77,8 @@ DEFAULT_MINIMUM_PACKAGE: tuple[tuple[str, ...], ...] = (
 
 CHILD_ONLY_CATEGORIES = frozenset({"child_protection"})
 
-GROUPS = ("women", "men", "girls", "boys", "nonbinary")
+Group = Literal["women", "men", "girls", "boys", "nonbinary"]
+GROUPS: tuple[Group, ...] = ("women", "men", "girls", "boys", "nonbinary")
 """Who a service serves; girls and boys are under 18."""
 
 CHILD_GROUPS = frozenset({"girls", "boys"})
@@ -366,7 +367,7 @@ class Service(_Record):
     hours_note: str | None = None
     languages: tuple[LanguageCode, ...] = ()
     interpretation: bool = False
-    serves: tuple[Literal["women", "men", "girls", "boys", "nonbinary"], ...] = GROUPS
+    serves: tuple[Group, ...] = GROUPS
     age_min: int = Field(default=0, ge=0, le=120)
     age_max: int | None = Field(default=None, ge=0, le=120)
     legal_status: Literal["any", "documented-only"] = "any"

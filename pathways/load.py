@@ -19,7 +19,7 @@ import pydantic
 import yaml
 
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
-from pathways.inventory import Inventory, Referral, Service, Site, is_category, suggest
+from pathways.inventory import Inventory, Point, Referral, Service, Site, is_category, suggest
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger files are refused before parsing (a site inventory is a few hundred kilobytes)."""
@@ -477,8 +477,8 @@ def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Documen
     """
     if not services:
         return
-    points = [(i, ["location"], s.location) for i, s in services]
-    points += [(i, ["intake"], s.intake) for i, s in services if s.intake is not None]
+    points: list[tuple[int, str, Point]] = [(i, "location", s.location) for i, s in services]
+    points += [(i, "intake", s.intake) for i, s in services if s.intake is not None]
     lats = np.array([p.lat for _, _, p in points])
     lons = np.array([p.lon for _, _, p in points])
     outside = _outside_country(site.country, lats, lons)
@@ -490,14 +490,14 @@ def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Documen
         np.full(len(points), med_lon), np.full(len(points), med_lat), lons, lats
     )
     for k, (i, loc, p) in enumerate(points):
-        where = ["services", i, *loc]
+        where: list[str | int] = ["services", i, loc]
         swapped = (
             _is_in_country(site.country, p.lon, p.lat)
             if (outside[k] or dist[k] > MAX_SPREAD_KM * 1000)
             else False
         )
         hint = "; latitude and longitude look swapped" if swapped else ""
-        if outside is not None and outside[k]:
+        if outside[k]:
             doc.add(
                 where,
                 f"lies outside {site.country} (more than {COUNTRY_MARGIN_M / 1000:.0f} km){hint}",

@@ -50,6 +50,11 @@ def offers_any(service: Service, categories: Iterable[str]) -> bool:
     return any(service.has(c) for c in categories)
 
 
+def categories_present(inventories: Iterable[Inventory]) -> list[str]:
+    """The categories offered at these sites, sorted (the choices of a category filter)."""
+    return sorted({c for inv in inventories for c in inv.categories()})
+
+
 def services_table(
     inventories: Sequence[Inventory], *, categories: Iterable[str] | None = None
 ) -> pd.DataFrame:
@@ -102,8 +107,11 @@ def sites_table(inventories: Sequence[Inventory]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SITE_COLUMNS))
 
 
-def gaps_table(gaps: Iterable[Gap], *, lang: str = "en") -> pd.DataFrame:
-    """One row per gap, in the order given, with the sentence in English or French."""
+def gaps_table(
+    gaps: Iterable[Gap], *, severities: Iterable[str] | None = None, lang: str = "en"
+) -> pd.DataFrame:
+    """One row per gap (of these severities, if given), in the order given, in English or French."""
+    keep = None if severities is None else set(severities)
     rows = [
         {
             "site": g.site,
@@ -114,5 +122,6 @@ def gaps_table(gaps: Iterable[Gap], *, lang: str = "en") -> pd.DataFrame:
             "categories": ", ".join(g.categories),
         }
         for g in gaps
+        if keep is None or g.severity in keep
     ]
     return pd.DataFrame(rows, columns=list(GAP_COLUMNS))

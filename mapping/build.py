@@ -1,0 +1,84 @@
+"""The whole map of one or more sites: boundaries, services, referral routes, gaps, legend.
+
+`build_map` only draws what it is given (gaps are computed by `pathways.gaps`), always links
+Leaflet alone (no CDN, see `mapping.assets`), and with `tiles=None` needs no network at all:
+the site boundaries are then the basemap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import folium
+
+from mapping import assets, layers, style
+from pathways.gaps import Gap
+from pathways.inventory import Inventory, base_category
+
+DEFAULT_LOCATION = (50.85, 4.35)
+"""Where an empty map is centred (there is nothing to fit it to)."""
+
+
+def build_map(
+    inventories: Inventory | Sequence[Inventory],
+    *,
+    gaps: Sequence[Gap] | None = None,
+    categories: Iterable[str] | None = None,
+    lang: str = "en",
+    tiles: str | None = "OpenStreetMap",
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """The interactive map of the sites, fitted to them, with a layer control and a legend.
+
+    `tiles=None` draws no tile layer (offline): a light background with the sites'
+    boundaries as land. `categories` keeps only services offering one of them.
+    """
+    invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
+    selected = None if categories is None else list(categories)
+    if m is None:
+        m = folium.Map(
+            location=DEFAULT_LOCATION,
+            zoom_start=11,
+            tiles=tiles,
+            prefer_canvas=True,
+            control_scale=True,
+        )
+        if tiles is None:
+            layers.Background(style.OFFLINE_BACKGROUND).add_to(m)
+    for inv in invs:
+        layers.boundaries_layer(inv, lang=lang, m=m)
+    for inv in invs:
+        layers.referrals_layer(inv, categories=selected, lang=lang, m=m)
+    for inv in invs:
+        layers.services_layer(inv, categories=selected, lang=lang, m=m)
+    if gaps:
+        for inv in invs:
+            layers.gaps_layer(inv, gaps, lang=lang, m=m)
+    box = layers.bounds(invs)
+    if box is not None:
+        m.fit_bounds(box, padding=(20, 20))
+    folium.LayerControl(collapsed=True).add_to(m)
+    shown = _categories_on_map(invs, selected)
+    layers.legend(lang, categories=shown).add_to(m)
+    return assets.strip_cdn_assets(m)
+
+
+def _categories_on_map(invs: Sequence[Inventory], selected: list[str] | None) -> list[str]:
+    """The base categories the map draws services under, in taxonomy order."""
+    wanted = None if selected is None else set(selected)
+    found: set[str] = set()
+    for inv in invs:
+        for service in inv.services:
+            for cat in service.categories:
+                if wanted is None or cat in wanted or base_category(cat) in wanted:
+                    found.add(base_category(cat))
+                    break
+    return [c for c in style.CATEGORY_STYLES if c in found]
+
+
+def save_map(m: folium.Map, path: str | Path) -> Path:
+    """Write the map as one standalone HTML file (Leaflet inlined) and return its path."""
+    path = Path(path)
+    path.write_text(assets.standalone_html(m), encoding="utf-8")
+    return path

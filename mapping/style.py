@@ -1,0 +1,171 @@
+"""How the maps look: one colour and short code per category, line and ring styles, UI text.
+
+Everything visual that more than one layer needs is written down here once, so the legend and
+the layers cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pathways.inventory import TAXONOMY, base_category
+
+
+@dataclass(frozen=True)
+class CategoryStyle:
+    """The colour, text colour and short code (2-3 letters) a category is drawn with."""
+
+    color: str
+    text_color: str
+    code: str
+
+
+def _text_on(color: str) -> str:
+    """Black or white, whichever reads better on `color` (WCAG relative luminance)."""
+    rgb = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#111111" if luminance > 0.25 else "#ffffff"
+
+
+_PALETTE: dict[str, tuple[str, str]] = {
+    "health.cmr": ("#d62728", "CMR"),
+    "health.general": ("#ff9896", "GH"),
+    "health.srh": ("#e377c2", "SRH"),
+    "mhpss": ("#9467bd", "MH"),
+    "case_management": ("#1f77b4", "CM"),
+    "safety.police": ("#2b2f77", "POL"),
+    "safety.shelter": ("#2ca02c", "SH"),
+    "legal": ("#8c564b", "LEG"),
+    "child_protection": ("#ff7f0e", "CP"),
+    "hotline": ("#17becf", "HL"),
+    "interpretation": ("#bcbd22", "INT"),
+    "basic_needs": ("#7f7f7f", "BN"),
+    "livelihoods": ("#98df8a", "LIV"),
+    "community": ("#ffbb78", "COM"),
+}
+
+CATEGORY_STYLES: dict[str, CategoryStyle] = {
+    cat: CategoryStyle(color, _text_on(color), code) for cat, (color, code) in _PALETTE.items()
+}
+"""One distinct colour per taxonomy category (14), with a readable text colour and a code."""
+
+assert set(CATEGORY_STYLES) == set(TAXONOMY), "every taxonomy category needs a style"
+
+
+def category_style(category: str) -> CategoryStyle:
+    """The style of a category or of the taxonomy category a sub-category belongs to."""
+    return CATEGORY_STYLES[base_category(category)]
+
+
+MARKER_SIZE = 26
+"""Diameter in pixels of a service marker (its SVG box is a little larger for the ring)."""
+
+ENTRY_RING = "#111111"
+"""The ring colour of an entry point (survivors can arrive there directly)."""
+
+REFERRAL_COLOR = "#333333"
+REFERRAL_DASHED_MODES = frozenset({"phone", "form", "self"})
+"""Referrals without a person accompanying the survivor are drawn dashed."""
+
+GAP_COLOR = "#e41a1c"
+GAP_RADIUS = 19
+
+BOUNDARY_STYLE = {"color": "#5f6b73", "weight": 2, "fill": True, "fillColor": "#fbfaf6",
+                  "fillOpacity": 0.85}
+AREA_STYLE = {"color": "#8a969e", "weight": 1, "dashArray": "4 3", "fill": True,
+              "fillColor": "#fbfaf6", "fillOpacity": 0.0}
+OFFLINE_BACKGROUND = "#dce4ea"
+"""The map's background when there are no tiles: the site boundaries are drawn as land on it."""
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "legend": "Legend",
+        "entry_point": "Entry point (survivors can arrive directly)",
+        "confidential": "Confidential: area level, exact location withheld",
+        "withheld": "area level, exact location withheld",
+        "intake_short": "public intake point, service location withheld",
+        "referral": "Referral route (solid: escorted or accompanied call; dashed: phone, form, self)",
+        "gap": "Service named in a gap",
+        "gaps": "Gaps",
+        "boundaries": "Site boundary and areas",
+        "referrals": "Referral routes",
+        "gaps_layer": "Gaps",
+        "organisation": "Organisation",
+        "categories": "Services",
+        "hours": "Hours",
+        "languages": "Languages",
+        "interpretation": "interpretation available",
+        "serves": "Serves",
+        "ages": "ages",
+        "requires": "Requires",
+        "contact": "Contact",
+        "last_verified": "Last verified",
+        "place": "Place",
+        "address": "Address",
+        "cost": "Cost",
+        "legal_status": "Legal status",
+        "for": "for",
+        "not_on_map": "Not on the map (location hidden)",
+        "site": "Site",
+    },
+    "fr": {
+        "legend": "Légende",
+        "entry_point": "Point d'entrée (accès direct des survivant·es)",
+        "confidential": "Confidentiel : niveau zone, adresse exacte masquée",
+        "withheld": "niveau zone, adresse exacte masquée",
+        "intake_short": "point d'accueil public, adresse du service masquée",
+        "referral": "Voie de référencement (trait plein : accompagnement ou appel accompagné ; "
+        "tirets : téléphone, formulaire, démarche seule)",
+        "gap": "Service cité dans un manque",
+        "gaps": "Manques",
+        "boundaries": "Limites du site et zones",
+        "referrals": "Voies de référencement",
+        "gaps_layer": "Manques",
+        "organisation": "Organisation",
+        "categories": "Services",
+        "hours": "Horaires",
+        "languages": "Langues",
+        "interpretation": "interprétariat disponible",
+        "serves": "Public",
+        "ages": "âges",
+        "requires": "Exige",
+        "contact": "Contact",
+        "last_verified": "Dernière vérification",
+        "place": "Lieu",
+        "address": "Adresse",
+        "cost": "Coût",
+        "legal_status": "Statut légal",
+        "for": "pour",
+        "not_on_map": "Absent de la carte (lieu masqué)",
+        "site": "Site",
+    },
+}
+"""Interface text of the maps, in English and French."""
+
+MODES: dict[str, dict[str, str]] = {
+    "en": {
+        "escorted": "escorted",
+        "accompanied-call": "accompanied call",
+        "phone": "phone",
+        "form": "form",
+        "self": "self-referral",
+    },
+    "fr": {
+        "escorted": "accompagnement physique",
+        "accompanied-call": "appel accompagné",
+        "phone": "téléphone",
+        "form": "formulaire",
+        "self": "démarche seule",
+    },
+}
+
+
+def text(key: str, lang: str = "en") -> str:
+    """An interface string in `lang` (English when the language or key is missing)."""
+    return TEXT.get(lang, TEXT["en"]).get(key) or TEXT["en"][key]
+
+
+def mode_label(mode: str, lang: str = "en") -> str:
+    """A referral mode in words."""
+    return MODES.get(lang, MODES["en"]).get(mode, mode)

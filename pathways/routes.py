@@ -1,0 +1,486 @@
+"""Survivor routes: the fastest sequence of hand-offs to the care a survivor needs.
+
+Time is counted in hours from the survivor's arrival. A hand-off u -> v takes the referral's
+delay, plus the travel time between the services, plus the wait until v is open. Waiting makes
+the arrival time at v non-decreasing in the departure time from u (first in, first out), so a
+time-dependent Dijkstra gives the earliest time each service can see the survivor.
+
+A service the survivor cannot use (eligibility, language, a deterring condition she wants to
+avoid, closed in a what-if) is left out of the search; every provider of the need that is not
+chosen is listed in `excluded` with the reason.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+
+from pathways.graph import distance_km, serves_need, service
+from pathways.inventory import DAYS, Group, Inventory, Point, Service, category_label
+
+Gender = Literal["female", "male", "nonbinary"]
+HOURS_PER_WEEK = 168
+
+SEQUENCE_FIRST = ("health.cmr",)
+"""Needs handled first whatever order they are asked in: post-exposure prophylaxis cannot wait."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who arrives where and when. No name, no case data: only what eligibility depends on."""
+
+    entry: str | None = None
+    location: tuple[float, float] | None = None  # (lat, lon), to start at the nearest entry point
+    language: str | None = None
+    age: int | None = None
+    gender: Gender | None = None
+    legal_status: Literal["documented", "undocumented"] | None = None
+    weekday: int = 0  # 0 = Monday
+    hour: float = 10.0
+    avoid: tuple[str, ...] = ()  # conditions she will not accept: police_report, documents, ...
+    interpretation: bool = True  # False: no interpreter can be found ("what if")
+
+    @property
+    def group(self) -> Group | None:
+        """The `serves` group this profile belongs to (girls and boys are under 18)."""
+        if self.gender is None:
+            return None
+        if self.gender == "nonbinary":
+            return "nonbinary"
+        child = self.age is not None and self.age < 18
+        if self.gender == "female":
+            return "girls" if child else "women"
+        return "boys" if child else "men"
+
+    @property
+    def start_time(self) -> float:
+        """Arrival, in hours since Monday 00:00."""
+        return (self.weekday % 7) * 24 + self.hour
+
+
+def exclusion_reason(s: Service, profile: Profile) -> str | None:
+    """Why this profile cannot use this service, or None if she can."""
+    group = profile.group
+    if group is not None and group not in s.serves:
+        return f"serves {', '.join(s.serves)} only, not {group}"
+    if profile.age is not None:
+        if profile.age < s.age_min:
+            return f"from age {s.age_min} only"
+        if s.age_max is not None and profile.age > s.age_max:
+            return f"up to age {s.age_max} only"
+    if profile.legal_status == "undocumented" and s.legal_status == "documented-only":
+        return "documented people only"
+    if profile.language and profile.language not in s.languages:
+        if not s.interpretation:
+            return f"does not speak '{profile.language}' and has no interpretation"
+        if not profile.interpretation:
+            return f"does not speak '{profile.language}' and interpretation is unavailable"
+    blocking = [r for r in s.requires if r in profile.avoid]
+    if blocking:
+        return "requires " + ", ".join(blocking)
+    return None
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def wait_hours(s: Service, t: float) -> float:
+    """Hours from time `t` (hours since Monday 00:00) until the service is open."""
+    t_week = t % HOURS_PER_WEEK
+    weekday = int(t_week // 24)
+    minute = t_week % 24 * 60
+    minute_floor = int(math.floor(minute))
+    wait = s.hours.wait_minutes(weekday, minute_floor)
+    if wait == 0:
+        return 0.0
+    return (wait - (minute - minute_floor)) / 60.0
+
+
+def format_time(t: float) -> str:
+    """'Sun 23:00' for a time in hours since Monday 00:00."""
+    t_week = t % HOURS_PER_WEEK
+    minutes = int(round(t_week * 60)) % (HOURS_PER_WEEK * 60)
+    day, minute = divmod(minutes, 1440)
+    return f"{DAYS[day].title()} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def earliest_seen(
+    G: nx.DiGraph,
+    start: str,
+    t0: float,
+    *,
+    usable: set[str] | None = None,
+    no_wait: bool = False,
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Earliest time each service can see a survivor who arrives at `start` at time `t0`.
+
+    Returns (seen, parent): absolute times in hours since Monday 00:00 and the predecessor of
+    each service on its fastest route. Only services in `usable` are entered (all if None);
+    with `no_wait`, only services open at the moment the survivor gets there.
+    """
+    first_wait = wait_hours(service(G, start), t0)
+    if no_wait and first_wait > 0:
+        return {}, {}
+    seen = {start: t0 + first_wait}
+    parent: dict[str, str] = {}
+    done: set[str] = set()
+    heap = [(seen[start], start)]
+    while heap:
+        t, u = heapq.heappop(heap)
+        if u in done:
+            continue
+        done.add(u)
+        for v, e in G.adj[u].items():
+            if v in done or (usable is not None and v not in usable):
+                continue
+            arrive = t + e["delay"] + e["travel"]
+            w = wait_hours(service(G, v), arrive)
+            if no_wait and w > 0:
+                continue
+            tv = arrive + w
+            if tv < seen.get(v, math.inf) - 1e-9 or (
+                abs(tv - seen.get(v, math.inf)) <= 1e-9 and u < parent.get(v, "\uffff")
+            ):
+                seen[v] = tv
+                parent[v] = u
+                heapq.heappush(heap, (tv, v))
+    return seen, parent
+
+
+def _path(parent: dict[str, str], start: str, end: str) -> list[str]:
+    path = [end]
+    while path[-1] != start:
+        path.append(parent[path[-1]])
+    return path[::-1]
+
+
+def fastest_to(
+    G: nx.DiGraph,
+    start: str,
+    t0: float,
+    category: str,
+    *,
+    usable: set[str] | None = None,
+    no_wait: bool = False,
+) -> tuple[float, list[str]] | None:
+    """The earliest time (and route) at which a provider of `category` sees the survivor.
+
+    The last hand-off must be a route that serves the category (its `for`), unless the start
+    itself offers it. Ties go to fewer hand-offs, then to the smaller service id.
+    """
+    seen, parent = earliest_seen(G, start, t0, usable=usable, no_wait=no_wait)
+    if not seen:
+        return None
+    best: tuple[float, int, str, list[str]] | None = None
+    if service(G, start).has(category):
+        best = (seen[start], 0, start, [start])
+    for v in G:
+        if v == start or not service(G, v).has(category):
+            continue
+        if usable is not None and v not in usable:
+            continue
+        for u in G.predecessors(v):
+            if u not in seen or not serves_need(G, u, v, category):
+                continue
+            path_u = _path(parent, start, u)
+            if v in path_u:
+                continue
+            e = G.edges[u, v]
+            arrive = seen[u] + e["delay"] + e["travel"]
+            w = wait_hours(service(G, v), arrive)
+            if no_wait and w > 0:
+                continue
+            tv = arrive + w
+            cand = (tv, len(path_u), v, [*path_u, v])
+            if best is None or cand[:3] < best[:3]:
+                best = cand
+    return (best[0], best[3]) if best else None
+
+
+# --- the route query ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One service on a route: when the survivor gets there and is seen, and for what."""
+
+    service: str
+    name: str
+    category: str  # the need met here, or "entry" / "via"
+    arrive_hours: float  # hours after arrival at the first service
+    seen_hours: float  # after waiting for opening hours
+    wait_hours: float
+    delay_hours: float = 0.0  # referral delay of the hand-off into this service
+    travel_hours: float = 0.0
+    mode: str | None = None
+    clock: str = ""  # local day and time the survivor is seen, e.g. "Sat 03:00"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    """The answer to a route query. `found` is False (with `reason`) when no route exists."""
+
+    found: bool
+    site: str
+    needs: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
+    total_hours: float | None = None
+    excluded: tuple[dict[str, str], ...] = ()
+    reason: str = ""
+    unmet: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    start: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the design: found, steps, total_hours, excluded (+ reason)."""
+        return {
+            "found": self.found,
+            "site": self.site,
+            "needs": list(self.needs),
+            "start": self.start,
+            "steps": [s.to_dict() for s in self.steps],
+            "total_hours": None if self.total_hours is None else round(self.total_hours, 2),
+            "excluded": list(self.excluded),
+            "unmet": list(self.unmet),
+            "reason": self.reason,
+            "warnings": list(self.warnings),
+        }
+
+    def describe(self, lang: str = "en") -> str:
+        """A few lines a person can read: the steps with their times, or why there is none."""
+        lines = []
+        for i, s in enumerate(self.steps, 1):
+            what = "arrival" if s.category == "entry" else (
+                "via" if s.category == "via" else category_label(s.category, lang)
+            )
+            how = f" ({s.mode}, +{s.delay_hours + s.travel_hours:.1f} h)" if s.mode else ""
+            wait = f", waits {s.wait_hours:.1f} h for opening" if s.wait_hours > 0.01 else ""
+            lines.append(
+                f"{i}. {s.name} [{s.service}] — {what}{how}: seen at {s.seen_hours:.1f} h "
+                f"({s.clock}){wait}"
+            )
+        if self.found:
+            lines.append(f"Total: {self.total_hours:.1f} h")
+        else:
+            lines.append(f"No route: {self.reason}")
+        if self.excluded:
+            lines.append("Excluded:")
+            lines += [f"  - {e['service']}: {e['reason']}" for e in self.excluded]
+        return "\n".join(lines)
+
+
+def order_needs(needs: Iterable[str]) -> tuple[str, ...]:
+    """Needs in the order they are met: clinical rape care first, then as asked, no repeats."""
+    needs = list(dict.fromkeys(needs))
+    first = [n for n in SEQUENCE_FIRST if n in needs]
+    return tuple(first + [n for n in needs if n not in first])
+
+
+def nearest_entry(
+    G: nx.DiGraph, location: tuple[float, float], profile: Profile
+) -> tuple[str, float] | None:
+    """The usable entry point fastest to reach from a location, with the hours to get there."""
+    inventory: Inventory = G.graph["inventory"]
+    travel = inventory.site.travel
+    here = Point(lat=location[0], lon=location[1])
+    best: tuple[float, str] | None = None
+    for n in sorted(G):
+        s = service(G, n)
+        if not s.entry_point or exclusion_reason(s, profile):
+            continue
+        hours = distance_km(here, s.location) * travel.circuity / travel.speed_kmh
+        if best is None or hours < best[0]:
+            best = (hours, n)
+    return (best[1], best[0]) if best else None
+
+
+def route(
+    G: nx.DiGraph,
+    profile: Profile,
+    *,
+    need: str | Sequence[str],
+) -> Route:
+    """The fastest sequence of hand-offs that meets the need(s) of a survivor profile.
+
+    Needs are met one after the other (clinical rape care first), each leg starting where the
+    previous need was met. Raises KeyError for an unknown entry point; no route is an answer.
+    """
+    inventory: Inventory = G.graph["inventory"]
+    needs = order_needs([need] if isinstance(need, str) else need)
+    site = inventory.site.id
+    usable = {n for n in G if exclusion_reason(service(G, n), profile) is None}
+    warnings: list[str] = []
+    lead_in = 0.0
+    if profile.entry is not None:
+        if profile.entry not in G:
+            if profile.entry in inventory.by_id:
+                return Route(False, site, needs, reason=f"'{profile.entry}' is closed",
+                             start=profile.entry, unmet=needs)
+            inventory.service(profile.entry)  # raises KeyError with a suggestion
+        start = profile.entry
+    elif profile.location is not None:
+        found = nearest_entry(G, profile.location, profile)
+        if found is None:
+            return Route(False, site, needs, reason="no entry point this survivor can use",
+                         unmet=needs)
+        start, lead_in = found
+    else:
+        raise ValueError("a profile needs an entry point or a location")
+    entry_reason = exclusion_reason(service(G, start), profile)
+    if entry_reason:
+        warnings.append(f"the entry point {start} {entry_reason}; counted as arrival only")
+    usable.add(start)
+
+    t0 = profile.start_time + lead_in
+    here, t = start, t0
+    s0 = service(G, start)
+    first_wait = wait_hours(s0, t0)
+    steps = [
+        Step(start, s0.name, "entry", lead_in, lead_in + first_wait, first_wait,
+             travel_hours=lead_in, clock=format_time(t0 + first_wait))
+    ]
+    t += first_wait
+    excluded: dict[str, str] = {}
+    for n in needs:
+        leg = fastest_to(G, here, t, n, usable=usable)
+        _explain(G, inventory, profile, n, here, t, leg, excluded)
+        if leg is None:
+            unmet = needs[needs.index(n):]
+            return Route(
+                False, site, needs, tuple(steps), None,
+                tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
+                reason=f"no route from {here} to {category_label(n)} for this profile",
+                unmet=unmet, warnings=tuple(warnings), start=start,
+            )
+        t_end, path = leg
+        steps += _leg_steps(G, path, t, t0 - lead_in, n)
+        here, t = path[-1], t_end
+    if steps[0].category == "entry" and len(steps) > 1 and steps[1].service == start:
+        steps.pop(0)
+    return Route(
+        True, site, needs, tuple(steps), t - (t0 - lead_in),
+        tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
+        warnings=tuple(warnings), start=start,
+    )
+
+
+def _leg_steps(G: nx.DiGraph, path: list[str], t: float, origin: float, need: str) -> list[Step]:
+    steps = []
+    if len(path) == 1:  # the need is met where the survivor already is
+        s = service(G, path[0])
+        return [Step(path[0], s.name, need, t - origin, t - origin, 0.0, clock=format_time(t))]
+    for u, v in zip(path, path[1:], strict=False):
+        e = G.edges[u, v]
+        arrive = t + e["delay"] + e["travel"]
+        s = service(G, v)
+        w = wait_hours(s, arrive)
+        t = arrive + w
+        steps.append(
+            Step(v, s.name, need if v == path[-1] else "via", arrive - origin, t - origin, w,
+                 e["delay"], e["travel"], e["mode"], format_time(t))
+        )
+    return steps
+
+
+def _explain(
+    G: nx.DiGraph,
+    inventory: Inventory,
+    profile: Profile,
+    need: str,
+    here: str,
+    t: float,
+    leg: tuple[float, list[str]] | None,
+    excluded: dict[str, str],
+) -> None:
+    """Say why each provider of `need` that is not on the chosen route was left out."""
+    chosen = leg[1][-1] if leg else None
+    reached = nx.descendants(G, here) | {here}
+    usable = {n for n in G if exclusion_reason(service(G, n), profile) is None} | {here}
+    seen, _ = earliest_seen(G, here, t, usable=usable)
+    for s in inventory.services:
+        if not s.has(need) or s.id == chosen or s.id in excluded:
+            continue
+        if s.id not in G:
+            excluded[s.id] = "closed"
+            continue
+        reason = exclusion_reason(s, profile)
+        if reason:
+            excluded[s.id] = reason
+        elif s.id not in reached:
+            excluded[s.id] = f"no referral route leads there from {here}"
+        elif not any(u in reached and serves_need(G, u, s.id, need) for u in G.predecessors(s.id)):
+            excluded[s.id] = f"no referral route to it serves {need}"
+        elif not any(u in seen and serves_need(G, u, s.id, need) for u in G.predecessors(s.id)):
+            excluded[s.id] = "reachable only through services this profile cannot use"
+        else:
+            arrive = min(
+                seen[u] + G.edges[u, s.id]["delay"] + G.edges[u, s.id]["travel"]
+                for u in G.predecessors(s.id)
+                if u in seen and serves_need(G, u, s.id, need)
+            )
+            later = arrive + wait_hours(s, arrive) - t
+            excluded[s.id] = f"reachable in {later:.1f} h, later than {chosen}"
+
+
+@dataclass(frozen=True)
+class WeekProfile:
+    """Hours to reach a category from one entry point, for an arrival at each hour of the week."""
+
+    entry: str
+    category: str
+    hours: tuple[float, ...] = field(default=())  # 168 values; inf where unreachable
+
+    @property
+    def worst(self) -> float:
+        return max(self.hours)
+
+    @property
+    def typical(self) -> float:
+        finite = sorted(self.hours)
+        return finite[len(finite) // 2]
+
+    def failing(self, limit: float) -> list[int]:
+        """Arrival hours (0 = Monday 00:00) from which the category takes longer than `limit`."""
+        return [h for h, v in enumerate(self.hours) if v > limit]
+
+
+def week_profile(G: nx.DiGraph, entry: str, category: str, *, profile: Profile | None = None
+                 ) -> WeekProfile:
+    """Time to the first provider of `category` from `entry`, for each of the 168 arrival hours."""
+    profile = profile or Profile()
+    usable = {n for n in G if exclusion_reason(service(G, n), profile) is None} | {entry}
+    out = []
+    for h in range(HOURS_PER_WEEK):
+        leg = fastest_to(G, entry, float(h), category, usable=usable)
+        out.append(leg[0] - h if leg else math.inf)
+    return WeekProfile(entry, category, tuple(out))
+
+
+def hour_ranges(hours: Sequence[int]) -> list[str]:
+    """Compress arrival hours into readable ranges: ['Fri 18:00–Mon 07:00', 'Wed 02:00']."""
+    if not hours:
+        return []
+    hs = sorted(set(hours))
+    runs: list[list[int]] = [[hs[0], hs[0]]]
+    for h in hs[1:]:
+        if h == runs[-1][1] + 1:
+            runs[-1][1] = h
+        else:
+            runs.append([h, h])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == HOURS_PER_WEEK - 1:
+        runs[0][0] = runs.pop()[0] - HOURS_PER_WEEK
+    if len(runs) == 1 and runs[0][1] - runs[0][0] >= HOURS_PER_WEEK - 1:
+        return ["every hour of the week"]
+    return [
+        format_time(a % HOURS_PER_WEEK) if a == b
+        else f"{format_time(a % HOURS_PER_WEEK)}–{format_time(b % HOURS_PER_WEEK)}"
+        for a, b in runs
+    ]
