@@ -1,4 +1,4 @@
-"""The command line: `pathways validate | gaps | map` (also `python -m pathways`).
+"""The command line: `pathways validate | gaps | route | compare | map` (or `python -m pathways`).
 
 A user's mistake (a bad inventory, a missing file, an unknown service id) exits 1 with one line
 per problem and never a traceback; anything else is a bug and is allowed to crash loudly.
@@ -12,10 +12,38 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import csv
+import datetime as dt
+
 from pathways.errors import InventoryError, ValidationError
-from pathways.gaps import FINDERS, find_gaps
-from pathways.inventory import Inventory
-from pathways.load import find_inventories, load_sites
+from pathways.gaps import FINDERS, find_gaps, what_if
+from pathways.inventory import (
+    DAYS,
+    REQUIREMENTS,
+    TAXONOMY,
+    Inventory,
+    check_language,
+    is_category,
+    suggest,
+)
+from pathways.load import find_inventories, load_site, load_sites
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
+    return lat, lon
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,8 +77,51 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=[],
         metavar="SERVICE_ID",
-        help="treat these services as closed",
+        help="what if these services close: print the gaps that appear and disappear",
     )
+    p.add_argument(
+        "--without-interpretation",
+        action="store_true",
+        help="what if no interpreter can be found",
+    )
+    p.add_argument("--as-of", type=_date, help="date the 'stale' gaps count from (YYYY-MM-DD)")
+
+    p = sub.add_parser("route", help="the fastest referral route for a survivor profile")
+    p.add_argument("paths", nargs=1, metavar="PATH", help="one site inventory")
+    start = p.add_mutually_exclusive_group(required=True)
+    start.add_argument("--from", dest="entry", metavar="SERVICE_ID", help="the entry point")
+    start.add_argument(
+        "--at", metavar="LAT,LON", type=_latlon, help="a place: start at the nearest entry point"
+    )
+    p.add_argument(
+        "--need",
+        required=True,
+        action="append",
+        metavar="CATEGORY",
+        help="the need(s), repeatable or comma-separated (health.cmr always first)",
+    )
+    p.add_argument("--language", metavar="L", help="language the survivor speaks (ISO 639)")
+    p.add_argument("--age", type=int, metavar="N")
+    p.add_argument("--gender", choices=["female", "male", "nonbinary"])
+    p.add_argument("--legal-status", choices=["documented", "undocumented"])
+    p.add_argument("--day", choices=list(DAYS), default="mon", help="arrival day (default mon)")
+    p.add_argument("--hour", type=float, default=10.0, help="arrival hour, 0-24 (default 10)")
+    p.add_argument(
+        "--avoid",
+        nargs="+",
+        default=[],
+        choices=list(REQUIREMENTS),
+        help="conditions the survivor will not accept",
+    )
+    p.add_argument("--close", nargs="+", default=[], metavar="SERVICE_ID")
+    p.add_argument("--without-interpretation", action="store_true")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("compare", help="sites side by side: category matrix and headline figures")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
 
     p = sub.add_parser("map", help="write the standalone interactive map (works offline)")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -97,8 +168,6 @@ def _check_closed(inventories: list[Inventory], closed: list[str]) -> None:
     known = {s.id for inv in inventories for s in inv.services}
     unknown = [c for c in closed if c not in known]
     if unknown:
-        from pathways.inventory import suggest
-
         raise InventoryError(
             "; ".join(f"--close: '{c}' is not a service id{suggest(c, known)}" for c in unknown)
         )
@@ -107,7 +176,9 @@ def _check_closed(inventories: list[Inventory], closed: list[str]) -> None:
 def _gaps(args: argparse.Namespace) -> int:
     inventories = load_sites(args.paths)
     _check_closed(inventories, args.close)
-    per_site = [(inv, find_gaps(inv, kinds=args.kind, closed=args.close)) for inv in inventories]
+    if args.close or args.without_interpretation:
+        return _what_if(args, inventories)
+    per_site = [(inv, find_gaps(inv, kinds=args.kind, as_of=args.as_of)) for inv in inventories]
     if args.json:
         json.dump(
             [g.to_dict() for _, gaps in per_site for g in gaps],
@@ -122,6 +193,106 @@ def _gaps(args: argparse.Namespace) -> int:
         print(f"{inv.site.name} [{inv.site.id}]{status}: {len(gaps)} gap(s)")
         for g in gaps:
             print(f"  {g.severity:<8} {g.kind:<17} {g.text(args.lang)}")
+    return 0
+
+
+def _what_if(args: argparse.Namespace, inventories: list[Inventory]) -> int:
+    diffs = [
+        (inv, what_if(inv, closed=[c for c in args.close if c in inv.by_id],
+                      interpretation=not args.without_interpretation, as_of=args.as_of))
+        for inv in inventories
+    ]
+    if args.kind:
+        kinds = set(args.kind)
+        diffs = [(inv, type(d)(*(tuple(g for g in gs if g.kind in kinds)
+                                 for gs in (d.appeared, d.disappeared, d.unchanged))))
+                 for inv, d in diffs]
+    if args.json:
+        _dump([g for _, d in diffs for g in d.to_list()])
+        return 0
+    what = ", ".join([f"closing {', '.join(args.close)}"] if args.close else [])
+    if args.without_interpretation:
+        what += (" and " if what else "") + "no interpretation"
+    for inv, d in diffs:
+        print(f"{inv.site.name} [{inv.site.id}], what if {what}: {len(d.appeared)} new gap(s), "
+              f"{len(d.disappeared)} gone, {len(d.unchanged)} unchanged")
+        for mark, gaps in (("+", d.appeared), ("-", d.disappeared)):
+            for g in gaps:
+                print(f"  {mark} {g.severity:<8} {g.kind:<17} {g.text(args.lang)}")
+    return 0
+
+
+def _dump(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    print()
+
+
+def _route(args: argparse.Namespace) -> int:
+    from pathways.graph import build_referral_graph
+    from pathways.routes import Profile, route
+
+    inventory = load_site(args.paths[0])
+    needs = [n.strip() for arg in args.need for n in arg.split(",") if n.strip()]
+    for n in needs:
+        if not is_category(n):
+            raise InventoryError(f"--need: '{n}' is not a category{suggest(n, TAXONOMY)}")
+    _check_closed([inventory], args.close + ([args.entry] if args.entry else []))
+    if args.language:
+        try:
+            check_language(args.language)
+        except ValueError as e:
+            raise InventoryError(f"--language: {e}") from None
+    profile = Profile(
+        entry=args.entry,
+        location=args.at,
+        language=args.language,
+        age=args.age,
+        gender=args.gender,
+        legal_status=args.legal_status,
+        weekday=DAYS.index(args.day),
+        hour=args.hour,
+        avoid=tuple(args.avoid),
+        interpretation=not args.without_interpretation,
+    )
+    G = build_referral_graph(inventory, closed=args.close)
+    result = route(G, profile, need=needs)
+    if args.json:
+        _dump(result.to_dict())
+    else:
+        print(f"{inventory.site.name} [{inventory.site.id}]: route for "
+              f"{', '.join(result.needs)} from {result.start or 'the nearest entry point'}")
+        print(result.describe())
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from pathways.compare import compare_sites, matrix_rows
+
+    summaries = compare_sites(load_sites(args.paths))
+    if args.json:
+        _dump([s.to_dict() for s in summaries])
+        return 0
+    rows = matrix_rows(summaries)
+    if args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    print(f"{'site':<10} {'svc':>4} {'ref':>4} {'entry':>5} {'PEP<72h':>8} {'hand-offs':>9} "
+          f"{'SPOF':>4} {'crit':>4} {'major':>5}")
+    for s in summaries:
+        share = "-" if s.share_pep_72h_always is None else f"{s.share_pep_72h_always:.0%}"
+        hand = "-" if s.median_handoffs_to_care is None else f"{s.median_handoffs_to_care:g}"
+        print(f"{s.site:<10} {s.services:>4} {s.referrals:>4} {s.entry_points:>5} {share:>8} "
+              f"{hand:>9} {s.single_points_of_failure:>4} {s.gaps_by_severity['critical']:>4} "
+              f"{s.gaps_by_severity['major']:>5}")
+    print()
+    cats = list(summaries[0].by_category) if summaries else []
+    print("services (entry points reaching) per category")
+    print(f"{'category':<18}" + "".join(f"{s.site[:9]:>10}" for s in summaries))
+    for c in cats:
+        cells = "".join(f"{f'{s.by_category[c][0]} ({s.by_category[c][1]})':>10}" for s in summaries)
+        print(f"{c:<18}{cells}")
     return 0
 
 
@@ -141,4 +312,10 @@ def _map(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"validate": _validate, "gaps": _gaps, "map": _map}
+_COMMANDS = {
+    "validate": _validate,
+    "gaps": _gaps,
+    "route": _route,
+    "compare": _compare,
+    "map": _map,
+}

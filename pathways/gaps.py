@@ -192,8 +192,15 @@ class Gap:
     details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
-    def key(self) -> tuple[str, str, tuple[str, ...], tuple[str, ...], str | None]:
-        """What identifies a gap across two analyses (for what-if diffs)."""
+    def key(self) -> tuple[Any, ...]:
+        """What identifies a gap across two analyses (for what-if diffs).
+
+        A stale list or a fragile service stays the same gap when its details change.
+        """
+        if self.kind == "stale":
+            return (self.kind, self.site, "routes" in self.details)
+        if self.kind == "single_point_of_failure":
+            return (self.kind, self.site, self.services, (), None)
         return (self.kind, self.site, self.services, self.categories, self.entry_point)
 
     def text(self, lang: str = "en") -> str:
@@ -654,3 +661,44 @@ def sort_gaps(gaps: Iterable[Gap]) -> list[Gap]:
             g.categories,
         ),
     )
+
+
+@dataclass(frozen=True)
+class GapDiff:
+    """What a what-if changes: gaps that appear, gaps that disappear, gaps that stay."""
+
+    appeared: tuple[Gap, ...]
+    disappeared: tuple[Gap, ...]
+    unchanged: tuple[Gap, ...]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """One JSON array: every gap with `change` = new | gone | unchanged."""
+        out = []
+        for change, gaps in (("new", self.appeared), ("gone", self.disappeared),
+                             ("unchanged", self.unchanged)):
+            out += [{**g.to_dict(), "change": change} for g in gaps]
+        return out
+
+
+def diff_gaps(before: Iterable[Gap], after: Iterable[Gap]) -> GapDiff:
+    """Compare two gap lists by what identifies a gap (kind, site, services, categories, entry)."""
+    b = {g.key: g for g in before}
+    a = {g.key: g for g in after}
+    return GapDiff(
+        appeared=tuple(sort_gaps(g for k, g in a.items() if k not in b)),
+        disappeared=tuple(sort_gaps(g for k, g in b.items() if k not in a)),
+        unchanged=tuple(sort_gaps(g for k, g in a.items() if k in b)),
+    )
+
+
+def what_if(
+    inventory: Inventory,
+    *,
+    closed: Iterable[str] = (),
+    interpretation: bool = True,
+    as_of: dt.date | None = None,
+) -> GapDiff:
+    """The gaps that appear and disappear if services close or no interpreter is available."""
+    today = find_gaps(inventory, as_of=as_of)
+    then = find_gaps(inventory, closed=closed, interpretation=interpretation, as_of=as_of)
+    return diff_gaps(today, then)

@@ -137,7 +137,7 @@ def _check_category(value: str) -> str:
     return value
 
 
-def _check_language(value: str) -> str:
+def check_language(value: str) -> str:
     if not isinstance(value, str) or not (
         (len(value) == 2 and pycountry.languages.get(alpha_2=value))
         or (len(value) == 3 and pycountry.languages.get(alpha_3=value))
@@ -153,7 +153,7 @@ def _check_slug(value: str) -> str:
 
 
 CategoryId = Annotated[str, AfterValidator(_check_category)]
-LanguageCode = Annotated[str, AfterValidator(_check_language)]
+LanguageCode = Annotated[str, AfterValidator(check_language)]
 ServiceId = Annotated[str, AfterValidator(_check_slug)]
 
 # --- opening hours ---------------------------------------------------------------------------

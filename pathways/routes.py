@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import networkx as nx
@@ -362,9 +362,11 @@ def route(
             )
         t_end, path = leg
         steps += _leg_steps(G, path, t, t0 - lead_in, n)
+        if len(steps) > 1 and steps[0].category == "entry" and steps[1].service == start:
+            steps[1] = replace(steps[1], arrive_hours=steps[0].arrive_hours,
+                               wait_hours=steps[0].wait_hours, travel_hours=lead_in)
+            steps.pop(0)
         here, t = path[-1], t_end
-    if steps[0].category == "entry" and len(steps) > 1 and steps[1].service == start:
-        steps.pop(0)
     return Route(
         True, site, needs, tuple(steps), t - (t0 - lead_in),
         tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
