@@ -7,13 +7,12 @@ per problem and never a traceback; anything else is a bug and is allowed to cras
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import csv
-import datetime as dt
 
 from pathways.errors import InventoryError, ValidationError
 from pathways.gaps import FINDERS, find_gaps, what_if
@@ -198,15 +197,31 @@ def _gaps(args: argparse.Namespace) -> int:
 
 def _what_if(args: argparse.Namespace, inventories: list[Inventory]) -> int:
     diffs = [
-        (inv, what_if(inv, closed=[c for c in args.close if c in inv.by_id],
-                      interpretation=not args.without_interpretation, as_of=args.as_of))
+        (
+            inv,
+            what_if(
+                inv,
+                closed=[c for c in args.close if c in inv.by_id],
+                interpretation=not args.without_interpretation,
+                as_of=args.as_of,
+            ),
+        )
         for inv in inventories
     ]
     if args.kind:
         kinds = set(args.kind)
-        diffs = [(inv, type(d)(*(tuple(g for g in gs if g.kind in kinds)
-                                 for gs in (d.appeared, d.disappeared, d.unchanged))))
-                 for inv, d in diffs]
+        diffs = [
+            (
+                inv,
+                type(d)(
+                    *(
+                        tuple(g for g in gs if g.kind in kinds)
+                        for gs in (d.appeared, d.disappeared, d.unchanged)
+                    )
+                ),
+            )
+            for inv, d in diffs
+        ]
     if args.json:
         _dump([g for _, d in diffs for g in d.to_list()])
         return 0
@@ -214,8 +229,10 @@ def _what_if(args: argparse.Namespace, inventories: list[Inventory]) -> int:
     if args.without_interpretation:
         what += (" and " if what else "") + "no interpretation"
     for inv, d in diffs:
-        print(f"{inv.site.name} [{inv.site.id}], what if {what}: {len(d.appeared)} new gap(s), "
-              f"{len(d.disappeared)} gone, {len(d.unchanged)} unchanged")
+        print(
+            f"{inv.site.name} [{inv.site.id}], what if {what}: {len(d.appeared)} new gap(s), "
+            f"{len(d.disappeared)} gone, {len(d.unchanged)} unchanged"
+        )
         for mark, gaps in (("+", d.appeared), ("-", d.disappeared)):
             for g in gaps:
                 print(f"  {mark} {g.severity:<8} {g.kind:<17} {g.text(args.lang)}")
@@ -259,8 +276,10 @@ def _route(args: argparse.Namespace) -> int:
     if args.json:
         _dump(result.to_dict())
     else:
-        print(f"{inventory.site.name} [{inventory.site.id}]: route for "
-              f"{', '.join(result.needs)} from {result.start or 'the nearest entry point'}")
+        print(
+            f"{inventory.site.name} [{inventory.site.id}]: route for "
+            f"{', '.join(result.needs)} from {result.start or 'the nearest entry point'}"
+        )
         print(result.describe())
     return 0
 
@@ -278,20 +297,26 @@ def _compare(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
         return 0
-    print(f"{'site':<10} {'svc':>4} {'ref':>4} {'entry':>5} {'PEP<72h':>8} {'hand-offs':>9} "
-          f"{'SPOF':>4} {'crit':>4} {'major':>5}")
+    print(
+        f"{'site':<10} {'svc':>4} {'ref':>4} {'entry':>5} {'PEP<72h':>8} {'hand-offs':>9} "
+        f"{'SPOF':>4} {'crit':>4} {'major':>5}"
+    )
     for s in summaries:
         share = "-" if s.share_pep_72h_always is None else f"{s.share_pep_72h_always:.0%}"
         hand = "-" if s.median_handoffs_to_care is None else f"{s.median_handoffs_to_care:g}"
-        print(f"{s.site:<10} {s.services:>4} {s.referrals:>4} {s.entry_points:>5} {share:>8} "
-              f"{hand:>9} {s.single_points_of_failure:>4} {s.gaps_by_severity['critical']:>4} "
-              f"{s.gaps_by_severity['major']:>5}")
+        print(
+            f"{s.site:<10} {s.services:>4} {s.referrals:>4} {s.entry_points:>5} {share:>8} "
+            f"{hand:>9} {s.single_points_of_failure:>4} {s.gaps_by_severity['critical']:>4} "
+            f"{s.gaps_by_severity['major']:>5}"
+        )
     print()
     cats = list(summaries[0].by_category) if summaries else []
     print("services (entry points reaching) per category")
     print(f"{'category':<18}" + "".join(f"{s.site[:9]:>10}" for s in summaries))
     for c in cats:
-        cells = "".join(f"{f'{s.by_category[c][0]} ({s.by_category[c][1]})':>10}" for s in summaries)
+        cells = "".join(
+            f"{f'{s.by_category[c][0]} ({s.by_category[c][1]})':>10}" for s in summaries
+        )
         print(f"{c:<18}{cells}")
     return 0
 

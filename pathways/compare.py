@@ -34,8 +34,9 @@ class SiteSummary:
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["by_category"] = {c: {"services": n, "entry_points_reaching": r}
-                            for c, (n, r) in self.by_category.items()}
+        d["by_category"] = {
+            c: {"services": n, "entry_points_reaching": r} for c, (n, r) in self.by_category.items()
+        }
         return d
 
 

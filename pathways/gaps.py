@@ -125,8 +125,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{label_fr} ({entries}).",
     },
     "language": {
-        "en": "{site}: no service speaks {language_name} or brings an interpreter for "
-        "{labels}.",
+        "en": "{site}: no service speaks {language_name} or brings an interpreter for {labels}.",
         "fr": "{site} : aucun service ne parle {language_name} ni ne fait venir d'interprète "
         "pour {labels_fr}.",
     },
@@ -145,8 +144,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{site} : {count} service(s) non vérifié(s) depuis {months} mois : {name}.",
     },
     "stale_routes": {
-        "en": "{site}: {count} referral route(s) not tested in the last {months} months: "
-        "{routes}.",
+        "en": "{site}: {count} referral route(s) not tested in the last {months} months: {routes}.",
         "fr": "{site} : {count} voie(s) de référencement non testée(s) depuis {months} mois : "
         "{routes}.",
     },
@@ -283,8 +281,10 @@ def _package_items(G: nx.DiGraph, inventory: Inventory) -> list[tuple[str, ...]]
 
 def _item_label(item: tuple[str, ...], lang: str) -> str:
     sep = " ou " if lang == "fr" else " or "
-    return sep.join(category_label(c, lang).lower() if i else category_label(c, lang)
-                    for i, c in enumerate(item))
+    return sep.join(
+        category_label(c, lang).lower() if i else category_label(c, lang)
+        for i, c in enumerate(item)
+    )
 
 
 def _hours_text(h: float) -> str:
@@ -354,21 +354,38 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
             },
         }
         if math.isinf(wp.typical) and len(failing) == len(wp.hours):
-            gaps.append(_gap("time_critical", inventory, category="health.cmr", services=[e],
-                             template="time_critical_never", entry=name, extra=extra))
+            gaps.append(
+                _gap(
+                    "time_critical",
+                    inventory,
+                    category="health.cmr",
+                    services=[e],
+                    template="time_critical_never",
+                    entry=name,
+                    extra=extra,
+                )
+            )
             continue
         when = ", ".join(extra["hours"])
         gaps.append(
-            _gap("time_critical", inventory, category="health.cmr", services=[e], entry=name,
-                 worst=_hours_text(wp.worst), typical=_hours_text(wp.typical),
-                 when=when if when != "every hour of the week" else "at every hour of the week",
-                 when_fr=when, extra=extra)
+            _gap(
+                "time_critical",
+                inventory,
+                category="health.cmr",
+                services=[e],
+                entry=name,
+                worst=_hours_text(wp.worst),
+                typical=_hours_text(wp.typical),
+                when=when if when != "every hour of the week" else "at every hour of the week",
+                when_fr=when,
+                extra=extra,
+            )
         )
     return gaps
 
 
 def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
-    """No route to clinical rape care on which every service is open when the survivor gets there."""
+    """No route to clinical rape care on which every service is open when the survivor arrives."""
     cmr = providers(G, "health.cmr")
     if not cmr:
         return []
@@ -380,25 +397,31 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
     if not failing_en:
         return []
     return [
-        _gap("hours", inventory, category="health.cmr", services=cmr,
-             when=" or ".join(failing_en), when_fr=" ou ".join(failing_fr),
-             extra={"hours": tuple(failing_en)})
+        _gap(
+            "hours",
+            inventory,
+            category="health.cmr",
+            services=cmr,
+            when=" or ".join(failing_en),
+            when_fr=" ou ".join(failing_fr),
+            extra={"hours": tuple(failing_en)},
+        )
     ]
 
 
 def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Services every route from an entry point to a category passes through (dominators).
 
-    For each category and entry point, the graph gets a sink reached from each provider
-    through a route serving the category; the sink's dominators (other than the entry point)
-    are the services whose closure cuts that entry point off.
+    For each category and entry point (that does not offer the category itself), the graph
+    gets a sink reached from each provider through a route serving the category; the sink's
+    dominators (other than the entry point) are the services whose closure cuts it off.
     """
     entries = entry_points(G)
     cut: dict[tuple[str, str], list[str]] = {}
     for category in sorted({c for n in G for c in service(G, n).categories}):
         H = _sink_graph(G, category)
         for e in entries:
-            if not nx.has_path(H, e, _SINK):
+            if service(G, e).has(category) or not nx.has_path(H, e, _SINK):
                 continue
             idom = nx.immediate_dominators(H, e)
             d = idom[_SINK]
@@ -412,18 +435,28 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
         per_service.setdefault(node, {})[category] = set(affected)
     gaps = []
     for node, by_cat in sorted(per_service.items()):
-        cats = sorted(by_cat, key=lambda c: (SEVERITY_ORDER[severity("unreachable", c, inventory)], c))
+        cats = sorted(
+            by_cat, key=lambda c: (SEVERITY_ORDER[severity("unreachable", c, inventory)], c)
+        )
         affected = sorted(set().union(*by_cat.values()))
         names = ", ".join(service(G, a).name for a in affected[:3])
         names += f" and {len(affected) - 3} more" if len(affected) > 3 else ""
         gaps.append(
-            _gap("single_point_of_failure", inventory, categories=cats, services=[node],
-                 sev=_worst(cats, inventory, "single_point_of_failure"),
-                 n_entries=len(affected), entries=names,
-                 label=", ".join(category_label(c, "en").lower() for c in cats),
-                 label_fr=", ".join(category_label(c, "fr").lower() for c in cats),
-                 extra={"entry_point": affected[0] if len(affected) == 1 else None,
-                        "details": {"entry_points": {c: sorted(by_cat[c]) for c in cats}}})
+            _gap(
+                "single_point_of_failure",
+                inventory,
+                categories=cats,
+                services=[node],
+                sev=_worst(cats, inventory, "single_point_of_failure"),
+                n_entries=len(affected),
+                entries=names,
+                label=", ".join(category_label(c, "en").lower() for c in cats),
+                label_fr=", ".join(category_label(c, "fr").lower() for c in cats),
+                extra={
+                    "entry_point": affected[0] if len(affected) == 1 else None,
+                    "details": {"entry_points": {c: sorted(by_cat[c]) for c in cats}},
+                },
+            )
         )
     return gaps
 
@@ -437,8 +470,6 @@ def _sink_graph(G: nx.DiGraph, category: str) -> nx.DiGraph:
     H.add_edges_from(G.edges)
     H.add_node(_SINK)
     for v in providers(G, category):
-        if G.nodes[v]["entry_point"]:
-            H.add_edge(v, _SINK)  # a survivor who arrives here is served here
         via = ("via", v)
         for u in G.predecessors(v):
             if serves_need(G, u, v, category):
@@ -454,22 +485,38 @@ def language_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
     items = _package_items(G, inventory)
     for lang in inventory.site.languages:
         lacking = [
-            item for item in items
-            if not any(_speaks(service(G, n), lang, opts.interpretation)
-                       for c in item for n in providers(G, c))
+            item
+            for item in items
+            if not any(
+                _speaks(service(G, n), lang, opts.interpretation)
+                for c in item
+                for n in providers(G, c)
+            )
         ]
         if not lacking:
             continue
         cats = [c for item in lacking for c in item]
         gaps.append(
-            _gap("language", inventory, categories=cats, sev=_worst(cats, inventory, "language"),
-                 language_name=_language_name(lang, "en"),
-                 labels=", ".join(_item_label(i, "en").lower() for i in lacking),
-                 labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
-                 extra={"languages": (lang,)})
+            _gap(
+                "language",
+                inventory,
+                categories=cats,
+                sev=_worst(cats, inventory, "language"),
+                language_name=_language_name(lang, "en"),
+                labels=", ".join(_item_label(i, "en").lower() for i in lacking),
+                labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
+                extra={"languages": (lang,)},
+            )
         )
-    return [_with_fr(g, "language_name", _language_name(g.languages[0], "fr"),
-                     _language_name(g.languages[0], "en")) for g in gaps]
+    return [
+        _with_fr(
+            g,
+            "language_name",
+            _language_name(g.languages[0], "fr"),
+            _language_name(g.languages[0], "en"),
+        )
+        for g in gaps
+    ]
 
 
 def _speaks(s: Service, lang: str, interpretation: bool) -> bool:
@@ -513,7 +560,8 @@ def eligibility_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list
     for group, (name_en, name_fr) in GROUP_NAMES.items():
         adult = group in ("women", "men")
         lacking = [
-            item for item in items
+            item
+            for item in items
             if not (adult and set(item) <= {"child_protection"})
             and not any(_usable_by(service(G, n), group) for c in item for n in providers(G, c))
         ]
@@ -521,12 +569,17 @@ def eligibility_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list
             continue
         cats = [c for item in lacking for c in item]
         gaps.append(
-            _gap("eligibility", inventory, categories=cats,
-                 sev=_worst(cats, inventory, "eligibility"), group_name=name_en,
-                 group_name_fr=name_fr,
-                 labels=", ".join(_item_label(i, "en").lower() for i in lacking),
-                 labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
-                 extra={"groups": (group,)})
+            _gap(
+                "eligibility",
+                inventory,
+                categories=cats,
+                sev=_worst(cats, inventory, "eligibility"),
+                group_name=name_en,
+                group_name_fr=name_fr,
+                labels=", ".join(_item_label(i, "en").lower() for i in lacking),
+                labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
+                extra={"groups": (group,)},
+            )
         )
     return gaps
 
@@ -538,6 +591,10 @@ _CONDITION_TEXT = {
     "referral_letter": "a referral letter",
     "fee": "a fee",
 }
+
+
+INHERENT_CONDITIONS = frozenset({"safety.police"})
+"""Categories where a report is the service itself: going to the police means reporting."""
 
 
 def _deterring(s: Service) -> tuple[str, ...]:
@@ -556,6 +613,8 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     free = G.subgraph(n for n in G if n not in deterring)
     gaps = []
     for category in sorted({c for item in _package_items(G, inventory) for c in item}):
+        if category in INHERENT_CONDITIONS:
+            continue
         today = reachable_providers(G, category, entries)
         if not today or reachable_providers(free, category, [e for e in entries if e in free]):
             continue
@@ -568,8 +627,11 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
             + ", ".join(_CONDITION_TEXT.get(c, c) for c in _deterring(service(G, n)))
             for n in blocking
         )
-        gaps.append(_gap("deterrent", inventory, category=category, services=blocking,
-                         conditions=conditions))
+        gaps.append(
+            _gap(
+                "deterrent", inventory, category=category, services=blocking, conditions=conditions
+            )
+        )
     return gaps
 
 
@@ -582,28 +644,52 @@ def stale(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Services not verified, and routes not tested, within the site's review period."""
     months = inventory.site.review_months
     limit = _months_before(opts.as_of, months)
-    old_services = sorted(
-        n for n in G if (d := service(G, n).last_verified) is None or d < limit
-    )
+    old_services = sorted(n for n in G if (d := service(G, n).last_verified) is None or d < limit)
     old_routes = sorted(
-        (u, v) for u, v, e in G.edges(data=True)
+        (u, v)
+        for u, v, e in G.edges(data=True)
         if (d := e["referral"].last_tested) is None or d < limit
     )
     gaps = []
     if old_services:
-        gaps.append(_gap("stale", inventory, services=old_services, template="stale_services",
-                         count=len(old_services), months=months,
-                         extra={"details": {"as_of": opts.as_of.isoformat(),
-                                            "never_verified": [n for n in old_services if
-                                                               service(G, n).last_verified is None]}}))
+        gaps.append(
+            _gap(
+                "stale",
+                inventory,
+                services=old_services,
+                template="stale_services",
+                count=len(old_services),
+                months=months,
+                extra={
+                    "details": {
+                        "as_of": opts.as_of.isoformat(),
+                        "never_verified": [
+                            n for n in old_services if service(G, n).last_verified is None
+                        ],
+                    }
+                },
+            )
+        )
     if old_routes:
         shown = ", ".join(f"{u} → {v}" for u, v in old_routes[:8])
         more = f" and {len(old_routes) - 8} more" if len(old_routes) > 8 else ""
-        gaps.append(_gap("stale", inventory, services=sorted({n for r in old_routes for n in r}),
-                         template="stale_routes", count=len(old_routes), months=months,
-                         routes=shown + more,
-                         extra={"details": {"as_of": opts.as_of.isoformat(),
-                                            "routes": [f"{u}->{v}" for u, v in old_routes]}}))
+        gaps.append(
+            _gap(
+                "stale",
+                inventory,
+                services=sorted({n for r in old_routes for n in r}),
+                template="stale_routes",
+                count=len(old_routes),
+                months=months,
+                routes=shown + more,
+                extra={
+                    "details": {
+                        "as_of": opts.as_of.isoformat(),
+                        "routes": [f"{u}->{v}" for u, v in old_routes],
+                    }
+                },
+            )
+        )
     return gaps
 
 
@@ -674,8 +760,11 @@ class GapDiff:
     def to_list(self) -> list[dict[str, Any]]:
         """One JSON array: every gap with `change` = new | gone | unchanged."""
         out = []
-        for change, gaps in (("new", self.appeared), ("gone", self.disappeared),
-                             ("unchanged", self.unchanged)):
+        for change, gaps in (
+            ("new", self.appeared),
+            ("gone", self.disappeared),
+            ("unchanged", self.unchanged),
+        ):
             out += [{**g.to_dict(), "change": change} for g in gaps]
         return out
 

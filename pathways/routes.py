@@ -13,6 +13,7 @@ chosen is listed in `excluded` with the reason.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -94,7 +95,7 @@ def wait_hours(s: Service, t: float) -> float:
     t_week = t % HOURS_PER_WEEK
     weekday = int(t_week // 24)
     minute = t_week % 24 * 60
-    minute_floor = int(math.floor(minute))
+    minute_floor = math.floor(minute)
     wait = s.hours.wait_minutes(weekday, minute_floor)
     if wait == 0:
         return 0.0
@@ -104,7 +105,7 @@ def wait_hours(s: Service, t: float) -> float:
 def format_time(t: float) -> str:
     """'Sun 23:00' for a time in hours since Monday 00:00."""
     t_week = t % HOURS_PER_WEEK
-    minutes = int(round(t_week * 60)) % (HOURS_PER_WEEK * 60)
+    minutes = round(t_week * 60) % (HOURS_PER_WEEK * 60)
     day, minute = divmod(minutes, 1440)
     return f"{DAYS[day].title()} {minute // 60:02d}:{minute % 60:02d}"
 
@@ -258,8 +259,10 @@ class Route:
         """A few lines a person can read: the steps with their times, or why there is none."""
         lines = []
         for i, s in enumerate(self.steps, 1):
-            what = "arrival" if s.category == "entry" else (
-                "via" if s.category == "via" else category_label(s.category, lang)
+            what = (
+                "arrival"
+                if s.category == "entry"
+                else ("via" if s.category == "via" else category_label(s.category, lang))
             )
             how = f" ({s.mode}, +{s.delay_hours + s.travel_hours:.1f} h)" if s.mode else ""
             wait = f", waits {s.wait_hours:.1f} h for opening" if s.wait_hours > 0.01 else ""
@@ -322,15 +325,22 @@ def route(
     if profile.entry is not None:
         if profile.entry not in G:
             if profile.entry in inventory.by_id:
-                return Route(False, site, needs, reason=f"'{profile.entry}' is closed",
-                             start=profile.entry, unmet=needs)
+                return Route(
+                    False,
+                    site,
+                    needs,
+                    reason=f"'{profile.entry}' is closed",
+                    start=profile.entry,
+                    unmet=needs,
+                )
             inventory.service(profile.entry)  # raises KeyError with a suggestion
         start = profile.entry
     elif profile.location is not None:
         found = nearest_entry(G, profile.location, profile)
         if found is None:
-            return Route(False, site, needs, reason="no entry point this survivor can use",
-                         unmet=needs)
+            return Route(
+                False, site, needs, reason="no entry point this survivor can use", unmet=needs
+            )
         start, lead_in = found
     else:
         raise ValueError("a profile needs an entry point or a location")
@@ -344,8 +354,16 @@ def route(
     s0 = service(G, start)
     first_wait = wait_hours(s0, t0)
     steps = [
-        Step(start, s0.name, "entry", lead_in, lead_in + first_wait, first_wait,
-             travel_hours=lead_in, clock=format_time(t0 + first_wait))
+        Step(
+            start,
+            s0.name,
+            "entry",
+            lead_in,
+            lead_in + first_wait,
+            first_wait,
+            travel_hours=lead_in,
+            clock=format_time(t0 + first_wait),
+        )
     ]
     t += first_wait
     excluded: dict[str, str] = {}
@@ -353,24 +371,39 @@ def route(
         leg = fastest_to(G, here, t, n, usable=usable)
         _explain(G, inventory, profile, n, here, t, leg, excluded)
         if leg is None:
-            unmet = needs[needs.index(n):]
+            unmet = needs[needs.index(n) :]
             return Route(
-                False, site, needs, tuple(steps), None,
+                False,
+                site,
+                needs,
+                tuple(steps),
+                None,
                 tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
                 reason=f"no route from {here} to {category_label(n)} for this profile",
-                unmet=unmet, warnings=tuple(warnings), start=start,
+                unmet=unmet,
+                warnings=tuple(warnings),
+                start=start,
             )
         t_end, path = leg
         steps += _leg_steps(G, path, t, t0 - lead_in, n)
         if len(steps) > 1 and steps[0].category == "entry" and steps[1].service == start:
-            steps[1] = replace(steps[1], arrive_hours=steps[0].arrive_hours,
-                               wait_hours=steps[0].wait_hours, travel_hours=lead_in)
+            steps[1] = replace(
+                steps[1],
+                arrive_hours=steps[0].arrive_hours,
+                wait_hours=steps[0].wait_hours,
+                travel_hours=lead_in,
+            )
             steps.pop(0)
         here, t = path[-1], t_end
     return Route(
-        True, site, needs, tuple(steps), t - (t0 - lead_in),
+        True,
+        site,
+        needs,
+        tuple(steps),
+        t - (t0 - lead_in),
         tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
-        warnings=tuple(warnings), start=start,
+        warnings=tuple(warnings),
+        start=start,
     )
 
 
@@ -379,15 +412,25 @@ def _leg_steps(G: nx.DiGraph, path: list[str], t: float, origin: float, need: st
     if len(path) == 1:  # the need is met where the survivor already is
         s = service(G, path[0])
         return [Step(path[0], s.name, need, t - origin, t - origin, 0.0, clock=format_time(t))]
-    for u, v in zip(path, path[1:], strict=False):
+    for u, v in itertools.pairwise(path):
         e = G.edges[u, v]
         arrive = t + e["delay"] + e["travel"]
         s = service(G, v)
         w = wait_hours(s, arrive)
         t = arrive + w
         steps.append(
-            Step(v, s.name, need if v == path[-1] else "via", arrive - origin, t - origin, w,
-                 e["delay"], e["travel"], e["mode"], format_time(t))
+            Step(
+                v,
+                s.name,
+                need if v == path[-1] else "via",
+                arrive - origin,
+                t - origin,
+                w,
+                e["delay"],
+                e["travel"],
+                e["mode"],
+                format_time(t),
+            )
         )
     return steps
 
@@ -454,8 +497,9 @@ class WeekProfile:
         return [h for h, v in enumerate(self.hours) if v > limit]
 
 
-def week_profile(G: nx.DiGraph, entry: str, category: str, *, profile: Profile | None = None
-                 ) -> WeekProfile:
+def week_profile(
+    G: nx.DiGraph, entry: str, category: str, *, profile: Profile | None = None
+) -> WeekProfile:
     """Time to the first provider of `category` from `entry`, for each of the 168 arrival hours."""
     profile = profile or Profile()
     usable = {n for n in G if exclusion_reason(service(G, n), profile) is None} | {entry}
@@ -482,7 +526,8 @@ def hour_ranges(hours: Sequence[int]) -> list[str]:
     if len(runs) == 1 and runs[0][1] - runs[0][0] >= HOURS_PER_WEEK - 1:
         return ["every hour of the week"]
     return [
-        format_time(a % HOURS_PER_WEEK) if a == b
+        format_time(a % HOURS_PER_WEEK)
+        if a == b
         else f"{format_time(a % HOURS_PER_WEEK)}–{format_time(b % HOURS_PER_WEEK)}"
         for a, b in runs
     ]

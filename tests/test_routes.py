@@ -1,0 +1,208 @@
+"""Survivor routes: times worked out by hand, eligibility, and a brute-force cross-check."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathways.graph import build_referral_graph
+from pathways.routes import Profile, fastest_to, format_time, hour_ranges, route, wait_hours
+from tests.factories import make_inventory, referral, service
+
+OFFICE = {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def no_travel(a, b):
+    return 0.0
+
+
+def graph(services, refs, **site):
+    return build_referral_graph(make_inventory(services, refs, **site), travel_hours=no_travel)
+
+
+def test_times_add_delay_travel_and_waiting():
+    # police (24/7) --escorted 1 h--> hospital (24/7) --phone 24 h--> ngo (office hours)
+    G = graph(
+        [
+            service("police", ["safety.police"], entry=True, hours="24/7"),
+            service("hosp", ["health.cmr"], hours="24/7"),
+            service("ngo", ["case_management"], hours=OFFICE),
+        ],
+        [referral("police", "hosp", delay_hours=1), referral("hosp", "ngo", delay_hours=24)],
+    )
+    # Friday 20:00: hospital at 21:00; NGO reached Saturday 21:00, open Monday 09:00
+    r = route(
+        G, Profile(entry="police", weekday=4, hour=20), need=["case_management", "health.cmr"]
+    )
+    assert r.found and r.needs == ("health.cmr", "case_management")
+    assert [s.service for s in r.steps] == ["police", "hosp", "ngo"]
+    assert r.steps[1].seen_hours == pytest.approx(1)
+    assert r.steps[2].arrive_hours == pytest.approx(25)
+    assert r.steps[2].wait_hours == pytest.approx(36)
+    assert r.total_hours == pytest.approx(61)
+    assert r.steps[2].clock == "Mon 09:00"
+
+
+def test_travel_time_uses_distance_circuity_and_speed():
+    inv = make_inventory(
+        [
+            service(
+                "a",
+                ["safety.police"],
+                entry=True,
+                hours="24/7",
+                location={"lat": 50.80, "lon": 4.35},
+            ),
+            service("b", ["health.cmr"], hours="24/7", location={"lat": 50.90, "lon": 4.35}),
+        ],
+        [referral("a", "b", delay_hours=0)],
+        travel={"mode": "custom", "speed_kmh": 20, "circuity": 1.5},
+    )
+    G = build_referral_graph(inv)
+    # 0.1 degree of latitude at 50.85 N is 11.13 km on the ellipsoid
+    assert G.edges["a", "b"]["travel"] == pytest.approx(11.13 * 1.5 / 20, rel=1e-3)
+
+
+def test_helpline_hand_offs_have_no_travel():
+    inv = make_inventory(
+        [service("line", ["hotline"], entry=True), service("b", ["health.cmr"], i=30)],
+        [referral("line", "b")],
+    )
+    assert build_referral_graph(inv).edges["line", "b"]["travel"] == 0
+
+
+def test_eligibility_language_and_exclusions():
+    G = graph(
+        [
+            service("entry", ["community"], entry=True, hours="24/7", languages=["ar"]),
+            service("fast", ["health.cmr"], hours="24/7", languages=["fr"], serves=["women"]),
+            service("slow", ["health.cmr"], hours="24/7", languages=["fr"], interpretation=True),
+            service(
+                "paper", ["health.cmr"], hours="24/7", languages=["ar"], requires=["documents"]
+            ),
+        ],
+        [
+            referral("entry", "fast", delay_hours=1),
+            referral("entry", "slow", delay_hours=5),
+            referral("entry", "paper", delay_hours=2),
+        ],
+    )
+    girl = Profile(entry="entry", gender="female", age=15, language="ar", avoid=("documents",))
+    r = route(G, girl, need="health.cmr")
+    assert r.found and r.steps[-1].service == "slow" and r.total_hours == pytest.approx(5)
+    reasons = {e["service"]: e["reason"] for e in r.excluded}
+    assert "not girls" in reasons["fast"]
+    assert reasons["paper"] == "requires documents"
+    # without an interpreter nobody can see her
+    no_interp = Profile(entry="entry", language="ar", interpretation=False, avoid=("documents",))
+    r = route(G, no_interp, need="health.cmr")
+    assert not r.found and "no route" in r.reason
+    assert (
+        "interpretation is unavailable" in {e["service"]: e["reason"] for e in r.excluded}["slow"]
+    )
+    # a woman who speaks French takes the fast one
+    r = route(G, Profile(entry="entry", gender="female", age=30, language="fr"), need="health.cmr")
+    assert r.steps[-1].service == "fast"
+
+
+def test_route_needs_a_serving_last_hand_off():
+    G = graph(
+        [service("a", ["community"], entry=True), service("b", ["mhpss", "legal"])],
+        [referral("a", "b", ["mhpss"])],
+    )
+    assert route(G, Profile(entry="a"), need="mhpss").found
+    r = route(G, Profile(entry="a"), need="legal")
+    assert not r.found
+    assert r.excluded == ({"service": "b", "reason": "no referral route to it serves legal"},)
+
+
+def test_closed_entry_and_unknown_entry():
+    inv = make_inventory([service("hosp", ["health.cmr"], entry=True)])
+    G = build_referral_graph(inv, closed=["hosp"])
+    assert route(G, Profile(entry="hosp"), need="health.cmr").reason == "'hosp' is closed"
+    with pytest.raises(KeyError, match="did you mean 'hosp'"):
+        route(build_referral_graph(inv), Profile(entry="hops"), need="health.cmr")
+
+
+def test_start_from_a_location_picks_the_nearest_usable_entry():
+    G = graph(
+        [
+            service("near", ["health.cmr"], entry=True, serves=["men"], i=0),
+            service("far", ["health.cmr"], entry=True, i=10),
+        ],
+        [],
+    )
+    r = route(G, Profile(location=(50.84, 4.35), gender="female", age=30), need="health.cmr")
+    assert r.start == "far" and r.steps[0].travel_hours > 0
+
+
+def test_wait_hours_and_time_formats():
+    s = make_inventory([service("x", ["legal"], hours={"mon": "09:00-17:00"})]).services[0]
+    assert wait_hours(s, 8.5) == pytest.approx(0.5)
+    assert wait_hours(s, 10) == 0
+    assert wait_hours(s, 17) == pytest.approx(7 * 24 - 8)
+    assert format_time(24 * 6 + 23.5) == "Sun 23:30"
+    assert hour_ranges([0, 1, 2, 167]) == ["Sun 23:00–Mon 02:00"]
+    assert hour_ranges(list(range(168))) == ["every hour of the week"]
+
+
+# --- brute force -------------------------------------------------------------------------------
+
+HOURS = ["24/7", OFFICE, {"sat": "10:00-14:00", "sun": "10:00-14:00"}, {"wed": "20:00-04:00"}]
+
+
+@st.composite
+def small_graph(draw):
+    n = draw(st.integers(2, 6))
+    services = [
+        service(
+            f"s{i}",
+            ["health.cmr"] if draw(st.booleans()) else ["community"],
+            entry=(i == 0),
+            hours=draw(st.sampled_from(HOURS)),
+            i=i,
+        )
+        for i in range(n)
+    ]
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12, unique=True)
+    )
+    refs = [
+        referral(f"s{a}", f"s{b}", delay_hours=draw(st.sampled_from([0.5, 3, 20])))
+        for a, b in pairs
+        if a != b
+    ]
+    return services, refs
+
+
+def brute_force(G, start, t0, category):
+    """Try every simple path and simulate it."""
+    best = math.inf
+    targets = [n for n in G if category in G.nodes[n]["categories"]]
+    for v in targets:
+        paths = [[start]] if v == start else nx.all_simple_paths(G, start, v)
+        for path in paths:
+            t = t0 + wait_hours(G.nodes[start]["service"], t0)
+            for a, b in itertools.pairwise(path):
+                arrive = t + G.edges[a, b]["delay"] + G.edges[a, b]["travel"]
+                t = arrive + wait_hours(G.nodes[b]["service"], arrive)
+            best = min(best, t)
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_graph(), st.integers(0, 167))
+def test_route_times_match_brute_force_over_simple_paths(site, hour):
+    services, refs = site
+    G = graph(services, refs)
+    leg = fastest_to(G, "s0", float(hour), "health.cmr")
+    expected = brute_force(G, "s0", float(hour), "health.cmr")
+    if math.isinf(expected):
+        assert leg is None
+    else:
+        assert leg is not None and leg[0] == pytest.approx(expected)
