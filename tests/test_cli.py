@@ -69,20 +69,92 @@ def test_user_mistakes_exit_1_with_one_line(capsys, args):
 
 def test_gaps_text_and_json(capsys):
     code, out, _ = run(capsys, "gaps", str(TINY))
-    assert code == 0 and out.startswith("Tiny Town [tiny] (illustrative data): 3 gap(s)")
+    assert code == 0
+    header, *lines = out.splitlines()
+    assert header == f"Tiny Town [tiny] (illustrative data): {len(lines)} gap(s)"
     code, out, _ = run(capsys, "gaps", str(TINY), "--json")
     gaps = json.loads(out)
-    assert code == 0 and isinstance(gaps, list) and len(gaps) == 3
+    assert code == 0 and isinstance(gaps, list) and len(gaps) == len(lines)
     for g in gaps:
         assert {"kind", "severity", "site", "services", "categories", "message"} <= g.keys()
-    assert {g["kind"] for g in gaps} == {"missing_category", "unreachable", "orphan"}
+    assert {"missing_category", "unreachable", "orphan", "stale"} <= {g["kind"] for g in gaps}
+    _, out, _ = run(capsys, "gaps", str(TINY), "--json", "--kind", "orphan", "--kind", "dead_end")
+    assert [g["services"] for g in json.loads(out)] == [["lawyer"]]
 
 
 def test_gaps_close_what_if(capsys):
     _, out, _ = run(capsys, "gaps", str(TINY), "--json", "--close", "ngo")
-    kinds = {(g["kind"], tuple(g["categories"])) for g in json.loads(out)}
-    assert ("missing_category", ("case_management",)) in kinds
-    assert ("orphan", ("safety.shelter",)) in kinds
+    gaps = json.loads(out)
+    new = {(g["kind"], tuple(g["categories"])) for g in gaps if g["change"] == "new"}
+    assert ("missing_category", ("case_management",)) in new
+    assert ("orphan", ("safety.shelter",)) in new
+    assert {g["change"] for g in gaps} <= {"new", "gone", "unchanged"}
+    code, out, _ = run(capsys, "gaps", str(TINY), "--close", "ngo", "--without-interpretation")
+    assert code == 0 and "what if closing ngo and no interpretation" in out
+
+
+def test_route_text_and_json(capsys):
+    args = [
+        "route",
+        str(TINY),
+        "--from",
+        "police",
+        "--need",
+        "health.cmr,case_management",
+        "--day",
+        "sat",
+        "--hour",
+        "23",
+        "--gender",
+        "female",
+        "--age",
+        "30",
+        "--language",
+        "fr",
+    ]
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "Total:" in out
+    code, out, _ = run(capsys, *args, "--json")
+    r = json.loads(out)
+    assert r["found"] is True
+    assert [s["service"] for s in r["steps"]] == ["police", "hospital", "ngo"]
+    assert all({"service", "category", "arrive_hours"} <= s.keys() for s in r["steps"])
+    assert r["total_hours"] == r["steps"][-1]["seen_hours"]
+    assert isinstance(r["excluded"], list)
+
+
+def test_route_answers_for_every_entry_point_of_every_site(capsys):
+    from pathways.load import load_sites
+
+    sites = Path(__file__).parents[1] / "data" / "sites"
+    for inv in load_sites([sites]):
+        for s in inv.services:
+            if s.entry_point:
+                code, out, _ = run(
+                    capsys, "route", str(inv.path), "--from", s.id, "--need", "health.cmr", "--json"
+                )
+                assert code == 0 and "found" in json.loads(out)
+
+
+def test_route_user_mistakes(capsys):
+    for args in (
+        ["--from", "nope", "--need", "health.cmr"],
+        ["--from", "police", "--need", "health.cmx"],
+        ["--from", "police", "--need", "mhpss", "--language", "zz"],
+    ):
+        code, _, err = run(capsys, "route", str(TINY), *args)
+        assert code == 1 and len(err.strip().splitlines()) == 1, err
+
+
+def test_compare_table_json_csv(capsys):
+    code, out, _ = run(capsys, "compare", str(TINY))
+    assert code == 0 and out.splitlines()[1].startswith("tiny")
+    _, out, _ = run(capsys, "compare", str(TINY), "--json")
+    row = json.loads(out)[0]
+    assert row["by_category"]["health.cmr"] == {"services": 1, "entry_points_reaching": 2}
+    assert row["services"] == 5
+    _, out, _ = run(capsys, "compare", str(TINY), "--csv")
+    assert out.splitlines()[0].startswith("site,services,referrals,entry_points")
 
 
 def test_gaps_french(capsys):
