@@ -20,13 +20,22 @@ def _publish_static(folder: str) -> None:
     publish_static(Path(folder))
 
 
-st.set_page_config(page_title="Referral Atlas", page_icon=":material/map:", layout="wide")
+# An emoji favicon (drawn inline): without page_icon, the browser would turn the page's Material
+# icon into a favicon fetched from fonts.gstatic.com, and the app must work offline.
+st.set_page_config(page_title="Referral Atlas", page_icon="🗺️", layout="wide")
 _publish_static(str(APP_DIR / "static"))
+# URL paths differ from the file names on purpose: while a pages/ folder exists, Streamlit's first
+# run (and every AppTest run) goes through its legacy pages/ router, which would run a page whose
+# name matches the URL *without* this file, i.e. without the sidebar and the notices.
 page = st.navigation(
     [
-        st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
-        st.Page("pages/gaps.py", title="Gaps", icon=":material/report:"),
-        st.Page("pages/sites.py", title="Sites", icon=":material/table_view:"),
+        st.Page(
+            "pages/map.py", title="Map", icon=":material/map:", url_path="service-map", default=True
+        ),
+        st.Page("pages/gaps.py", title="Gaps", icon=":material/report:", url_path="referral-gaps"),
+        st.Page(
+            "pages/sites.py", title="Sites", icon=":material/table_view:", url_path="site-overview"
+        ),
     ]
 )
 _common.frame()

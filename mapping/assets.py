@@ -23,6 +23,7 @@ from pathlib import Path
 
 import folium
 from branca.element import Element
+from folium.elements import JSCSSMixin
 
 LEAFLET_VERSION = "1.9.4"
 
@@ -52,6 +53,11 @@ def _walk(element: Element) -> list[Element]:
     return found
 
 
+def _linking(m: folium.Map) -> list[JSCSSMixin]:
+    """The elements of `m` that link scripts or stylesheets (what streamlit-folium reads)."""
+    return [e for e in _walk(m) if isinstance(e, JSCSSMixin)]
+
+
 def strip_cdn_assets(m: folium.Map, *, base_url: str = SERVED_BASE_URL) -> folium.Map:
     """Link Leaflet only (js and css from `base_url`) and nothing else, on `m` and its children.
 
@@ -59,11 +65,9 @@ def strip_cdn_assets(m: folium.Map, *, base_url: str = SERVED_BASE_URL) -> foliu
     their own JavaScript will not work afterwards: the maps of this package use none.
     """
     base = base_url.rstrip("/")
-    for element in _walk(m):
-        if hasattr(element, "default_js"):
-            element.default_js = []
-        if hasattr(element, "default_css"):
-            element.default_css = []
+    for element in _linking(m):
+        element.default_js = []
+        element.default_css = []
     m.default_js = [("leaflet", f"{base}/{_JS}")]
     m.default_css = [("leaflet_css", f"{base}/{_CSS}")]
     return m
@@ -120,7 +124,7 @@ def standalone_html(m: folium.Map) -> str:
     Tiles, if the map has a tile layer, still come from their server; build the map with
     `tiles=None` for a page that fetches nothing.
     """
-    saved = [(e, e.default_js, e.default_css) for e in _walk(m) if hasattr(e, "default_js")]
+    saved = [(e, e.default_js, e.default_css) for e in _linking(m)]
     strip_cdn_assets(m)
     try:
         html = m.get_root().render()
@@ -146,4 +150,3 @@ def standalone_html(m: folium.Map) -> str:
     inline_parts.append("<style>\n" + leaflet_css() + "</style>")
     head = html.index("<head>") + len("<head>")
     return html[:head] + "\n" + "\n".join(inline_parts) + html[head:]
-

@@ -57,10 +57,10 @@ def build_map(
             layers.gaps_layer(inv, gaps, lang=lang, m=m)
     box = layers.bounds(invs)
     if box is not None:
-        m.fit_bounds(box, padding=(20, 20))
+        m.fit_bounds(box, padding_top_left=(50, 30), padding_bottom_right=(280, 30))
     folium.LayerControl(collapsed=True).add_to(m)
     shown = _categories_on_map(invs, selected)
-    layers.legend(lang, categories=shown).add_to(m)
+    layers.legend(lang, categories=shown, gaps=bool(gaps)).add_to(m)
     return assets.strip_cdn_assets(m)
 
 

@@ -23,10 +23,12 @@ from folium.template import Template
 from mapping import style
 from mapping.privacy import PublicPlace, public_places
 from pathways.errors import InventoryError, display_path
-from pathways.gaps import Gap
+from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, Service, base_category, category_label
 
 # --- small Leaflet elements of our own -------------------------------------------------------
+
+_FONT = "font:12px/1.35 Arial,Helvetica,sans-serif;color:#222"
 
 
 class Bind(MacroElement):
@@ -52,7 +54,9 @@ class Bind(MacroElement):
             raise ValueError(f"method must be bindPopup or bindTooltip, not {method!r}")
         self._name = "Bind"
         self.method = method
-        self.content = content
+        self.content = (
+            f'<div style="{_FONT}">{content}</div>' if method == "bindTooltip" else content
+        )
         self.options = options
 
 
@@ -70,9 +74,7 @@ class DivMarker(MacroElement):
         """
     )
 
-    def __init__(
-        self, location: Sequence[float], html_: str, *, size: int, **options: Any
-    ) -> None:
+    def __init__(self, location: Sequence[float], html_: str, *, size: int, **options: Any) -> None:
         super().__init__()
         self._name = "DivMarker"
         self.location = [float(location[0]), float(location[1])]
@@ -86,8 +88,8 @@ class DivMarker(MacroElement):
         }
         self.options = options
 
-    def _get_self_bounds(self) -> list[list[float]]:
-        return [self.location, self.location]
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return [list(self.location), list(self.location)]
 
 
 class ArrowHead(MacroElement):
@@ -111,7 +113,7 @@ class ArrowHead(MacroElement):
                 var head = L.marker(at, {
                     icon: L.divIcon({html: svg, className: "ra-arrow", iconSize: [16, 16],
                                      iconAnchor: [8, 8]}),
-                    keyboard: false
+                    keyboard: false, zIndexOffset: -1000
                 }).addTo({{ this.group.get_name() }});
                 head.bindTooltip({{ this.tooltip|tojavascript }}, {sticky: true});
             })();
@@ -136,7 +138,10 @@ class ArrowHead(MacroElement):
 
 
 class MapControl(MacroElement):
-    """A fixed box on the map (legend, notes) as a Leaflet control: escaped HTML inside."""
+    """A box on the map (legend, notes) as a Leaflet control that folds away on a click.
+
+    `title` and `body` are HTML the caller has escaped.
+    """
 
     _template = Template(
         """
@@ -146,6 +151,8 @@ class MapControl(MacroElement):
                 var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
                 div.innerHTML = {{ this.content|tojavascript }};
                 div.setAttribute("style", {{ this.box_style|tojson }});
+                var room = {{ this._parent.get_name() }}.getSize().y - 90;
+                div.style.maxHeight = Math.max(room, 60) + "px";
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -155,16 +162,28 @@ class MapControl(MacroElement):
         """
     )
 
-    def __init__(self, content: str, *, position: str = "bottomright", css_class: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        *,
+        position: str = "bottomright",
+        css_class: str = "",
+        color: str = "#222222",
+        open: bool = True,
+    ) -> None:
         super().__init__()
         self._name = "MapControl"
-        self.content = content
+        self.content = (
+            f'<details{" open" if open else ""}><summary style="cursor:pointer;'
+            f'font-weight:700;color:{color};margin-bottom:3px">{title}</summary>{body}</details>'
+        )
         self.position = position
         self.css_class = f"leaflet-control ra-control {css_class}".strip()
         self.box_style = (
             "background:rgba(255,255,255,0.94);padding:8px 10px;border-radius:6px;"
             "box-shadow:0 1px 5px rgba(0,0,0,0.35);font:12px/1.35 Arial,Helvetica,sans-serif;"
-            "color:#222;max-height:55vh;max-width:320px;overflow:auto;"
+            "color:#222;max-width:320px;overflow:auto;"
         )
 
 
@@ -264,7 +283,9 @@ def _outline(path: Path, label_field: str | None, fallback: str) -> dict[str, An
     return {"type": "FeatureCollection", "features": out}
 
 
-def boundaries_layer(inventory: Inventory, *, lang: str = "en", m: folium.Map | None = None) -> folium.Map:
+def boundaries_layer(
+    inventory: Inventory, *, lang: str = "en", m: folium.Map | None = None
+) -> folium.Map:
     """The site's boundary (a light land fill) and its admin areas (outlines, name tooltips)."""
     m = _ensure_map(m)
     site = inventory.site
@@ -275,7 +296,7 @@ def boundaries_layer(inventory: Inventory, *, lang: str = "en", m: folium.Map | 
         data = _outline(inventory.resolve_path(site.boundary), None, site.name)
         folium.GeoJson(
             data,
-            name=site.name,
+            name=_e(site.name),
             style_function=lambda _: dict(style.BOUNDARY_STYLE),
             interactive=False,
             control=False,
@@ -284,9 +305,9 @@ def boundaries_layer(inventory: Inventory, *, lang: str = "en", m: folium.Map | 
         data = _outline(inventory.resolve_path(site.areas.path), site.areas.name_field, "")
         folium.GeoJson(
             data,
-            name=f"{site.name} areas",
+            name=_e(f"{site.name} areas"),
             style_function=lambda _: dict(style.AREA_STYLE),
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True, style=_FONT),
             control=False,
         ).add_to(group)
     return m
@@ -302,18 +323,32 @@ def bounds(inventories: Sequence[Inventory]) -> list[list[float]] | None:
                 lats.append(place.lat)
                 lons.append(place.lon)
         if inv.site.boundary:
-            import shapely
-            from shapely.geometry import shape
-
-            data = _outline(inv.resolve_path(inv.site.boundary), None, "")
-            if data["features"]:
-                geoms = [shape(f["geometry"]) for f in data["features"]]
-                minx, miny, maxx, maxy = shapely.GeometryCollection(geoms).bounds
-                lats += [miny, maxy]
-                lons += [minx, maxx]
+            box = _file_bounds(inv.resolve_path(inv.site.boundary))
+            if box is not None:
+                lats += [box[1], box[3]]
+                lons += [box[0], box[2]]
     if not lats:
         return None
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+@lru_cache(maxsize=32)
+def _file_bounds(path: Path) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the polygons of a GeoJSON file."""
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(coords: Any) -> None:
+        if coords and isinstance(coords[0], int | float):
+            xs.append(float(coords[0]))
+            ys.append(float(coords[1]))
+        else:
+            for c in coords:
+                walk(c)
+
+    for feature in _outline(path, None, "")["features"]:
+        walk(feature["geometry"]["coordinates"])
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -329,7 +364,9 @@ def service_icon(service: Service, category: str, place: PublicPlace) -> str:
     size = style.MARKER_SIZE + 6
     c = size / 2
     r = style.MARKER_SIZE / 2 - 2
-    parts = [f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}" style="display:block">']
+    parts = [
+        f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}" style="display:block">'
+    ]
     if service.entry_point:
         parts.append(
             f'<circle cx="{c}" cy="{c}" r="{r + 3.2}" fill="#ffffff" '
@@ -427,10 +464,12 @@ def service_popup(service: Service, place: PublicPlace | None, *, lang: str = "e
         rows.append(_row(t("place"), f"<b>{_e(place.describe(lang))}</b>"))
     if service.last_verified:
         rows.append(_row(t("last_verified"), _e(service.last_verified.isoformat())))
-    desc = f'<div style="margin:4px 0">{_e(service.description)}</div>' if service.description else ""
+    desc = (
+        f'<div style="margin:4px 0">{_e(service.description)}</div>' if service.description else ""
+    )
     return (
-        f'<div class="ra-popup" style="font:12px/1.35 Arial,Helvetica,sans-serif;'
-        f'min-width:220px;max-width:320px"><div style="font-size:13px;font-weight:700">'
+        f'<div class="ra-popup" style="{_FONT};min-width:220px;max-width:320px">'
+        '<div style="font-size:13px;font-weight:700">'
         f"{_e(service.name)}</div>{desc}<table>{''.join(rows)}</table></div>"
     )
 
@@ -477,9 +516,7 @@ def services_layer(
             zIndexOffset=500 if service.entry_point else 0,
         )
         marker.add_child(Bind("bindTooltip", service_tooltip(service, place, lang=lang)))
-        marker.add_child(
-            Bind("bindPopup", service_popup(service, place, lang=lang), maxWidth=340)
-        )
+        marker.add_child(Bind("bindPopup", service_popup(service, place, lang=lang), maxWidth=340))
         marker.add_to(group)
     return m
 
@@ -538,6 +575,9 @@ def referrals_layer(
 
 # --- gaps --------------------------------------------------------------------------------------
 
+GAP_BOX_OPEN_MAX = 3
+"""The box of gaps without a place starts folded when it holds more sentences than this."""
+
 
 def gaps_layer(
     inventory: Inventory,
@@ -554,37 +594,41 @@ def gaps_layer(
     m = _ensure_map(m)
     places = public_places(inventory)
     ours = [g for g in gaps if g.site == inventory.site.id]
-    by_service: dict[str, list[str]] = {}
+    by_service: dict[str, list[Gap]] = {}
     unplaced: list[str] = []
     for gap in ours:
         drawn = [s for s in gap.services if places.get(s) is not None]
         for s in drawn:
-            by_service.setdefault(s, []).append(gap.text(lang))
+            by_service.setdefault(s, []).append(gap)
         if not drawn:
             unplaced.append(gap.text(lang))
     if by_service:
         group = _group(m, style.text("gaps_layer", lang))
-        for service_id, sentences in by_service.items():
+        for service_id, named in by_service.items():
             place = places[service_id]
             assert place is not None
+            worst = min(named, key=lambda g: SEVERITY_ORDER.get(g.severity, 9)).severity
             ring = folium.CircleMarker(
                 (place.lat, place.lon),
                 radius=style.GAP_RADIUS,
                 color=style.GAP_COLOR,
-                weight=3.5,
                 fill=False,
+                **style.GAP_RING[worst],
             )
-            tip = "<br>".join(f"• {_e(s)}" for s in dict.fromkeys(sentences))
-            ring.add_child(Bind("bindTooltip", tip, sticky=True, className="ra-gap"))
+            lines = dict.fromkeys(f"• <b>{_e(g.severity)}</b>: {_e(g.text(lang))}" for g in named)
+            ring.add_child(Bind("bindTooltip", "<br>".join(lines), sticky=True))
             ring.add_to(group)
     if unplaced:
-        title = f"{_e(style.text('gaps', lang))}: {_e(inventory.site.name)}"
-        items = "".join(f'<li style="margin:2px 0">{_e(s)}</li>' for s in dict.fromkeys(unplaced))
+        sentences = list(dict.fromkeys(unplaced))
+        title = f"{_e(style.text('gaps', lang))}: {_e(inventory.site.name)} ({len(sentences)})"
+        items = "".join(f'<li style="margin:2px 0">{_e(s)}</li>' for s in sentences)
         MapControl(
-            f'<div style="font-weight:700;color:{style.GAP_COLOR}">{title}</div>'
+            title,
             f'<ul style="margin:4px 0 0 16px;padding:0">{items}</ul>',
             position="bottomleft",
             css_class="ra-gaps",
+            color=style.GAP_COLOR,
+            open=len(sentences) <= GAP_BOX_OPEN_MAX,
         ).add_to(m)
     return m
 
@@ -592,13 +636,18 @@ def gaps_layer(
 # --- legend ------------------------------------------------------------------------------------
 
 
-def legend(lang: str = "en", *, categories: Iterable[str] | None = None) -> MacroElement:
+def legend(
+    lang: str = "en", *, categories: Iterable[str] | None = None, gaps: bool = True
+) -> MacroElement:
     """A legend box (a Leaflet control) with category colours and codes and the symbols.
 
     `categories` limits the colour list to those (e.g. the ones on the map); all by default.
+    `gaps=False` leaves out the gap rings (for a map drawn without gaps).
     """
-    cats = list(style.CATEGORY_STYLES) if categories is None else list(
-        dict.fromkeys(base_category(c) for c in categories)
+    cats = (
+        list(style.CATEGORY_STYLES)
+        if categories is None
+        else list(dict.fromkeys(base_category(c) for c in categories))
     )
     rows = []
     for cat in cats:
@@ -629,19 +678,25 @@ def legend(lang: str = "en", *, categories: Iterable[str] | None = None) -> Macr
             style.text("referral", lang),
         ),
         (
-            f'<svg width="24" height="24"><circle cx="12" cy="12" r="9.5" fill="none" '
-            f'stroke="{style.GAP_COLOR}" stroke-width="3"/></svg>',
-            style.text("gap", lang),
+            f'<svg width="24" height="24"><line x1="1" y1="12" x2="15" y2="12" '
+            f'stroke="{style.REFERRAL_COLOR}" stroke-width="2.5" stroke-dasharray="4 3"/>'
+            f'<polygon points="23,12 10,5.5 13,12 10,18.5" fill="{style.REFERRAL_COLOR}"/></svg>',
+            style.text("referral_dashed", lang),
         ),
     ]
+    if gaps:
+        rings = "".join(
+            f'<circle cx="{11 + 22 * k}" cy="12" r="8.5" fill="none" stroke="{style.GAP_COLOR}" '
+            f'stroke-width="{ring["weight"]}" '
+            f'stroke-dasharray="{ring.get("dash_array") or "none"}"/>'
+            for k, ring in enumerate(style.GAP_RING.values())
+        )
+        symbols.append((f'<svg width="66" height="24">{rings}</svg>', style.text("gap", lang)))
     for svg, label in symbols:
         rows.append(
             '<div style="display:flex;align-items:center;gap:5px;margin:2px 0">'
             f'<span style="flex:none;line-height:0">{svg}</span><span>{_e(label)}</span></div>'
         )
-    content = (
-        f'<div style="font-weight:700;margin-bottom:3px">{_e(style.text("legend", lang))}</div>'
-        + "".join(rows)
+    return MapControl(
+        _e(style.text("legend", lang)), "".join(rows), position="bottomright", css_class="ra-legend"
     )
-    return MapControl(content, position="bottomright", css_class="ra-legend")
-

@@ -99,7 +99,10 @@ def public_place(service: Service, inventory: Inventory) -> PublicPlace | None:
     if not service.confidential:
         return PublicPlace(loc.lat, loc.lon, "exact", _label("exact", None))
     intake = service.intake
-    if intake is not None and distance_m(loc.lat, loc.lon, intake.lat, intake.lon) >= MIN_DISTANCE_M:
+    if (
+        intake is not None
+        and distance_m(loc.lat, loc.lon, intake.lat, intake.lon) >= MIN_DISTANCE_M
+    ):
         return PublicPlace(intake.lat, intake.lon, "intake", _label("intake", None))
     if service.precision == "hidden":
         return None
@@ -217,5 +220,6 @@ def public_gdf(inventory: Inventory) -> gpd.GeoDataFrame:
             }
         )
         geoms.append(shapely.Point(place.lon, place.lat) if place else None)
-    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+    columns = ["site", "id", "name", "confidential", "precision", "place"]
+    gdf = gpd.GeoDataFrame(rows, columns=columns, geometry=geoms, crs="EPSG:4326")
     return gdf.set_index("id", drop=False)

@@ -7,6 +7,7 @@ the layers cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pathways.inventory import TAXONOMY, base_category
 
@@ -70,11 +71,28 @@ REFERRAL_DASHED_MODES = frozenset({"phone", "form", "self"})
 
 GAP_COLOR = "#e41a1c"
 GAP_RADIUS = 19
+GAP_RING: dict[str, dict[str, Any]] = {
+    "critical": {"weight": 4.5},
+    "major": {"weight": 2.5},
+    "minor": {"weight": 2, "dash_array": "5 4"},
+}
+"""How a service named in a gap is ringed, by the most severe of its gaps."""
 
-BOUNDARY_STYLE = {"color": "#5f6b73", "weight": 2, "fill": True, "fillColor": "#fbfaf6",
-                  "fillOpacity": 0.85}
-AREA_STYLE = {"color": "#8a969e", "weight": 1, "dashArray": "4 3", "fill": True,
-              "fillColor": "#fbfaf6", "fillOpacity": 0.0}
+BOUNDARY_STYLE = {
+    "color": "#5f6b73",
+    "weight": 2,
+    "fill": True,
+    "fillColor": "#fbfaf6",
+    "fillOpacity": 0.85,
+}
+AREA_STYLE = {
+    "color": "#8a969e",
+    "weight": 1,
+    "dashArray": "4 3",
+    "fill": True,
+    "fillColor": "#fbfaf6",
+    "fillOpacity": 0.0,
+}
 OFFLINE_BACKGROUND = "#dce4ea"
 """The map's background when there are no tiles: the site boundaries are drawn as land on it."""
 
@@ -85,8 +103,9 @@ TEXT: dict[str, dict[str, str]] = {
         "confidential": "Confidential: area level, exact location withheld",
         "withheld": "area level, exact location withheld",
         "intake_short": "public intake point, service location withheld",
-        "referral": "Referral route (solid: escorted or accompanied call; dashed: phone, form, self)",
-        "gap": "Service named in a gap",
+        "referral": "Referral, escorted or accompanied call",
+        "referral_dashed": "Referral by phone, form or self-referral",
+        "gap": "Named in a gap: critical, major, minor",
         "gaps": "Gaps",
         "boundaries": "Site boundary and areas",
         "referrals": "Referral routes",
@@ -115,9 +134,9 @@ TEXT: dict[str, dict[str, str]] = {
         "confidential": "Confidentiel : niveau zone, adresse exacte masquée",
         "withheld": "niveau zone, adresse exacte masquée",
         "intake_short": "point d'accueil public, adresse du service masquée",
-        "referral": "Voie de référencement (trait plein : accompagnement ou appel accompagné ; "
-        "tirets : téléphone, formulaire, démarche seule)",
-        "gap": "Service cité dans un manque",
+        "referral": "Référencement accompagné ou appel accompagné",
+        "referral_dashed": "Référencement par téléphone, formulaire ou démarche seule",
+        "gap": "Cité dans un manque : critique, majeur, mineur",
         "gaps": "Manques",
         "boundaries": "Limites du site et zones",
         "referrals": "Voies de référencement",

@@ -82,6 +82,11 @@ def site_gaps(inventory: Inventory) -> list[Gap]:
     return find_gaps(inventory)
 
 
+def gaps_of(inventories: list[Inventory]) -> list[Gap]:
+    """The gaps of these sites, site after site."""
+    return [gap for inv in inventories for gap in site_gaps(inv)]
+
+
 def frame() -> None:
     """The sidebar (sites, language) and the notices shown above every page."""
     inventories, broken = load_all()

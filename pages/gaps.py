@@ -18,11 +18,10 @@ severities = st.multiselect(
 )
 for inv in inventories:
     table = gaps_table(_common.site_gaps(inv), severities=severities, lang=lang)
-    st.subheader(inv.site.name)
     counts = table["severity"].value_counts()
-    for col, sev in zip(st.columns(len(SEVERITY_ORDER)), SEVERITY_ORDER, strict=True):
-        col.metric(sev.capitalize(), int(counts.get(sev, 0)))
-    if table.empty:
-        st.success("No gaps of the chosen severities.")
-    else:
-        st.table(table[["severity", "kind", "message"]].set_index("severity"))
+    summary = " · ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITY_ORDER if s in severities)
+    with st.expander(f"**{inv.site.name}**: {summary or 'no severity chosen'}", expanded=True):
+        if table.empty:
+            st.success("No gaps of the chosen severities.")
+        else:
+            st.table(table[["severity", "kind", "message"]].set_index("severity"))

@@ -11,3 +11,9 @@ CATEGORIES = "map_categories"
 
 SEVERITIES = "gap_severities"
 """Gaps page multiselect: which severities to list."""
+
+MAP_GAPS = "map_gaps"
+"""Map page toggle: ring the services named in gaps (off by default)."""
+
+OFFLINE = "map_offline"
+"""Map page toggle: no tile layer (nothing fetched from the internet; boundaries as land)."""

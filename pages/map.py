@@ -23,8 +23,18 @@ chosen = st.multiselect(
     placeholder="All categories",
     key=keys.CATEGORIES,
 )
+left, right = st.columns(2)
+show_gaps = left.toggle("Show gaps on the map", key=keys.MAP_GAPS)
+offline = right.toggle("Offline basemap (no map tiles)", key=keys.OFFLINE)
+
 categories = chosen or None
-m = build_map(inventories, categories=categories, lang=lang)
+m = build_map(
+    inventories,
+    gaps=_common.gaps_of(inventories) if show_gaps else None,
+    categories=categories,
+    lang=lang,
+    tiles=None if offline else "OpenStreetMap",
+)
 use_served_assets(m)
 st.caption("Confidential services (shelters, safe houses) are shown only at area level.")
 st_folium(m, returned_objects=[], use_container_width=True, height=600)

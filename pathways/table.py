@@ -7,11 +7,12 @@ service's location cannot leak through one (maps go through `mapping.privacy` in
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from pathways.gaps import Gap
+from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, Service
 
 SERVICE_COLUMNS = (
@@ -39,7 +40,7 @@ SITE_COLUMNS = (
     "referrals",
     "categories",
 )
-"""The columns of `sites_table`, in order."""
+"""The columns of `sites_table`, in order (then one per severity when gaps are given)."""
 
 GAP_COLUMNS = ("site", "severity", "kind", "message", "services", "categories")
 """The columns of `gaps_table`, in order."""
@@ -87,8 +88,13 @@ def _service_row(inventory: Inventory, s: Service) -> dict[str, object]:
     }
 
 
-def sites_table(inventories: Sequence[Inventory]) -> pd.DataFrame:
-    """One row per site: its status and how many services, entry points and routes it maps."""
+def sites_table(
+    inventories: Sequence[Inventory], *, gaps: Iterable[Gap] | None = None
+) -> pd.DataFrame:
+    """One row per site: its status, how many services, entry points and routes it maps.
+
+    With `gaps`, one more column per severity (critical, major, minor) counts each site's gaps.
+    """
     rows = [
         {
             "site": inv.site.id,
@@ -104,7 +110,12 @@ def sites_table(inventories: Sequence[Inventory]) -> pd.DataFrame:
         }
         for inv in inventories
     ]
-    return pd.DataFrame(rows, columns=list(SITE_COLUMNS))
+    df = pd.DataFrame(rows, columns=list(SITE_COLUMNS))
+    if gaps is not None:
+        counts: Counter[tuple[str, str]] = Counter((g.site, g.severity) for g in gaps)
+        for sev in SEVERITY_ORDER:
+            df[sev] = [counts[(site, sev)] for site in df["site"]]
+    return df
 
 
 def gaps_table(

@@ -43,6 +43,16 @@ def run_app(page: str | None = None) -> AppTest:
     return at
 
 
+def sites(at: AppTest):
+    """The sidebar's site picker (shared by every page)."""
+    return at.sidebar.multiselect(key=keys.SITES)
+
+
+def site_of(expander) -> str:
+    """The site name of a Gaps page expander, labelled `**Name**: 0 critical · ...`."""
+    return expander.label.split("**")[1]
+
+
 def table_services(at: AppTest) -> set[str]:
     return set(at.dataframe[0].value["service"])
 
@@ -60,7 +70,7 @@ def map_script(at: AppTest) -> str:
 def test_every_page_runs(app_data: Path, page: str) -> None:
     at = run_app(page)
     assert at.title, f"{page} shows no title"
-    assert at.multiselect(key=keys.SITES).value == ["tiny", "twin"]
+    assert sites(at).value == ["tiny", "twin"]
 
 
 def test_map_page_shows_map_and_services(app_data: Path) -> None:
@@ -82,11 +92,25 @@ def test_sites_page_lists_every_site(app_data: Path) -> None:
     assert list(df["site"]) == ["tiny", "twin"]
     assert list(df["data_status"]) == ["illustrative", "field-verified"]
     assert list(df["services"]) == [5, 5]
+    assert df["minor"].iloc[0] == df["minor"].iloc[1] > 0  # the same gaps at both sites
+
+
+def test_map_toggles_gaps_and_offline_basemap(app_data: Path) -> None:
+    at = run_app()
+    assert "tile.openstreetmap.org" in map_script(at)
+    at.toggle(key=keys.OFFLINE).set_value(True).run()
+    assert not at.exception
+    assert "tile.openstreetmap.org" not in map_script(at)
+    without_gaps = map_script(at)
+    at.toggle(key=keys.MAP_GAPS).set_value(True).run()
+    assert not at.exception
+    assert "Legal clinic is not an entry point" in map_script(at)
+    assert "Legal clinic is not an entry point" not in without_gaps
 
 
 def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
     at = run_app("pages/gaps.py")
-    assert [h.value for h in at.subheader] == ["Tiny Town", "Twin Town"]
+    assert [site_of(e) for e in at.expander] == ["Tiny Town", "Twin Town"]
     messages = " ".join(str(v) for t in at.table for v in t.value["message"])
     assert "Legal clinic" in messages  # the lawyer is an orphan: nothing refers to it
     at.multiselect(key=keys.SEVERITIES).set_value(["critical"]).run()
@@ -96,7 +120,7 @@ def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
 
 def test_gaps_page_speaks_french(app_data: Path) -> None:
     at = run_app("pages/gaps.py")
-    at.radio(key=keys.LANG).set_value("fr").run()
+    at.sidebar.radio(key=keys.LANG).set_value("fr").run()
     messages = " ".join(str(v) for t in at.table for v in t.value["message"])
     assert "voie de référencement" in messages
 
@@ -106,14 +130,14 @@ def test_gaps_page_speaks_french(app_data: Path) -> None:
 
 def test_choosing_a_site_changes_the_table(app_data: Path) -> None:
     at = run_app()
-    at.multiselect(key=keys.SITES).set_value(["twin"]).run()
+    sites(at).set_value(["twin"]).run()
     assert not at.exception
     assert set(at.dataframe[0].value["site"]) == {"Twin Town"}
 
 
 def test_category_filter_changes_the_table(app_data: Path) -> None:
     at = run_app()
-    assert "legal" in at.multiselect(key=keys.CATEGORIES).options
+    assert "Legal aid" in at.multiselect(key=keys.CATEGORIES).options  # shown as labels
     at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()
     assert not at.exception
     assert table_services(at) == {"Women's NGO", "Legal clinic"}
@@ -122,18 +146,18 @@ def test_category_filter_changes_the_table(app_data: Path) -> None:
 def test_no_site_chosen_says_so(app_data: Path) -> None:
     for page in PAGES[:2]:
         at = run_app(page)
-        at.multiselect(key=keys.SITES).set_value([]).run()
+        sites(at).set_value([]).run()
         assert not at.exception
         assert any("Choose at least one site" in i.value for i in at.info)
 
 
 def test_site_choice_survives_switching_pages(app_data: Path) -> None:
     at = run_app()
-    at.multiselect(key=keys.SITES).set_value(["twin"]).run()
+    sites(at).set_value(["twin"]).run()
     at.switch_page("pages/gaps.py").run()
     assert not at.exception
-    assert at.multiselect(key=keys.SITES).value == ["twin"]
-    assert [h.value for h in at.subheader] == ["Twin Town"]
+    assert sites(at).value == ["twin"]
+    assert [site_of(e) for e in at.expander] == ["Twin Town"]
 
 
 # --- notices and errors ----------------------------------------------------------------------
@@ -145,7 +169,7 @@ def test_illustrative_notice_while_an_illustrative_site_is_chosen(
 ) -> None:
     at = run_app(page)
     assert any(NOTICE in w.value for w in at.warning)
-    at.multiselect(key=keys.SITES).set_value(["twin"]).run()  # twin is field-verified
+    sites(at).set_value(["twin"]).run()  # twin is field-verified
     assert not any(NOTICE in w.value for w in at.warning)
 
 
@@ -159,14 +183,14 @@ def test_broken_inventory_is_reported_and_others_still_load(app_data: Path) -> N
         errors = " ".join(e.value for e in at.error)
         assert f"broken.yaml:{line}:" in errors
         assert "safety.polise" in errors
-        assert at.multiselect(key=keys.SITES).options == ["tiny", "twin"]
+        assert sites(at).options == ["Tiny Town", "Twin Town"]  # labels of tiny, twin
 
 
 def test_duplicate_site_id_is_reported(app_data: Path) -> None:
     (app_data / "zz-copy.yaml").write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
     at = run_app()
     assert any("'tiny' is also the id of" in e.value for e in at.error)
-    assert at.multiselect(key=keys.SITES).options == ["tiny", "twin"]
+    assert sites(at).options == ["Tiny Town", "Twin Town"]  # labels of tiny, twin
 
 
 def test_missing_data_folder_is_an_error_not_a_crash(
@@ -207,3 +231,15 @@ def test_services_table_filters_by_category_and_sub_category() -> None:
     ]
     assert services_table([inv], categories=[]).empty
     assert categories_present([inv])[:2] == ["case_management", "health.cmr"]
+
+
+def test_a_chosen_site_that_breaks_is_dropped_not_a_crash(app_data: Path) -> None:
+    at = run_app()
+    at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()
+    twin = app_data / "twin.yaml"
+    twin.write_text(twin.read_text(encoding="utf-8").replace("lat: 50.8350", "lat: 95"), "utf-8")
+    at.run()
+    assert not at.exception
+    assert sites(at).value == ["tiny"]
+    assert any("twin.yaml:" in e.value for e in at.error)
+    assert table_services(at) == {"Women's NGO", "Legal clinic"}

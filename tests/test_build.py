@@ -1,0 +1,319 @@
+"""The map builder and its layers, asserted on folium objects and rendered HTML (no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import folium
+import pytest
+from branca.element import JavascriptLink
+
+from mapping import assets, layers, style
+from mapping.build import build_map, save_map
+from mapping.privacy import public_places
+from pathways.gaps import Gap, find_gaps
+from pathways.inventory import Inventory
+from pathways.load import load_site
+
+TINY = Path(__file__).parent / "data" / "tiny.yaml"
+
+SCRIPT = "<script>alert(1)</script>"
+ATTR = '"><img src=x onerror=alert(1)>'
+TEMPLATE = "${alert(1)}`;alert(2);`"
+PAYLOADS = (SCRIPT, ATTR, TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Inventory:
+    return load_site(TINY)
+
+
+def walk(element):
+    yield element
+    for child in element._children.values():
+        yield from walk(child)
+
+
+def elements(m: folium.Map, kind: type) -> list:
+    return [e for e in walk(m) if isinstance(e, kind)]
+
+
+def groups(m: folium.Map) -> dict[str, folium.FeatureGroup]:
+    return {g.layer_name: g for g in elements(m, folium.FeatureGroup)}
+
+
+def js_decoded(text: str) -> str:
+    """The page as the browser's JavaScript sees its strings (JSON escapes undone)."""
+    for escaped, char in (
+        ("\\u003c", "<"),
+        ("\\u003e", ">"),
+        ("\\u0026", "&"),
+        ("\\u0027", "'"),
+        ('\\"', '"'),
+        ("\\/", "/"),
+    ):
+        text = text.replace(escaped, char)
+    return text
+
+
+# --- structure ---------------------------------------------------------------------------------
+
+
+def test_build_map_draws_every_layer(tiny):
+    m = build_map(tiny, gaps=find_gaps(tiny), tiles=None)
+    names = set(groups(m))
+    assert style.text("referrals") in names and style.text("gaps_layer") in names
+    category_groups = [n for n in names if "Clinical management of rape" in n]
+    assert len(category_groups) == 1
+    # four services drawn (the shelter at area level), one per marker
+    assert len(elements(m, layers.DivMarker)) == 5
+    assert len(elements(m, folium.LayerControl)) == 1
+    assert any(isinstance(e, folium.map.FitBounds) for e in walk(m))
+    assert m.options["prefer_canvas"] is True
+
+
+def test_offline_map_has_no_tiles_and_a_background(tiny):
+    offline = build_map(tiny, tiles=None)
+    assert not elements(offline, folium.TileLayer)
+    assert elements(offline, layers.Background)
+    online = build_map(tiny)
+    assert len(elements(online, folium.TileLayer)) == 1
+    assert not elements(online, layers.Background)
+
+
+def test_bounds_use_public_places_only(tiny):
+    (south, west), (north, east) = layers.bounds([tiny])
+    places = [p for p in public_places(tiny).values() if p]
+    assert south == min(p.lat for p in places) and east == max(p.lon for p in places)
+    shelter = tiny.by_id["shelter"].location
+    assert shelter.lat not in (south, north) and shelter.lon not in (west, east)
+
+
+def test_referrals_have_arrowheads_and_a_readable_tooltip(tiny):
+    m = build_map(tiny, tiles=None)
+    lines = elements(m, folium.PolyLine)
+    assert len(lines) == 3
+    assert len(elements(m, layers.ArrowHead)) == 3
+    html = m.get_root().render()
+    assert "Police station \\u2192 Hospital care centre: for health.cmr, escorted, 1 h" in html or (
+        "Police station → Hospital care centre: for health.cmr, escorted, 1 h" in html
+    )
+    assert layers.referral_text(tiny, 0) == (
+        "Hospital care centre → Women's NGO: for case_management, accompanied call, 24 h"
+    )
+
+
+def test_hidden_service_is_not_drawn_and_its_routes_are_left_out(tmp_path):
+    text = TINY.read_text(encoding="utf-8").replace(
+        "confidential: true", "confidential: true\n    location_precision: hidden"
+    )
+    (tmp_path / "hidden.yaml").write_text(text, encoding="utf-8")
+    m = build_map(load_site(tmp_path / "hidden.yaml"), tiles=None)
+    assert len(elements(m, layers.DivMarker)) == 4
+    assert len(elements(m, folium.PolyLine)) == 2  # ngo -> shelter is gone
+    assert "Safe house" not in m.get_root().render()
+
+
+def test_categories_filter_services_and_routes(tiny):
+    m = build_map(tiny, categories=["legal"], tiles=None)
+    markers = elements(m, layers.DivMarker)
+    assert len(markers) == 2  # the NGO and the legal clinic
+    assert not elements(m, folium.PolyLine)
+    legend_html = elements(m, layers.MapControl)[-1].content
+    assert "Legal aid" in legend_html and "Clinical management" not in legend_html
+
+
+def test_entry_points_and_confidential_markers_look_different(tiny):
+    places = public_places(tiny)
+    hospital = layers.service_icon(tiny.by_id["hospital"], "health.cmr", places["hospital"])
+    ngo = layers.service_icon(tiny.by_id["ngo"], "case_management", places["ngo"])
+    shelter = layers.service_icon(tiny.by_id["shelter"], "safety.shelter", places["shelter"])
+    assert hospital.count("<circle") == 2 and ngo.count("<circle") == 1
+    assert "stroke-dasharray" in shelter and "stroke-dasharray" not in ngo
+    tip = layers.service_tooltip(tiny.by_id["shelter"], places["shelter"])
+    assert "area level, exact location withheld" in tip
+
+
+def test_gap_rings_and_unplaced_gaps(tiny):
+    gaps = [
+        Gap("dead_end", "critical", "tiny", services=("lawyer",), message="Lawyer <dead end>"),
+        Gap("orphan", "minor", "tiny", services=("lawyer",), message="Lawyer orphan"),
+        Gap("missing_category", "major", "tiny", message="No child protection"),
+        Gap("orphan", "minor", "elsewhere", services=("x",), message="Other site"),
+    ]
+    m = layers.gaps_layer(tiny, gaps)
+    rings = elements(m, folium.CircleMarker)
+    assert len(rings) == 1 and rings[0].options["weight"] == style.GAP_RING["critical"]["weight"]
+    html = m.get_root().render()
+    assert "Lawyer \\u0026lt;dead end\\u0026gt;" in html and "Lawyer orphan" in html
+    assert "No child protection" in html and "Other site" not in html
+
+
+def test_sites_share_one_layer_per_category(tiny):
+    twin = tiny.model_copy(update={"site": tiny.site.model_copy(update={"id": "twin"})})
+    m = build_map([tiny, twin], tiles=None)
+    names = [g.layer_name for g in elements(m, folium.FeatureGroup)]
+    assert len(names) == len(set(names))
+    assert len(elements(m, layers.DivMarker)) == 10
+
+
+def test_french_labels(tiny):
+    html = build_map(tiny, lang="fr", tiles=None).get_root().render()
+    assert "L\\u00e9gende" in html or "Légende" in html
+    assert "Prise en charge clinique du viol" in html
+
+
+def test_layer_functions_make_a_map_when_given_none(tiny):
+    for fn in (layers.services_layer, layers.referrals_layer, layers.boundaries_layer):
+        assert isinstance(fn(tiny), folium.Map)
+    assert isinstance(layers.gaps_layer(tiny, []), folium.Map)
+
+
+# --- escaping ----------------------------------------------------------------------------------
+
+
+def hostile_inventory(tmp_path: Path) -> Inventory:
+    evil = " | ".join(PAYLOADS)
+    ring = [[[4.30, 50.80], [4.40, 50.80], [4.40, 50.87], [4.30, 50.87], [4.30, 50.80]]]
+    area = {
+        "type": "Feature",
+        "properties": {"name": evil},
+        "geometry": {"type": "Polygon", "coordinates": ring},
+    }
+    (tmp_path / "areas.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": [area]}), encoding="utf-8"
+    )
+    (tmp_path / "boundary.geojson").write_text(json.dumps(area), encoding="utf-8")
+    service = {
+        "name": evil,
+        "organisation": evil,
+        "description": evil,
+        "categories": ["legal", "health.cmr"],
+        "hours_note": evil,
+        "contact": {"phone": evil, "email": evil, "website": "https://x.example/" + ATTR},
+    }
+    data = {
+        "site": {
+            "id": "evil",
+            "name": evil,
+            "country": "BE",
+            "boundary": "boundary.geojson",
+            "areas": {"path": "areas.geojson"},
+        },
+        "services": [
+            {
+                **service,
+                "id": "a",
+                "entry_point": True,
+                "location": {"lat": 50.84, "lon": 4.35, "address": evil},
+            },
+            {**service, "id": "b", "location": {"lat": 50.85, "lon": 4.36}},
+            {
+                **service,
+                "id": "c",
+                "confidential": True,
+                "categories": ["safety.shelter"],
+                "location": {"lat": 50.83, "lon": 4.34},
+                "intake": {"lat": 50.86, "lon": 4.38, "address": evil},
+            },
+        ],
+        "referrals": [{"from": "a", "to": "b", "source": evil}, {"from": "b", "to": "c"}],
+        "path": str(tmp_path / "evil.yaml"),
+    }
+    return Inventory.model_validate(data)
+
+
+def test_inventory_text_is_escaped_everywhere(tmp_path):
+    inv = hostile_inventory(tmp_path)
+    gaps = [
+        Gap("orphan", "minor", "evil", services=("b",), message=SCRIPT),
+        Gap("missing_category", "major", "evil", message=ATTR),
+    ]
+    m = build_map(inv, gaps=gaps, tiles=None)
+    for page in (m.get_root().render(), assets.standalone_html(m)):
+        seen = js_decoded(page)
+        for payload in (SCRIPT, ATTR):
+            assert payload not in page and payload not in seen
+        assert "<img src=x" not in seen
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in seen  # drawn, as text
+
+
+def test_no_folium_element_that_templates_raw_text(tmp_path):
+    """folium's Tooltip and Popup put text in JS template literals (`${...}` runs); never used."""
+    m = build_map(hostile_inventory(tmp_path), gaps=find_gaps(load_site(TINY)), tiles=None)
+    assert not elements(m, folium.Tooltip)
+    assert not elements(m, folium.Popup)
+    assert "$(`" not in m.get_root().render()
+
+
+# --- offline -----------------------------------------------------------------------------------
+
+
+def test_standalone_html_is_offline_with_leaflet_inlined(tiny):
+    html = assets.standalone_html(build_map(tiny, gaps=find_gaps(tiny), tiles=None))
+    assert not re.search(r"<script[^>]*\bsrc=", html, re.IGNORECASE)
+    assert not re.search(r"<link[^>]*stylesheet[^>]*href=", html, re.IGNORECASE)
+    assert '<script src="http' not in html and '<link rel="stylesheet" href="http' not in html
+    assert "Leaflet 1.9.4, a JS library for interactive maps" in html
+    assert "data:image/png;base64," in html and "url(images/" not in html
+    assert "sourceMappingURL" not in html
+    for cdn in ("jsdelivr", "jquery", "bootstrap", "awesome-markers", "fontawesome", "cloudflare"):
+        assert cdn not in html.lower()
+
+
+def test_online_standalone_links_only_tiles(tiny):
+    html = assets.standalone_html(build_map(tiny))
+    assert '<script src="http' not in html
+    urls = set(re.findall(r"https?://[^\s\"'`)]+", html.split("</style>", 2)[-1]))
+    assert all("openstreetmap.org" in u for u in urls), urls
+
+
+def test_every_element_links_only_local_leaflet(tiny):
+    m = build_map(tiny, gaps=find_gaps(tiny))
+    js = [src for e in walk(m) for _, src in getattr(e, "default_js", [])]
+    css = [href for e in walk(m) for _, href in getattr(e, "default_css", [])]
+    assert js == [f"{assets.SERVED_BASE_URL}/leaflet.js"]
+    assert css == [f"{assets.SERVED_BASE_URL}/leaflet.css"]
+    assert any("jquery" in url for _, url in folium.Map.default_js), "class lists untouched"
+
+
+def test_use_served_assets_and_standalone_leave_the_links(tiny):
+    m = assets.use_served_assets(build_map(tiny), base_url="/static/leaf/")
+    assets.standalone_html(m)
+    assert m.default_js == [("leaflet", "/static/leaf/leaflet.js")]
+    assert m.default_css == [("leaflet_css", "/static/leaf/leaflet.css")]
+    header = m.get_root().render().split("</head>")[0]
+    assert '<script src="/static/leaf/leaflet.js"></script>' in header
+    with pytest.raises(ValueError, match="absolute"):
+        assets.use_served_assets(m, base_url="static/leaf")
+
+
+def test_standalone_refuses_a_script_it_cannot_inline(tiny):
+    m = build_map(tiny, tiles=None)
+    m.get_root().header.add_child(JavascriptLink("https://cdn.example/extra.js"))
+    with pytest.raises(ValueError, match=r"extra\.js"):
+        assets.standalone_html(m)
+
+
+def test_publish_static_copies_leaflet(tmp_path):
+    assets.publish_static(tmp_path)
+    assets.publish_static(tmp_path)  # again: overwrites quietly
+    folder = tmp_path / "vendor" / "leaflet"
+    assert (folder / "leaflet.js").read_text(encoding="utf-8").count("Leaflet 1.9.4") == 1
+    assert (folder / "leaflet.css").is_file()
+    assert (folder / "images" / "layers.png").is_file()
+
+
+def test_save_map_writes_standalone_html(tiny, tmp_path):
+    out = save_map(build_map(tiny, tiles=None), tmp_path / "tiny.html")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Leaflet 1.9.4" in text
+
+
+def test_empty_site_draws_an_empty_map():
+    inv = Inventory.model_validate({"site": {"id": "empty", "name": "Empty", "country": "BE"}})
+    m = build_map(inv, gaps=[], tiles=None)
+    assert not elements(m, layers.DivMarker)
+    assert "Leaflet 1.9.4" in assets.standalone_html(m)
