@@ -35,12 +35,23 @@ CATEGORY_WEIGHTS = {
     "livelihoods": 0.06,
     "community": 0.16,
 }
-ENTRY_CATEGORIES = {"health.cmr", "health.general", "safety.police", "hotline", "community",
-                    "mhpss"}
+ENTRY_CATEGORIES = {
+    "health.cmr",
+    "health.general",
+    "safety.police",
+    "hotline",
+    "community",
+    "mhpss",
+}
 LANGUAGES = ["fr", "nl", "en", "ar", "ps", "fa", "ti", "so", "uk", "ru"]
 OFFICE = {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}
-HOURS = ["24/7", OFFICE, {**OFFICE, "sat": "10:00-14:00"}, {"mon": "13:00-17:00",
-         "wed": "09:00-12:00", "fri": "09:00-12:00"}, "unknown"]
+HOURS = [
+    "24/7",
+    OFFICE,
+    {**OFFICE, "sat": "10:00-14:00"},
+    {"mon": "13:00-17:00", "wed": "09:00-12:00", "fri": "09:00-12:00"},
+    "unknown",
+]
 MODES = ["escorted", "accompanied-call", "phone", "form", "self"]
 REQUIRES = ["police_report", "mandatory_reporting", "documents", "referral_letter", "fee"]
 
@@ -65,8 +76,9 @@ def country_points(n: int, rng: np.random.Generator, country: str = "BE") -> np.
     return np.round(out[:n], 5)
 
 
-def generate(n: int, *, seed: int = 1, referrals_per_service: float = 3.0,
-             country: str = "BE") -> dict[str, Any]:
+def generate(
+    n: int, *, seed: int = 1, referrals_per_service: float = 3.0, country: str = "BE"
+) -> dict[str, Any]:
     """An inventory dict (the YAML shape) with `n` services."""
     rng = np.random.default_rng(seed)
     pts = country_points(n, rng, country)
@@ -94,13 +106,16 @@ def generate(n: int, *, seed: int = 1, referrals_per_service: float = 3.0,
             s["confidential"] = True
             if rng.random() < 0.3:
                 s["location_precision"] = "hidden"
-        hours = HOURS[0] if c in ("health.cmr", "safety.police", "hotline") and rng.random() < 0.6 \
+        hours = (
+            HOURS[0]
+            if c in ("health.cmr", "safety.police", "hotline") and rng.random() < 0.6
             else HOURS[rng.integers(1, len(HOURS))]
+        )
         if hours != "unknown":
             s["hours"] = hours
         k = int(rng.integers(1, 4))
-        s["languages"] = sorted({str(x) for x in rng.choice(LANGUAGES[:4] if rng.random() < 0.8 else LANGUAGES,
-                                               size=k)})
+        pool = LANGUAGES[:4] if rng.random() < 0.8 else LANGUAGES
+        s["languages"] = sorted({str(x) for x in rng.choice(pool, size=k)})
         if rng.random() < 0.25:
             s["interpretation"] = True
         if rng.random() < 0.15:
@@ -114,7 +129,7 @@ def generate(n: int, *, seed: int = 1, referrals_per_service: float = 3.0,
         s["contact"] = {"phone": f"+32 2 000 {i % 100:02d} {i // 100 % 100:02d}"}
         s["last_verified"] = f"20{int(rng.integers(24, 27))}-{int(rng.integers(1, 13)):02d}-15"
         services.append(s)
-    referrals = _referrals(pts, primary, rng, int(round(referrals_per_service * n)))
+    referrals = _referrals(pts, primary, rng, round(referrals_per_service * n))
     return {
         "site": {
             "id": f"synthetic-{n}",
@@ -130,8 +145,9 @@ def generate(n: int, *, seed: int = 1, referrals_per_service: float = 3.0,
     }
 
 
-def _referrals(pts: np.ndarray, primary: np.ndarray, rng: np.random.Generator, m: int
-               ) -> list[dict[str, Any]]:
+def _referrals(
+    pts: np.ndarray, primary: np.ndarray, rng: np.random.Generator, m: int
+) -> list[dict[str, Any]]:
     """Mostly local referrals (among the nearest ~40 services) with hub-heavy targets."""
     n = len(pts)
     hubness = rng.pareto(1.5, n) + 1.0
@@ -174,11 +190,19 @@ def to_geojson(inv: dict[str, Any]) -> dict[str, Any]:
     for s in inv["services"]:
         props = {k: v for k, v in s.items() if k != "location"}
         loc = s["location"]
-        features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [loc["lon"], loc["lat"]]},
-                         "properties": props})
-    return {"type": "FeatureCollection", "site": inv["site"], "features": features,
-            "referrals": inv["referrals"]}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [loc["lon"], loc["lat"]]},
+                "properties": props,
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "site": inv["site"],
+        "features": features,
+        "referrals": inv["referrals"],
+    }
 
 
 def write(inv: dict[str, Any], path: Path) -> Path:
@@ -188,8 +212,9 @@ def write(inv: dict[str, Any], path: Path) -> Path:
         path.write_text(json.dumps(to_geojson(inv)), encoding="utf-8")
     else:
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        path.write_text(yaml.dump(inv, Dumper=dumper, sort_keys=False, allow_unicode=True),
-                        encoding="utf-8")
+        path.write_text(
+            yaml.dump(inv, Dumper=dumper, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
     return path
 
 
