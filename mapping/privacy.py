@@ -109,7 +109,7 @@ def public_place(service: Service, inventory: Inventory) -> PublicPlace | None:
     area = _containing_area(inventory, loc.lat, loc.lon)
     if area is not None and distance_m(loc.lat, loc.lon, area.lat, area.lon) >= MIN_DISTANCE_M:
         return PublicPlace(area.lat, area.lon, "area", _label("area", area.name), area.name)
-    lat, lon = snap_to_grid(loc.lat, loc.lon, key=f"{inventory.site.id}/{service.id}")
+    lat, lon = snap_to_grid(loc.lat, loc.lon)
     return PublicPlace(lat, lon, "area", _label("area", None))
 
 
@@ -118,12 +118,13 @@ def public_places(inventory: Inventory) -> dict[str, PublicPlace | None]:
     return {s.id: public_place(s, inventory) for s in inventory.services}
 
 
-def snap_to_grid(lat: float, lon: float, *, key: str = "") -> tuple[float, float]:
+def snap_to_grid(lat: float, lon: float) -> tuple[float, float]:
     """The centre of the grid cell holding (lat, lon), at least `MIN_DISTANCE_M` away from it.
 
     When the cell's own centre is too close, a neighbouring cell's centre is taken; which
-    neighbour is fixed by a hash of `key` (e.g. the service id), so the answer never changes
-    and the direction of the move is not the same for every service.
+    neighbour is fixed by a hash of the cell, so the answer depends on the place alone: the
+    same shelter listed in two inventories (or under two ids) is shown at the same point,
+    and repeated or combined exports cannot be averaged or intersected towards it.
     """
     i, j = math.floor(lat / GRID_DEGREES), math.floor(lon / GRID_DEGREES)
     centre = _cell_centre(i, j)
@@ -135,7 +136,7 @@ def snap_to_grid(lat: float, lon: float, *, key: str = "") -> tuple[float, float
         if -90 <= (i + di + 0.5) * GRID_DEGREES <= 90
     ]
     far = [c for c in neighbours if distance_m(lat, lon, *c) >= MIN_DISTANCE_M]
-    digest = int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16)
+    digest = int(hashlib.sha256(f"{i},{j}".encode()).hexdigest(), 16)
     return far[digest % len(far)]
 
 

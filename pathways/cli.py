@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -43,6 +44,11 @@ def _latlon(text: str) -> tuple[float, float]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise argparse.ArgumentTypeError(f"'{text}' is out of range")
     return lat, lon
+
+
+EXTENSIONS: tuple[str, ...] = ()
+"""Modules that add commands: each has `register(subparsers)`, which adds its parsers and sets
+`func` (a function of the parsed arguments returning the exit code) with `set_defaults`."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -132,14 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="no web tiles: the site boundaries are the basemap (for places with no internet)",
     )
     p.add_argument("--no-gaps", action="store_true", help="do not highlight gaps")
+    for name in EXTENSIONS:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    command = getattr(args, "func", None) or _COMMANDS[args.command]
     try:
-        return _COMMANDS[args.command](args)
+        return int(command(args))
     except ValidationError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)
