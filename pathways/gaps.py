@@ -24,11 +24,12 @@ from pathways.graph import (
     entry_points,
     providers,
     reachable_providers,
+    reaching,
     serves_need,
     service,
 )
 from pathways.inventory import Inventory, Service, category_label
-from pathways.routes import fastest_to, hour_ranges, week_profile
+from pathways.routes import fastest_to, hour_ranges, week_profile, within_by_hour
 
 Severity = Literal["critical", "major", "minor"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "major": 1, "minor": 2}
@@ -329,59 +330,99 @@ def orphans(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     ]
 
 
+EXACT_TIMES_LIMIT = 2000
+"""Up to this many services, `time_critical` reports exact worst and typical hours (a forward
+search per failing entry point and arrival hour); above it, hours are given in 72/120 h bands."""
+
+
 def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Entry points from which clinical rape care takes longer than 72 h, for some arrivals.
 
     Every arrival hour of the week is tried: referral delays + travel + waiting for opening.
+    Which hours fail is decided for all entry points at once by reverse passes (one per
+    arrival hour); exact times are then computed for the entry points that fail.
     """
     if not providers(G, "health.cmr"):
         return []  # missing_category says it
+    entries = entry_points(G)
+    ok72 = within_by_hour(G, entries, "health.cmr", PEP_HOURS)
+    failing_entries = [e for e in entries if not all(ok72[e])]
+    exact = G.number_of_nodes() <= EXACT_TIMES_LIMIT
+    ok120 = {} if exact else within_by_hour(G, failing_entries, "health.cmr", EC_HOURS)
     gaps = []
-    for e in entry_points(G):
-        wp = week_profile(G, e, "health.cmr")
-        failing = wp.failing(PEP_HOURS)
-        if not failing:
-            continue
-        name = service(G, e).name
-        extra = {
-            "entry_point": e,
-            "hours": tuple(hour_ranges(failing)),
-            "details": {
-                "worst_hours": None if math.isinf(wp.worst) else round(wp.worst, 1),
-                "typical_hours": None if math.isinf(wp.typical) else round(wp.typical, 1),
-                "arrival_hours_failing_pep_72h": len(failing),
-                "arrival_hours_failing_ec_120h": len(wp.failing(EC_HOURS)),
-            },
-        }
-        if math.isinf(wp.typical) and len(failing) == len(wp.hours):
-            gaps.append(
-                _gap(
-                    "time_critical",
-                    inventory,
-                    category="health.cmr",
-                    services=[e],
-                    template="time_critical_never",
-                    entry=name,
-                    extra=extra,
-                )
+    for e in failing_entries:
+        failing = [h for h, ok in enumerate(ok72[e]) if not ok]
+        if exact:
+            wp = week_profile(G, e, "health.cmr")
+            worst, typical = wp.worst, wp.typical
+            n_ec = len(wp.failing(EC_HOURS))
+            worst_text, typical_text = _hours_text(worst), _hours_text(typical)
+        else:
+            n_ec = sum(not ok for ok in ok120[e])
+            worst = typical = math.nan
+            worst_text = "more than 120 h" if n_ec else "72 to 120 h"
+            typical_text = (
+                "72 h or less"
+                if len(failing) < 84
+                else "72 to 120 h"
+                if n_ec < 84
+                else "more than 120 h"
             )
-            continue
-        when = ", ".join(extra["hours"])
         gaps.append(
-            _gap(
-                "time_critical",
-                inventory,
-                category="health.cmr",
-                services=[e],
-                entry=name,
-                worst=_hours_text(wp.worst),
-                typical=_hours_text(wp.typical),
-                when=when if when != "every hour of the week" else "at every hour of the week",
-                when_fr=when,
-                extra=extra,
-            )
+            _time_gap(G, inventory, e, failing, n_ec, worst, typical, worst_text, typical_text)
         )
     return gaps
+
+
+def _time_gap(
+    G: nx.DiGraph,
+    inventory: Inventory,
+    e: str,
+    failing: list[int],
+    n_ec: int,
+    worst: float,
+    typical: float,
+    worst_text: str,
+    typical_text: str,
+) -> Gap:
+    def num(x: float) -> float | None:
+        return None if math.isinf(x) or math.isnan(x) else round(x, 1)
+
+    extra: dict[str, Any] = {
+        "entry_point": e,
+        "hours": tuple(hour_ranges(failing)),
+        "details": {
+            "worst_hours": num(worst),
+            "typical_hours": num(typical),
+            "arrival_hours_failing_pep_72h": len(failing),
+            "arrival_hours_failing_ec_120h": n_ec,
+        },
+    }
+    name = service(G, e).name
+    never = math.isinf(typical) and len(failing) == 168
+    if never:
+        return _gap(
+            "time_critical",
+            inventory,
+            category="health.cmr",
+            services=[e],
+            template="time_critical_never",
+            entry=name,
+            extra=extra,
+        )
+    when = ", ".join(extra["hours"])
+    return _gap(
+        "time_critical",
+        inventory,
+        category="health.cmr",
+        services=[e],
+        entry=name,
+        worst=worst_text,
+        typical=typical_text,
+        when=when if when != "every hour of the week" else "at every hour of the week",
+        when_fr=when,
+        extra=extra,
+    )
 
 
 def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
@@ -410,26 +451,31 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
 
 
 def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
-    """Services every route from an entry point to a category passes through (dominators).
+    """Services every route from an entry point to a category passes through.
 
-    For each category and entry point (that does not offer the category itself), the graph
-    gets a sink reached from each provider through a route serving the category; the sink's
-    dominators (other than the entry point) are the services whose closure cuts it off.
+    For each category the graph gets a sink, reached from each provider through a route that
+    serves the category. The services on every path from an entry point to the sink are its
+    post-dominators: the ancestors of the entry point in the dominator tree of the reversed
+    graph rooted at the sink. One dominator tree per category answers for all entry points.
+    Entry points that offer the category themselves cannot be cut off from it.
     """
     entries = entry_points(G)
     cut: dict[tuple[str, str], list[str]] = {}
+    R = nx.DiGraph()
+    R.add_nodes_from(G)
+    R.add_edges_from((v, u) for u, v in G.edges)
     for category in sorted({c for n in G for c in service(G, n).categories}):
-        H = _sink_graph(G, category)
+        added = _add_sink(R, G, category)
+        ipdom = nx.immediate_dominators(R, _SINK)
+        R.remove_nodes_from(added)
         for e in entries:
-            if service(G, e).has(category) or not nx.has_path(H, e, _SINK):
+            if service(G, e).has(category) or e not in ipdom:
                 continue
-            idom = nx.immediate_dominators(H, e)
-            d = idom[_SINK]
-            while d != e:
+            d = ipdom[e]
+            while d != _SINK:
                 node = d[1] if isinstance(d, tuple) else d
-                if node != e:
-                    cut.setdefault((node, category), []).append(e)
-                d = idom[d]
+                cut.setdefault((node, category), []).append(e)
+                d = ipdom[d]
     per_service: dict[str, dict[str, set[str]]] = {}
     for (node, category), affected in cut.items():
         per_service.setdefault(node, {})[category] = set(affected)
@@ -464,19 +510,20 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
 _SINK = ("sink", "")
 
 
-def _sink_graph(G: nx.DiGraph, category: str) -> nx.DiGraph:
-    H = nx.DiGraph()
-    H.add_nodes_from(G)
-    H.add_edges_from(G.edges)
-    H.add_node(_SINK)
+def _add_sink(R: nx.DiGraph, G: nx.DiGraph, category: str) -> list[Any]:
+    """Add to the reversed graph R a sink and a 'via' node per provider reached through a
+    route serving the category; return the nodes added (to remove them afterwards)."""
+    added: list[Any] = [_SINK]
+    R.add_node(_SINK)
     for v in providers(G, category):
         via = ("via", v)
         for u in G.predecessors(v):
             if serves_need(G, u, v, category):
-                H.add_edge(u, via)
-        if H.has_node(via):
-            H.add_edge(via, _SINK)
-    return H
+                R.add_edge(via, u)
+        if R.has_node(via):
+            R.add_edge(_SINK, via)
+            added.append(via)
+    return added
 
 
 def language_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
@@ -618,9 +665,7 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
         today = reachable_providers(G, category, entries)
         if not today or reachable_providers(free, category, [e for e in entries if e in free]):
             continue
-        on_routes = set(today)
-        for v in today:
-            on_routes |= nx.ancestors(G, v)
+        on_routes = reaching(G, today)
         blocking = sorted(n for n in deterring if n in on_routes)
         conditions = "; ".join(
             f"{service(G, n).name} requires "

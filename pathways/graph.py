@@ -7,6 +7,7 @@ graph (and the `Service` / `Referral` records kept on its nodes and edges) and n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import networkx as nx
 from pyproj import Geod
@@ -101,8 +102,21 @@ def entry_points(G: nx.DiGraph) -> list[str]:
 
 
 def providers(G: nx.DiGraph, category: str) -> list[str]:
-    """Service ids offering a category (or a sub-category of it), in a stable order."""
-    return sorted(n for n in G if service(G, n).has(category))
+    """Service ids offering a category (or a sub-category of it), in a stable order.
+
+    Indexed once per graph (graphs are not changed after `build_referral_graph`).
+    """
+    index = G.graph.get("_providers")
+    if index is None or index[0] != G.number_of_nodes():
+        by_cat: dict[str, list[str]] = {}
+        for n in sorted(G):
+            for c in service(G, n).categories:
+                parts = c.split(".")
+                for k in range(1, len(parts) + 1):
+                    by_cat.setdefault(".".join(parts[:k]), []).append(n)
+        index = (G.number_of_nodes(), {c: sorted(set(v)) for c, v in by_cat.items()})
+        G.graph["_providers"] = index
+    return list(index[1].get(category, ()))
 
 
 def serves_need(G: nx.DiGraph, u: str, v: str, category: str) -> bool:
@@ -117,9 +131,7 @@ def reachable_providers(G: nx.DiGraph, category: str, sources: Iterable[str]) ->
     to it from a service the sources reach (earlier hand-offs may be for any need).
     """
     sources = [s for s in sources if s in G]
-    reached = set(sources)
-    for s in sources:
-        reached |= nx.descendants(G, s)
+    reached = reached_from(G, sources)
     found = {s for s in sources if service(G, s).has(category)}
     for v in providers(G, category):
         if v in found:
@@ -127,3 +139,27 @@ def reachable_providers(G: nx.DiGraph, category: str, sources: Iterable[str]) ->
         if any(u in reached and serves_need(G, u, v, category) for u in G.predecessors(v)):
             found.add(v)
     return found
+
+
+def reached_from(G: nx.DiGraph, sources: Iterable[str]) -> set[str]:
+    """Every service reachable from any of `sources` (themselves included): one BFS for all."""
+    return _bfs(G.succ, sources)
+
+
+def reaching(G: nx.DiGraph, targets: Iterable[str]) -> set[str]:
+    """Every service from which any of `targets` can be reached (themselves included)."""
+    return _bfs(G.pred, targets)
+
+
+def _bfs(adj: Any, starts: Iterable[str]) -> set[str]:
+    seen = {s for s in starts if s in adj}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in adj[u]:
+                if v not in seen:
+                    seen.add(v)
+                    nxt.append(v)
+        frontier = nxt
+    return seen

@@ -12,6 +12,7 @@ chosen is listed in `excluded` with the reason.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -21,7 +22,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from pathways.graph import distance_km, serves_need, service
+from pathways.graph import distance_km, providers, serves_need, service
 from pathways.inventory import DAYS, Group, Inventory, Point, Service, category_label
 
 Gender = Literal["female", "male", "nonbinary"]
@@ -531,3 +532,129 @@ def hour_ranges(hours: Sequence[int]) -> list[str]:
         else f"{format_time(a % HOURS_PER_WEEK)}–{format_time(b % HOURS_PER_WEEK)}"
         for a, b in runs
     ]
+
+
+# --- reverse: latest times, for every service at once ------------------------------------------
+
+
+class _OpenTimes:
+    """A service's opening intervals over three weeks, for 'latest arrival' look-ups."""
+
+    def __init__(self, s: Service) -> None:
+        self.always = not s.hours.known or s.hours.is_24_7
+        spans: list[tuple[float, float]] = []
+        for week in (-1, 0, 1):
+            for day, ranges in enumerate(s.hours.week):
+                base = week * HOURS_PER_WEEK + day * 24
+                spans += [(base + a / 60, base + b / 60) for a, b in ranges]
+        spans.sort()
+        self.starts = [a for a, _ in spans]
+        self.spans = spans
+
+    def latest_arrival(self, deadline: float) -> float:
+        """The latest time one can arrive and be seen no later than `deadline`."""
+        if self.always:
+            return deadline
+        week = math.floor(deadline / HOURS_PER_WEEK) * HOURS_PER_WEEK
+        local = deadline - week
+        i = bisect.bisect_right(self.starts, local) - 1
+        if i < 0:
+            return -math.inf
+        _, b = self.spans[i]
+        if local < b:
+            return deadline  # open at the deadline
+        return week + b - 1e-9  # just before the last opening ends
+
+
+def latest_seen(
+    G: nx.DiGraph,
+    category: str,
+    deadline: float,
+    *,
+    usable: set[str] | None = None,
+    floor: float = -math.inf,
+    _reverse: _Reverse | None = None,
+) -> dict[str, float]:
+    """For every service, the latest time it can see a survivor who must then reach a provider
+    of `category` (through a route serving it) no later than `deadline`.
+
+    The reverse of `earliest_seen`: one pass answers for every starting service. A survivor
+    arriving at service u at time t makes it iff t + wait(u, t) <= result[u] (or u itself
+    offers the category and is open by the deadline). Services absent cannot make it. Times
+    below `floor` are not explored (no survivor is seen before she arrives).
+    """
+    rev = _reverse or _Reverse(G, category, usable)
+    best = rev.latest(deadline, floor)
+    return {rev.ids[i]: t for i, t in enumerate(best) if t > -math.inf}
+
+
+class _Reverse:
+    """Reverse adjacency (integer-indexed) with hand-off costs, prepared once for many passes."""
+
+    def __init__(self, G: nx.DiGraph, category: str, usable: set[str] | None = None) -> None:
+        self.ids = [n for n in G if usable is None or n in usable]
+        index = {n: i for i, n in enumerate(self.ids)}
+        self.times = [_OpenTimes(service(G, n)) for n in self.ids]
+        self.pred: list[list[tuple[int, float]]] = [
+            [(index[w], e["delay"] + e["travel"]) for w, e in G.pred[u].items() if w in index]
+            for u in self.ids
+        ]
+        self.terminal = [
+            (index[u], index[v], G.edges[u, v]["delay"] + G.edges[u, v]["travel"])
+            for v in providers(G, category)
+            if v in index
+            for u in G.pred[v]
+            if u in index and serves_need(G, u, v, category)
+        ]
+
+    def latest(self, deadline: float, floor: float) -> list[float]:
+        """Latest seen time of every service (by index) for this deadline; -inf if none."""
+        n = len(self.ids)
+        best = [-math.inf] * n
+        done = bytearray(n)
+        heap: list[tuple[float, int]] = []
+        push, pop, times, pred = heapq.heappush, heapq.heappop, self.times, self.pred
+        for u, v, cost in self.terminal:
+            t = times[v].latest_arrival(deadline) - cost
+            if t >= floor and t > best[u]:
+                best[u] = t
+                push(heap, (-t, u))
+        while heap:
+            neg, u = pop(heap)
+            if done[u]:
+                continue
+            done[u] = 1
+            arrive_by = times[u].latest_arrival(-neg)
+            for w, cost in pred[u]:
+                t = arrive_by - cost
+                if t > best[w] and t >= floor and not done[w]:
+                    best[w] = t
+                    push(heap, (-t, w))
+        return best
+
+
+def open_times(G: nx.DiGraph) -> dict[str, _OpenTimes]:
+    """Opening intervals of every service of a graph, to share across `latest_seen` calls."""
+    return {n: _OpenTimes(service(G, n)) for n in G}
+
+
+def within_by_hour(
+    G: nx.DiGraph, entries: Sequence[str], category: str, limit: float
+) -> dict[str, list[bool]]:
+    """For each entry point and each of the 168 arrival hours: is `category` reached in time?
+
+    168 reverse passes (one per arrival hour, deadline = hour + limit) answer for every entry
+    point at once, instead of 168 forward searches per entry point.
+    """
+    rev = _Reverse(G, category)
+    index = {n: i for i, n in enumerate(rev.ids)}
+    out: dict[str, list[bool]] = {e: [] for e in entries}
+    offers = {e: service(G, e).has(category) for e in entries}
+    for h in range(HOURS_PER_WEEK):
+        deadline = h + limit
+        latest = rev.latest(deadline, float(h))
+        for e in entries:
+            seen = h + wait_hours(service(G, e), float(h))
+            ok = seen <= latest[index[e]] + 1e-9 or (offers[e] and seen <= deadline + 1e-9)
+            out[e].append(ok)
+    return out

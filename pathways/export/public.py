@@ -1,0 +1,173 @@
+"""What an export may write about a service: its public place, never a confidential location.
+
+Every export goes through `public_services`: it asks `mapping.privacy.public_place` (the one
+rule for confidential locations) and keeps a confidential service's address and admin area out
+unless they are the public intake's own. A hidden service has no place at all: it is listed,
+never placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pathways.export.records import service_record
+from pathways.inventory import Inventory, Service, category_label
+
+if TYPE_CHECKING:
+    from mapping.privacy import PublicPlace
+
+PlacePrecision = Literal["exact", "area", "intake", "hidden"]
+
+HIDDEN_LABEL = {
+    "en": "not shown (location hidden)",
+    "fr": "non affiché (adresse masquée)",
+}
+
+SECTORS: dict[str, str] = {
+    "health.cmr": "Health",
+    "health.general": "Health",
+    "health.srh": "Health",
+    "mhpss": "Health; Protection - GBV",
+    "case_management": "Protection - GBV",
+    "safety.police": "Protection",
+    "safety.shelter": "Protection - GBV",
+    "legal": "Protection",
+    "child_protection": "Protection - Child Protection",
+    "hotline": "Protection - GBV",
+    "interpretation": "Protection",
+    "basic_needs": "Multi-sector",
+    "livelihoods": "Early Recovery",
+    "community": "Protection - GBV",
+}
+"""The humanitarian sector (cluster / area of responsibility) of each category, for HXL."""
+
+
+@dataclass(frozen=True)
+class PublicService:
+    """A service as exports may show it: the record, its site and its public place."""
+
+    service: Service
+    site: str
+    place: PublicPlace | None
+
+    @property
+    def precision(self) -> PlacePrecision:
+        """exact, area (withheld), intake (a public intake point) or hidden (no place)."""
+        return "hidden" if self.place is None else self.place.precision
+
+    @property
+    def lat(self) -> float | None:
+        return None if self.place is None else self.place.lat
+
+    @property
+    def lon(self) -> float | None:
+        return None if self.place is None else self.place.lon
+
+    @property
+    def address(self) -> str | None:
+        """The address of the public place: the service's own, or its intake point's."""
+        if self.precision == "exact":
+            return self.service.location.address
+        if self.precision == "intake" and self.service.intake is not None:
+            return self.service.intake.address
+        return None
+
+    @property
+    def area(self) -> str | None:
+        """The admin area of the public place (never a withheld location's own area)."""
+        if self.precision == "exact":
+            return self.service.location.area
+        if self.precision == "intake" and self.service.intake is not None:
+            return self.service.intake.area
+        if self.precision == "area" and self.place is not None:
+            return self.place.area
+        return None
+
+    def place_label(self, lang: str = "en") -> str:
+        """The words that say how precise the place is (English or French)."""
+        if self.place is None:
+            return HIDDEN_LABEL.get(lang, HIDDEN_LABEL["en"])
+        return self.place.describe(lang)
+
+
+def public_services(inventory: Inventory) -> list[PublicService]:
+    """Every service of a site with its public place, in inventory order."""
+    from mapping.privacy import public_place
+
+    return [
+        PublicService(s, inventory.site.id, public_place(s, inventory)) for s in inventory.services
+    ]
+
+
+def public_record(ps: PublicService) -> dict[str, Any]:
+    """The inventory record of a service as it may leave the program.
+
+    A non-confidential service is written whole. A confidential one keeps everything but its
+    location: `location` becomes the public place (address and area only when they are the
+    intake's own) and `intake` is dropped, since the place already is the intake point; a
+    hidden one gets no `location` at all.
+    """
+    record = service_record(ps.service)
+    if not ps.service.confidential:
+        return record
+    record.pop("intake", None)
+    record.pop("location", None)
+    if ps.place is not None:
+        record["location"] = {
+            "lat": ps.place.lat,
+            "lon": ps.place.lon,
+            **({"address": ps.address} if ps.address else {}),
+            **({"area": ps.area} if ps.area else {}),
+        }
+    return record
+
+
+def join(values: Iterable[str]) -> str:
+    """List cells in tables: comma-separated (the way field teams write them)."""
+    return ", ".join(values)
+
+
+def service_row(ps: PublicService, inventory: Inventory, *, lang: str = "en") -> dict[str, Any]:
+    """One flat row of scalars for tables (CSV, HXL, GeoPackage, graphs); None when empty."""
+    s = ps.service
+    contact = s.contact
+    return {
+        "site": inventory.site.id,
+        "site_name": inventory.site.name,
+        "country": inventory.site.country,
+        "data_status": inventory.site.data_status,
+        "id": s.id,
+        "name": s.name,
+        "organisation": s.organisation,
+        "categories": join(s.categories),
+        "category_labels": join(category_label(c, lang) for c in s.categories),
+        "sectors": join(dict.fromkeys(SECTORS.get(c.split(".")[0], "") for c in s.categories)),
+        "entry_point": s.entry_point,
+        "confidential": s.confidential,
+        "precision": ps.precision,
+        "place": ps.place_label(lang),
+        "address": ps.address,
+        "area": ps.area,
+        "lat": ps.lat,
+        "lon": ps.lon,
+        "hours": s.hours.describe(),
+        "hours_note": s.hours_note,
+        "languages": join(s.languages),
+        "interpretation": s.interpretation,
+        "serves": join(s.serves),
+        "age_min": s.age_min,
+        "age_max": s.age_max,
+        "legal_status": s.legal_status,
+        "cost": s.cost,
+        "requires": join(s.requires),
+        "phone": contact.phone if contact else None,
+        "email": contact.email if contact else None,
+        "website": contact.website if contact else None,
+        "last_verified": s.last_verified.isoformat() if s.last_verified else None,
+        "description": s.description,
+        "notes": s.notes,
+    }
+
+
