@@ -46,7 +46,7 @@ def _latlon(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("mapping.cli",)
 """Modules that add commands: each has `register(subparsers)`, which adds its parsers and sets
 `func` (a function of the parsed arguments returning the exit code) with `set_defaults`."""
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from pathways.graph import distance_km, providers, serves_need, service
+from pathways.graph import distance_km, providers, reached_from, serves_need, service
 from pathways.inventory import DAYS, Group, Inventory, Point, Service, category_label
 
 Gender = Literal["female", "male", "nonbinary"]
@@ -161,47 +161,83 @@ def _path(parent: dict[str, str], start: str, end: str) -> list[str]:
     return path[::-1]
 
 
+class Usable:
+    """Which services a profile can use, decided lazily and remembered (big graphs)."""
+
+    def __init__(self, G: nx.DiGraph, profile: Profile, *, always: Iterable[str] = ()) -> None:
+        self.G = G
+        self.profile = profile
+        self.memo: dict[str, bool] = dict.fromkeys(always, True)
+
+    def __contains__(self, node: object) -> bool:
+        ok = self.memo.get(node)  # type: ignore[call-overload]
+        if ok is None:
+            ok = exclusion_reason(service(self.G, node), self.profile) is None  # type: ignore[arg-type]
+            self.memo[node] = ok  # type: ignore[index]
+        return ok
+
+
 def fastest_to(
     G: nx.DiGraph,
     start: str,
     t0: float,
     category: str,
     *,
-    usable: set[str] | None = None,
+    usable: set[str] | Usable | None = None,
     no_wait: bool = False,
 ) -> tuple[float, list[str]] | None:
     """The earliest time (and route) at which a provider of `category` sees the survivor.
 
     The last hand-off must be a route that serves the category (its `for`), unless the start
-    itself offers it. Ties go to fewer hand-offs, then to the smaller service id.
+    itself offers it. Ties go to fewer hand-offs, then to the smaller service id. The search
+    stops as soon as nothing left in it can be earlier than the best provider found.
     """
-    seen, parent = earliest_seen(G, start, t0, usable=usable, no_wait=no_wait)
-    if not seen:
+    w0 = wait_hours(service(G, start), t0)
+    if no_wait and w0 > 0:
         return None
-    best: tuple[float, int, str, list[str]] | None = None
+    t_start = t0 + w0
+    seen = {start: t_start}
+    hops = {start: 0}
+    parent: dict[str, str] = {}
+    best: tuple[float, int, str] | None = None
+    best_from: str | None = None
     if service(G, start).has(category):
-        best = (seen[start], 0, start, [start])
-    for v in G:
-        if v == start or not service(G, v).has(category):
+        best = (t_start, 0, start)
+    done: set[str] = set()
+    heap = [(t_start, 0, start)]
+    while heap:
+        t, h, u = heapq.heappop(heap)
+        if u in done:
             continue
-        if usable is not None and v not in usable:
-            continue
-        for u in G.predecessors(v):
-            if u not in seen or not serves_need(G, u, v, category):
+        if best is not None and t > best[0] + 1e-9:
+            break
+        done.add(u)
+        for v, e in G.adj[u].items():
+            if usable is not None and v not in usable:
                 continue
-            path_u = _path(parent, start, u)
-            if v in path_u:
+            arrive = t + e["delay"] + e["travel"]
+            wait = wait_hours(service(G, v), arrive)
+            if no_wait and wait > 0:
                 continue
-            e = G.edges[u, v]
-            arrive = seen[u] + e["delay"] + e["travel"]
-            w = wait_hours(service(G, v), arrive)
-            if no_wait and w > 0:
+            tv = arrive + wait
+            if (
+                service(G, v).has(category)
+                and serves_need(G, u, v, category)
+                and (best is None or (tv, h + 1, v) < best)
+                and v not in _path(parent, start, u)
+            ):
+                best, best_from = (tv, h + 1, v), u
+            if v in done:
                 continue
-            tv = arrive + w
-            cand = (tv, len(path_u), v, [*path_u, v])
-            if best is None or cand[:3] < best[:3]:
-                best = cand
-    return (best[0], best[3]) if best else None
+            old = seen.get(v, math.inf)
+            if tv < old - 1e-9 or (abs(tv - old) <= 1e-9 and u < parent.get(v, "\uffff")):
+                seen[v], hops[v], parent[v] = tv, h + 1, u
+                heapq.heappush(heap, (tv, h + 1, v))
+    if best is None:
+        return None
+    if best_from is None:
+        return best[0], [start]
+    return best[0], [*_path(parent, start, best_from), best[2]]
 
 
 # --- the route query ---------------------------------------------------------------------------
@@ -320,7 +356,6 @@ def route(
     inventory: Inventory = G.graph["inventory"]
     needs = order_needs([need] if isinstance(need, str) else need)
     site = inventory.site.id
-    usable = {n for n in G if exclusion_reason(service(G, n), profile) is None}
     warnings: list[str] = []
     lead_in = 0.0
     if profile.entry is not None:
@@ -348,7 +383,7 @@ def route(
     entry_reason = exclusion_reason(service(G, start), profile)
     if entry_reason:
         warnings.append(f"the entry point {start} {entry_reason}; counted as arrival only")
-    usable.add(start)
+    usable = Usable(G, profile, always=[start])
 
     t0 = profile.start_time + lead_in
     here, t = start, t0
@@ -448,9 +483,9 @@ def _explain(
 ) -> None:
     """Say why each provider of `need` that is not on the chosen route was left out."""
     chosen = leg[1][-1] if leg else None
-    reached = nx.descendants(G, here) | {here}
-    usable = {n for n in G if exclusion_reason(service(G, n), profile) is None} | {here}
-    seen, _ = earliest_seen(G, here, t, usable=usable)
+    reached = reached_from(G, [here])
+    usable = Usable(G, profile, always=[here])
+    reached_usable = _bfs_within(G, here, usable)
     for s in inventory.services:
         if not s.has(need) or s.id == chosen or s.id in excluded:
             continue
@@ -458,22 +493,31 @@ def _explain(
             excluded[s.id] = "closed"
             continue
         reason = exclusion_reason(s, profile)
+        serving = [u for u in G.predecessors(s.id) if serves_need(G, u, s.id, need)]
         if reason:
             excluded[s.id] = reason
         elif s.id not in reached:
             excluded[s.id] = f"no referral route leads there from {here}"
-        elif not any(u in reached and serves_need(G, u, s.id, need) for u in G.predecessors(s.id)):
+        elif not any(u in reached for u in serving):
             excluded[s.id] = f"no referral route to it serves {need}"
-        elif not any(u in seen and serves_need(G, u, s.id, need) for u in G.predecessors(s.id)):
+        elif not any(u in reached_usable for u in serving):
             excluded[s.id] = "reachable only through services this profile cannot use"
         else:
-            arrive = min(
-                seen[u] + G.edges[u, s.id]["delay"] + G.edges[u, s.id]["travel"]
-                for u in G.predecessors(s.id)
-                if u in seen and serves_need(G, u, s.id, need)
-            )
-            later = arrive + wait_hours(s, arrive) - t
-            excluded[s.id] = f"reachable in {later:.1f} h, later than {chosen}"
+            excluded[s.id] = f"reachable, but not sooner than {chosen}"
+
+
+def _bfs_within(G: nx.DiGraph, start: str, allowed: Usable) -> set[str]:
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in G.succ[u]:
+                if v not in seen and v in allowed:
+                    seen.add(v)
+                    nxt.append(v)
+        frontier = nxt
+    return seen
 
 
 @dataclass(frozen=True)
@@ -503,7 +547,7 @@ def week_profile(
 ) -> WeekProfile:
     """Time to the first provider of `category` from `entry`, for each of the 168 arrival hours."""
     profile = profile or Profile()
-    usable = {n for n in G if exclusion_reason(service(G, n), profile) is None} | {entry}
+    usable = Usable(G, profile, always=[entry])
     out = []
     for h in range(HOURS_PER_WEEK):
         leg = fastest_to(G, entry, float(h), category, usable=usable)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pathways.export.records import service_record
-from pathways.inventory import Inventory, Service, category_label
+from pathways.inventory import Inventory, Service, base_category, category_label
 
 if TYPE_CHECKING:
     from mapping.privacy import PublicPlace
@@ -143,7 +143,7 @@ def service_row(ps: PublicService, inventory: Inventory, *, lang: str = "en") ->
         "organisation": s.organisation,
         "categories": join(s.categories),
         "category_labels": join(category_label(c, lang) for c in s.categories),
-        "sectors": join(dict.fromkeys(SECTORS.get(c.split(".")[0], "") for c in s.categories)),
+        "sectors": join(dict.fromkeys(SECTORS[base_category(c)] for c in s.categories)),
         "entry_point": s.entry_point,
         "confidential": s.confidential,
         "precision": ps.precision,
@@ -169,5 +169,3 @@ def service_row(ps: PublicService, inventory: Inventory, *, lang: str = "en") ->
         "description": s.description,
         "notes": s.notes,
     }
-
-
