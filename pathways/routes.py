@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from pathways.graph import distance_km, providers, reached_from, serves_need, service
+from pathways.graph import distance_km, providers, serves_need, service
 from pathways.inventory import DAYS, Group, Inventory, Point, Service, category_label
 
 Gender = Literal["female", "male", "nonbinary"]
@@ -167,9 +167,24 @@ class Usable:
     def __init__(self, G: nx.DiGraph, profile: Profile, *, always: Iterable[str] = ()) -> None:
         self.G = G
         self.profile = profile
-        self.memo: dict[str, bool] = dict.fromkeys(always, True)
+        self.always = set(always)
+        # shared by every query with the same eligibility-relevant profile (not start or time)
+        key = (
+            profile.group,
+            profile.age,
+            profile.legal_status,
+            profile.language,
+            profile.avoid,
+            profile.interpretation,
+        )
+        cache = G.graph.setdefault("_usable", {})
+        if len(cache) > 64:
+            cache.clear()
+        self.memo: dict[str, bool] = cache.setdefault(key, {})
 
     def __contains__(self, node: object) -> bool:
+        if node in self.always:
+            return True
         ok = self.memo.get(node)  # type: ignore[call-overload]
         if ok is None:
             ok = exclusion_reason(service(self.G, node), self.profile) is None  # type: ignore[arg-type]
@@ -483,41 +498,57 @@ def _explain(
 ) -> None:
     """Say why each provider of `need` that is not on the chosen route was left out."""
     chosen = leg[1][-1] if leg else None
-    reached = reached_from(G, [here])
-    usable = Usable(G, profile, always=[here])
-    reached_usable = _bfs_within(G, here, usable)
-    for s in inventory.services:
-        if not s.has(need) or s.id == chosen or s.id in excluded:
+    reached_usable, reached = _reach(G, here, Usable(G, profile, always=[here]))
+    if G.graph.get("closed"):
+        for s in inventory.services:
+            if s.id not in G and s.has(need):
+                excluded.setdefault(s.id, "closed")
+    for v in providers(G, need):
+        if v == chosen or v in excluded:
             continue
-        if s.id not in G:
-            excluded[s.id] = "closed"
-            continue
-        reason = exclusion_reason(s, profile)
-        serving = [u for u in G.predecessors(s.id) if serves_need(G, u, s.id, need)]
+        reason = exclusion_reason(service(G, v), profile)
+        serving = [u for u in G._pred[v] if serves_need(G, u, v, need)]
         if reason:
-            excluded[s.id] = reason
-        elif s.id not in reached:
-            excluded[s.id] = f"no referral route leads there from {here}"
+            excluded[v] = reason
+        elif v not in reached:
+            excluded[v] = f"no referral route leads there from {here}"
         elif not any(u in reached for u in serving):
-            excluded[s.id] = f"no referral route to it serves {need}"
+            excluded[v] = f"no referral route to it serves {need}"
         elif not any(u in reached_usable for u in serving):
-            excluded[s.id] = "reachable only through services this profile cannot use"
+            excluded[v] = "reachable only through services this profile cannot use"
         else:
-            excluded[s.id] = f"reachable, but not sooner than {chosen}"
+            excluded[v] = f"reachable, but not sooner than {chosen}"
 
 
-def _bfs_within(G: nx.DiGraph, start: str, allowed: Usable) -> set[str]:
-    seen = {start}
-    frontier = [start]
+def _reach(G: nx.DiGraph, start: str, usable: Usable) -> tuple[set[str], set[str]]:
+    """(services reachable through usable ones only, services reachable at all): one sweep."""
+    succ = G._succ
+    inner = {start}
+    frontier, blocked = [start], []
     while frontier:
         nxt = []
         for u in frontier:
-            for v in G.succ[u]:
-                if v not in seen and v in allowed:
-                    seen.add(v)
+            for v in succ[u]:
+                if v in inner:
+                    continue
+                if v in usable:
+                    inner.add(v)
+                    nxt.append(v)
+                else:
+                    blocked.append(v)
+        frontier = nxt
+    outer = set(inner)
+    frontier = [v for v in blocked if v not in outer]
+    outer.update(frontier)
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in succ[u]:
+                if v not in outer:
+                    outer.add(v)
                     nxt.append(v)
         frontier = nxt
-    return seen
+    return inner, outer
 
 
 @dataclass(frozen=True)
