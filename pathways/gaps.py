@@ -348,7 +348,12 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
     ok72 = within_by_hour(G, entries, "health.cmr", PEP_HOURS)
     failing_entries = [e for e in entries if not all(ok72[e])]
     exact = G.number_of_nodes() <= EXACT_TIMES_LIMIT
-    ok120 = {} if exact else within_by_hour(G, failing_entries, "health.cmr", EC_HOURS)
+    failing_hours = sorted({h for e in failing_entries for h, ok in enumerate(ok72[e]) if not ok})
+    ok120 = (
+        {}
+        if exact
+        else within_by_hour(G, failing_entries, "health.cmr", EC_HOURS, hours=failing_hours)
+    )
     gaps = []
     for e in failing_entries:
         failing = [h for h, ok in enumerate(ok72[e]) if not ok]

@@ -626,6 +626,19 @@ class _OpenTimes:
         self.starts = [a for a, _ in spans]
         self.spans = spans
 
+    def next_open(self, t: float) -> float:
+        """The first moment at or after `t` when the service is open (inf if never)."""
+        if self.always:
+            return t
+        week = math.floor(t / HOURS_PER_WEEK) * HOURS_PER_WEEK
+        local = t - week
+        i = bisect.bisect_right(self.starts, local) - 1
+        if i >= 0 and local < self.spans[i][1]:
+            return t
+        if i + 1 < len(self.spans):
+            return week + self.spans[i + 1][0]
+        return math.inf
+
     def latest_arrival(self, deadline: float) -> float:
         """The latest time one can arrive and be seen no later than `deadline`."""
         if self.always:
@@ -670,6 +683,7 @@ class _Reverse:
         self.ids = [n for n in G if usable is None or n in usable]
         index = {n: i for i, n in enumerate(self.ids)}
         self.times = [_OpenTimes(service(G, n)) for n in self.ids]
+        self.always = [t.always for t in self.times]
         self.pred: list[list[tuple[int, float]]] = [
             [(index[w], e["delay"] + e["travel"]) for w, e in G.pred[u].items() if w in index]
             for u in self.ids
@@ -689,6 +703,7 @@ class _Reverse:
         done = bytearray(n)
         heap: list[tuple[float, int]] = []
         push, pop, times, pred = heapq.heappush, heapq.heappop, self.times, self.pred
+        always = self.always
         for u, v, cost in self.terminal:
             t = times[v].latest_arrival(deadline) - cost
             if t >= floor and t > best[u]:
@@ -699,7 +714,7 @@ class _Reverse:
             if done[u]:
                 continue
             done[u] = 1
-            arrive_by = times[u].latest_arrival(-neg)
+            arrive_by = -neg if always[u] else times[u].latest_arrival(-neg)
             for w, cost in pred[u]:
                 t = arrive_by - cost
                 if t > best[w] and t >= floor and not done[w]:
@@ -714,22 +729,27 @@ def open_times(G: nx.DiGraph) -> dict[str, _OpenTimes]:
 
 
 def within_by_hour(
-    G: nx.DiGraph, entries: Sequence[str], category: str, limit: float
+    G: nx.DiGraph,
+    entries: Sequence[str],
+    category: str,
+    limit: float,
+    *,
+    hours: Iterable[int] = range(HOURS_PER_WEEK),
 ) -> dict[str, list[bool]]:
-    """For each entry point and each of the 168 arrival hours: is `category` reached in time?
+    """For each entry point and each arrival hour of the week: is `category` reached in time?
 
-    168 reverse passes (one per arrival hour, deadline = hour + limit) answer for every entry
-    point at once, instead of 168 forward searches per entry point.
+    One reverse pass per arrival hour (deadline = hour + limit) answers for every entry point
+    at once, instead of a forward search per entry point and hour. Hours not asked for count
+    as reached.
     """
     rev = _Reverse(G, category)
     index = {n: i for i, n in enumerate(rev.ids)}
-    out: dict[str, list[bool]] = {e: [] for e in entries}
-    offers = {e: service(G, e).has(category) for e in entries}
-    for h in range(HOURS_PER_WEEK):
+    out: dict[str, list[bool]] = {e: [True] * HOURS_PER_WEEK for e in entries}
+    rows = [(e, index[e], service(G, e).has(category), _OpenTimes(service(G, e))) for e in entries]
+    for h in hours:
         deadline = h + limit
         latest = rev.latest(deadline, float(h))
-        for e in entries:
-            seen = h + wait_hours(service(G, e), float(h))
-            ok = seen <= latest[index[e]] + 1e-9 or (offers[e] and seen <= deadline + 1e-9)
-            out[e].append(ok)
+        for e, i, offers, times in rows:
+            seen = times.next_open(float(h))
+            out[e][h] = seen <= latest[i] + 1e-9 or (offers and seen <= deadline + 1e-9)
     return out
