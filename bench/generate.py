@@ -205,15 +205,22 @@ def to_geojson(inv: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _NoAliasDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Writes shared values out in full: people write inventories without anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write(inv: dict[str, Any], path: Path) -> Path:
     """Write YAML (`.yaml`) or GeoJSON (`.geojson`), by the path's suffix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".geojson":
         path.write_text(json.dumps(to_geojson(inv)), encoding="utf-8")
     else:
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
         path.write_text(
-            yaml.dump(inv, Dumper=dumper, sort_keys=False, allow_unicode=True), encoding="utf-8"
+            yaml.dump(inv, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
         )
     return path
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -63,8 +64,8 @@ def load_site(path: str | os.PathLike[str]) -> Inventory:
     """Load and validate one site inventory; raise `ValidationError` listing every problem."""
     path = Path(path)
     name = display_path(path)
-    root, data = _read_document(path, name)
-    doc = _Document(name, root)
+    text, root, data = _read_document(path, name)
+    doc = _Document(name, root, text)
     if path.suffix in (".geojson", ".json"):
         data = _from_geojson(data, doc)
     inventory = _validate(data, doc, path)
@@ -104,7 +105,7 @@ def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[Inventory]:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _read_document(path: Path, name: str) -> tuple[yaml.Node, Any]:
+def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -133,37 +134,86 @@ def _read_document(path: Path, name: str) -> tuple[yaml.Node, Any]:
         raise ValidationError(
             [Problem(name, line, "", "binary content (NUL byte); not a text file")]
         )
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(text)
+    bound = _nesting_bound(raw, text)
+    if bound > MAX_PARSE_DEPTH:
+        raise ValidationError(
+            [Problem(name, 0, "", f"nested (or indented) deeper than {MAX_PARSE_DEPTH} levels")]
+        )
+    if bound > MAX_DEPTH or _ANCHOR.search(text):
+        # the careful path: compose, check depth and alias expansion, then construct
+        root: yaml.Node | None = _compose(text, name, check=True)
+        assert root is not None
+        loader = _LOADER(text)
+        try:
+            data = loader.construct_document(root)
+        except RecursionError:
+            raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
+        finally:
+            loader.dispose()
+    else:
+        # no anchors and shallow: load directly; the node tree (for line numbers) is built
+        # only if a problem needs a line
+        root = None
+        try:
+            data = yaml.load(text, Loader=_LOADER)  # a safe loader: no tags
+        except yaml.YAMLError as e:
+            raise _yaml_problem(e, name) from None
+        if data is None:
+            raise ValidationError([Problem(name, 1, "", "the file is empty")])
+    if not isinstance(data, dict):
+        raise ValidationError(
+            [Problem(name, 1, "", "expected a mapping with site, services, referrals")]
+        )
+    return text, root, data
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_PARSE_DEPTH = 1000
+"""A file whose text could nest deeper than this is refused before parsing (the C parser
+crashes on nesting around 100,000 levels)."""
+
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s\[\]{},]")
+
+
+def _nesting_bound(raw: bytes, text: str) -> int:
+    """An upper bound of the nesting depth: flow brackets plus block indentation and dashes."""
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    step = (arr == 91).astype(np.int32) + (arr == 123)  # [ {
+    step -= (arr == 93).astype(np.int32) + (arr == 125)  # ] }
+    flow = int(np.cumsum(step).max()) if len(step) else 0
+    block = max((len(m) for m in _LEAD.findall(text)), default=0)
+    return flow + block
+
+
+_LEAD = re.compile(r"^[ \t-]*", re.M)
+
+
+def _compose(text: str, name: str, *, check: bool) -> yaml.Node | None:
+    """The node tree of a document (for line numbers); with `check`, refuse bombs and depth."""
+    loader = _LOADER(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise ValidationError([Problem(name, 1, "", "the file is empty")])
-        _check_shape(root, name)
-        data = loader.construct_document(root)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 0
-        msg = " ".join(str(x) for x in (e.context, e.problem) if x)
-        raise ValidationError([Problem(name, line, "", f"not valid YAML: {msg}")]) from None
+        if check:
+            _check_shape(root, name)
+        return root
     except yaml.YAMLError as e:
-        raise ValidationError([Problem(name, 0, "", f"not valid YAML: {e}")]) from None
+        raise _yaml_problem(e, name) from None
     except RecursionError:
         raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
     finally:
         loader.dispose()
-    if not isinstance(data, dict):
-        raise ValidationError(
-            [
-                Problem(
-                    name,
-                    root.start_mark.line + 1,
-                    "",
-                    "expected a mapping with site, services, referrals",
-                )
-            ]
-        )
-    return root, data
+
+
+def _yaml_problem(e: yaml.YAMLError, name: str) -> ValidationError:
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 0
+        msg = " ".join(str(x) for x in (e.context, e.problem) if x)
+        return ValidationError([Problem(name, line, "", f"not valid YAML: {msg}")])
+    return ValidationError([Problem(name, 0, "", f"not valid YAML: {e}")])
 
 
 def _check_shape(root: yaml.Node, name: str) -> None:
@@ -243,11 +293,21 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 class _Document:
     """A parsed file's node tree, to turn a field path into a line number; collects problems."""
 
-    def __init__(self, name: str, root: yaml.Node) -> None:
+    def __init__(self, name: str, root: yaml.Node | None, text: str) -> None:
         self.name = name
-        self.root = root
+        self._root = root
+        self._text = text
         self.problems: list[Problem] = []
         self.geojson = False
+
+    @property
+    def root(self) -> yaml.Node:
+        """The node tree, composed on first use (only a problem needs line numbers)."""
+        if self._root is None:
+            root = _compose(self._text, self.name, check=False)
+            assert root is not None
+            self._root = _relabel(root) if self.geojson else root
+        return self._root
 
     def line(self, loc: Sequence[str | int]) -> int:
         """Line of the deepest node along `loc` that exists (1-based)."""
@@ -588,7 +648,9 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
         location.update(lon=coords[0], lat=coords[1])
         props["location"] = location
         services.append(props)
-    doc.root = _relabel(doc.root)
+    doc.geojson = True
+    if doc._root is not None:
+        doc._root = _relabel(doc._root)
     return {
         "site": data.get("site"),
         "services": services,
