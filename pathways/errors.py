@@ -16,10 +16,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line, always: a message with line breaks is folded."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        message = " ".join(self.message.split())
+        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
 
 
 class InventoryError(ValueError):

@@ -157,7 +157,7 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
         try:
             data = yaml.load(text, Loader=_LOADER)  # a safe loader: no tags
         except yaml.YAMLError as e:
-            raise _yaml_problem(e, name) from None
+            raise _yaml_problem(e, name, text) from None
         if data is None:
             raise ValidationError([Problem(name, 1, "", "the file is empty")])
     if not isinstance(data, dict):
@@ -200,19 +200,24 @@ def _compose(text: str, name: str, *, check: bool) -> yaml.Node | None:
             _check_shape(root, name)
         return root
     except yaml.YAMLError as e:
-        raise _yaml_problem(e, name) from None
+        raise _yaml_problem(e, name, text) from None
     except RecursionError:
         raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
     finally:
         loader.dispose()
 
 
-def _yaml_problem(e: yaml.YAMLError, name: str) -> ValidationError:
+def _yaml_problem(e: yaml.YAMLError, name: str, text: str = "") -> ValidationError:
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 0
         msg = " ".join(str(x) for x in (e.context, e.problem) if x)
         return ValidationError([Problem(name, line, "", f"not valid YAML: {msg}")])
+    if isinstance(e, yaml.reader.ReaderError):
+        line = text[: e.position].count("\n") + 1 if text else 0
+        return ValidationError(
+            [Problem(name, line, "", f"character {e.character!r} is not allowed: {e.reason}")]
+        )
     return ValidationError([Problem(name, 0, "", f"not valid YAML: {e}")])
 
 
