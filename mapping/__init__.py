@@ -1,10 +1,11 @@
-"""Referral Atlas geography: what confidential places become, and the Folium maps.
+"""Referral Atlas geography: travel time, population coverage, what confidential places become,
+and the maps (Folium, and static PNGs).
 
 Modules are exposed so calls read `mapping.layers.services_layer(inventory, m=m)`. Nothing here
 imports Streamlit; Leaflet is linked or inlined from a local copy (`mapping.assets`).
 """
 
-from mapping import assets, build, layers, privacy, style
+from mapping import assets, build, coverage, layers, population, privacy, static, style, travel
 from mapping.build import build_map, save_map
 from mapping.privacy import PublicPlace, public_place
 
@@ -13,9 +14,13 @@ __all__ = [
     "assets",
     "build",
     "build_map",
+    "coverage",
     "layers",
+    "population",
     "privacy",
     "public_place",
     "save_map",
+    "static",
     "style",
+    "travel",
 ]

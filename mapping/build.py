@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 
 from mapping import assets, layers, style
 from pathways.gaps import Gap
 from pathways.inventory import Inventory, base_category
+
+if TYPE_CHECKING:
+    from mapping.coverage import SiteCoverage
+    from pathways.routes import Route
 
 DEFAULT_LOCATION = (50.85, 4.35)
 """Where an empty map is centred (there is nothing to fit it to)."""
@@ -24,17 +29,29 @@ def build_map(
     inventories: Inventory | Sequence[Inventory],
     *,
     gaps: Sequence[Gap] | None = None,
+    route: Route | None = None,
+    coverage: SiteCoverage | Sequence[SiteCoverage] | None = None,
+    coverage_category: str = "health.cmr",
     categories: Iterable[str] | None = None,
     lang: str = "en",
     tiles: str | None = "OpenStreetMap",
+    cluster: bool = True,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """The interactive map of the sites, fitted to them, with a layer control and a legend.
 
-    `tiles=None` draws no tile layer (offline): a light background with the sites'
-    boundaries as land. `categories` keeps only services offering one of them.
+    Layers: boundaries, coverage of `coverage_category` (from `mapping.coverage.site_coverage`),
+    referral routes, a survivor `route` (from `pathways.routes.route`) with numbered
+    hand-offs, services per category (clustered where they crowd, unless `cluster=False`),
+    and gaps. `tiles=None` draws no tile layer (offline): a light background with the
+    sites' boundaries as land. `categories` keeps only services offering one of them.
     """
     invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
+    covs = (
+        []
+        if coverage is None
+        else (list(coverage) if isinstance(coverage, Sequence) else [coverage])
+    )
     selected = None if categories is None else list(categories)
     if m is None:
         m = folium.Map(
@@ -49,18 +66,36 @@ def build_map(
     for inv in invs:
         layers.boundaries_layer(inv, lang=lang, m=m)
     for inv in invs:
+        for cov in covs:
+            layers.coverage_layer(inv, cov, category=coverage_category, lang=lang, m=m)
+    for inv in invs:
         layers.referrals_layer(inv, categories=selected, lang=lang, m=m)
+    if route is not None:
+        for inv in invs:
+            layers.route_layer(inv, route, lang=lang, m=m)
+    n_services = 0
     for inv in invs:
         layers.services_layer(inv, categories=selected, lang=lang, m=m)
+        n_services += len(inv.services)
+    if cluster:
+        large = n_services >= layers.LARGE_MAP
+        layers.cluster_services(
+            m, cell_px=60 if large else 36, min_count=4 if large else 2, lang=lang
+        )
     if gaps:
         for inv in invs:
             layers.gaps_layer(inv, gaps, lang=lang, m=m)
     box = layers.bounds(invs)
     if box is not None:
-        m.fit_bounds(box, padding_top_left=(50, 30), padding_bottom_right=(280, 30))
+        left = 370 if route is not None else 50  # room for the route's box
+        fit = folium.map.FitBounds(box, padding_top_left=(left, 30), padding_bottom_right=(280, 30))
+        fit.options["animate"] = False  # settle at once: clusters are made for the final zoom
+        m.add_child(fit)
     folium.LayerControl(collapsed=True).add_to(m)
     shown = _categories_on_map(invs, selected)
-    layers.legend(lang, categories=shown, gaps=bool(gaps)).add_to(m)
+    layers.legend(
+        lang, categories=shown, gaps=bool(gaps), route=route is not None, cluster=cluster
+    ).add_to(m)
     return assets.strip_cdn_assets(m)
 
 

@@ -14,17 +14,27 @@ import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
+import shapely.geometry
 from branca.element import MacroElement
 from folium.template import Template
 
 from mapping import style
-from mapping.privacy import PublicPlace, public_places
+from mapping.privacy import PublicPlace, public_places, site_areas
 from pathways.errors import InventoryError, display_path
 from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, Service, base_category, category_label
+
+if TYPE_CHECKING:
+    from mapping.coverage import SiteCoverage
+    from pathways.routes import Route, Step
+
+LARGE_MAP = 500
+"""From this many services (or referrals, or gap rings) a layer is drawn as one canvas GeoJSON
+layer of circle markers instead of one Leaflet object each (10,000 services draw in about a
+second instead of several)."""
 
 # --- small Leaflet elements of our own -------------------------------------------------------
 
@@ -74,15 +84,24 @@ class DivMarker(MacroElement):
         """
     )
 
-    def __init__(self, location: Sequence[float], html_: str, *, size: int, **options: Any) -> None:
+    def __init__(
+        self,
+        location: Sequence[float],
+        html_: str,
+        *,
+        size: int,
+        class_name: str = "ra-icon",
+        anchor: tuple[float, float] | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__()
         self._name = "DivMarker"
         self.location = [float(location[0]), float(location[1])]
         self.icon = {
             "html": html_,
-            "className": "ra-icon",
+            "className": class_name,
             "iconSize": [size, size],
-            "iconAnchor": [size / 2, size / 2],
+            "iconAnchor": list(anchor) if anchor else [size / 2, size / 2],
             "popupAnchor": [0, -size / 2],
             "tooltipAnchor": [size / 2, 0],
         }
@@ -187,6 +206,36 @@ class MapControl(MacroElement):
         )
 
 
+POPUP_CSS = (
+    ".ra-popup{font:12px/1.35 Arial,Helvetica,sans-serif;color:#222;min-width:220px;"
+    "max-width:320px}.ra-popup .ra-title{font-size:13px;font-weight:700}"
+    ".ra-popup th{text-align:left;vertical-align:top;padding:1px 8px 1px 0;white-space:nowrap}"
+    ".ra-popup td{padding:1px 0}"
+)
+"""The look of service popups, written once per page instead of once per popup."""
+
+
+class PageStyle(MacroElement):
+    """CSS rules added to the page's <head> by script (works inside streamlit-folium too)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var css = document.createElement("style");
+                css.textContent = {{ this.css|tojson }};
+                document.head.appendChild(css);
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, css: str) -> None:
+        super().__init__()
+        self._name = "PageStyle"
+        self.css = css
+
+
 class Background(MacroElement):
     """The map container's background colour (shown where there are no tiles)."""
 
@@ -205,6 +254,222 @@ class Background(MacroElement):
         self.color = color
 
 
+class CanvasPoints(MacroElement):
+    """Many points as one `L.geoJSON` layer of canvas circle markers, added to its parent.
+
+    Each feature carries its marker style (`s`, written once per distinct style), tooltip
+    HTML (`t`) and popup HTML (`p`), escaped by the caller; the data is written as
+    script-safe JSON. With `prefer_canvas`,
+    10,000 points are one canvas, not 10,000 DOM elements.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_styles = {{ this.styles }};
+            var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
+                pointToLayer: function (f, ll) {
+                    return L.circleMarker(ll, {{ this.get_name() }}_styles[f.properties.s]);
+                },
+                onEachFeature: function (f, layer) {
+                    if (f.properties.t) {
+                        layer.bindTooltip({{ this.wrap|tojson }}.replace("CONTENT",
+                            function () { return f.properties.t; }));
+                    }
+                    if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 340}); }
+                }
+            }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, features: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self._name = "CanvasPoints"
+        looks: dict[str, int] = {}
+        slim = []
+        for f in features:
+            key = json.dumps(f["properties"]["s"], sort_keys=True)
+            looks.setdefault(key, len(looks))
+            slim.append({**f, "properties": {**f["properties"], "s": looks[key]}})
+        self.styles = _js([json.loads(k) for k in looks])
+        self.data = _js({"type": "FeatureCollection", "features": slim})
+        self.wrap = f'<div style="{_FONT}">CONTENT</div>'
+        lats = [f["geometry"]["coordinates"][1] for f in features]
+        lons = [f["geometry"]["coordinates"][0] for f in features]
+        self._bounds = [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return self._bounds or [[None, None], [None, None]]
+
+
+def point_feature(
+    lat: float, lon: float, style_: dict[str, Any], tooltip: str = "", popup: str = ""
+) -> dict[str, Any]:
+    """A GeoJSON point for `CanvasPoints` (tooltip and popup: escaped HTML)."""
+    props: dict[str, Any] = {"s": style_}
+    if tooltip:
+        props["t"] = tooltip
+    if popup:
+        props["p"] = popup
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        "properties": props,
+    }
+
+
+class CanvasLines(MacroElement):
+    """Many straight lines as one canvas `L.polyline` (a multi-polyline), no tooltips."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.polyline({{ this.lines }},
+                {{ this.options|tojavascript }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lines: list[list[tuple[float, float]]], **options: Any) -> None:
+        super().__init__()
+        self._name = "CanvasLines"
+        self.lines = _js([[[round(a, 6), round(b, 6)] for a, b in line] for line in lines])
+        self.options = {"interactive": False, **options}
+
+
+class Clusterer(MacroElement):
+    """Grid clustering of the service markers, drawn by a few lines of our own JavaScript.
+
+    At each zoom, the markers of the service layers that are switched on are grouped
+    greedily: each marker not yet taken gathers the others within `cell_px` screen pixels
+    (found through a grid of that size, so it stays linear); a group of `min_count` or more
+    becomes one numbered badge (the category's colour if they share one) at the mean of
+    their public places, and its markers are taken off the map. A click zooms in; where
+    they cannot be told apart (same place, or the last zoom level), it lists them instead.
+    No Leaflet plugin.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var groups = [{% for g in this.groups %}{{ g.get_name() }},{% endfor %}];
+            var colors = {{ this.colors|tojson }};
+            var members = [];
+            groups.forEach(function (g, gi) {
+                g.eachLayer(function (l) {
+                    if (l.getLatLng) { members.push({layer: l, parent: g, group: g, gi: gi}); }
+                    else if (l.eachLayer) {
+                        l.eachLayer(function (x) {
+                            if (x.getLatLng) {
+                                members.push({layer: x, parent: l, group: g, gi: gi});
+                            }
+                        });
+                    }
+                });
+            });
+            var badges = L.layerGroup().addTo(map);
+            var cell = {{ this.cell_px|tojson }}, least = {{ this.min_count|tojson }};
+            function show(m, on) {
+                if (on && !m.parent.hasLayer(m.layer)) { m.parent.addLayer(m.layer); }
+                if (!on && m.parent.hasLayer(m.layer)) { m.parent.removeLayer(m.layer); }
+            }
+            function badge(list) {
+                var lat = 0, lng = 0, same = true, bounds = L.latLngBounds([]);
+                list.forEach(function (m) {
+                    var ll = m.layer.getLatLng();
+                    lat += ll.lat; lng += ll.lng; bounds.extend(ll);
+                    if (m.gi !== list[0].gi) { same = false; }
+                });
+                var n = list.length;
+                var size = Math.round(Math.min(24 + 4 * Math.log(n) / Math.LN2, 46));
+                var color = same ? colors[list[0].gi] : {{ this.mixed|tojson }};
+                var html = '<div style="box-sizing:border-box;width:' + size + 'px;height:' +
+                    size + 'px;font:700 12px Arial,Helvetica,sans-serif;line-height:' +
+                    (size - 4) + 'px;border-radius:50%;background:' + color +
+                    ';color:#fff;border:2px solid #fff;box-shadow:0 0 0 2px ' + color +
+                    ';text-align:center;text-shadow:0 0 2px #000">' + n + '</div>';
+                var marker = L.marker([lat / n, lng / n], {
+                    icon: L.divIcon({html: html, className: "ra-cluster",
+                                     iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
+                    zIndexOffset: 1000
+                });
+                marker.bindTooltip({{ this.tip|tojson }}.replace("%N%", n));
+                marker.on("click", function () {
+                    var flat = bounds.getNorthEast().equals(bounds.getSouthWest());
+                    if (!flat && map.getZoom() < map.getMaxZoom()) {
+                        map.fitBounds(bounds.pad(0.3));
+                        return;
+                    }
+                    var items = list.slice(0, 30).map(function (m) {
+                        var t = m.layer.getTooltip && m.layer.getTooltip();
+                        return '<li style="margin:3px 0">' +
+                            (t ? t.getContent() : "") + "</li>";
+                    });
+                    L.popup({maxWidth: 340, maxHeight: 320})
+                        .setLatLng(marker.getLatLng())
+                        .setContent('<ul style="margin:0;padding-left:16px">' +
+                                    items.join("") + "</ul>")
+                        .openOn(map);
+                });
+                return marker;
+            }
+            function recluster() {
+                var z = map.getZoom(), grid = {}, active = [];
+                badges.clearLayers();
+                members.forEach(function (m) {
+                    if (!map.hasLayer(m.group)) { show(m, true); return; }
+                    m.p = map.project(m.layer.getLatLng(), z);
+                    m.done = false;
+                    var key = Math.floor(m.p.x / cell) + ":" + Math.floor(m.p.y / cell);
+                    (grid[key] = grid[key] || []).push(m);
+                    active.push(m);
+                });
+                active.forEach(function (m) {
+                    if (m.done) { return; }
+                    var cx = Math.floor(m.p.x / cell), cy = Math.floor(m.p.y / cell);
+                    var list = [];
+                    for (var dx = -1; dx <= 1; dx++) {
+                        for (var dy = -1; dy <= 1; dy++) {
+                            (grid[(cx + dx) + ":" + (cy + dy)] || []).forEach(function (o) {
+                                if (!o.done && o.p.distanceTo(m.p) <= cell) { list.push(o); }
+                            });
+                        }
+                    }
+                    list.forEach(function (o) { o.done = true; });
+                    var many = list.length >= least;
+                    list.forEach(function (o) { show(o, !many); });
+                    if (many) { badges.addLayer(badge(list)); }
+                });
+            }
+            map.on("zoomend overlayadd overlayremove", recluster);
+            map.whenReady(recluster);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        groups: Sequence[folium.FeatureGroup],
+        colors: Sequence[str],
+        *,
+        cell_px: int = 36,
+        min_count: int = 2,
+        tooltip: str = "",
+    ) -> None:
+        super().__init__()
+        self._name = "Clusterer"
+        self.groups = list(groups)
+        self.colors = list(colors)
+        self.cell_px = cell_px
+        self.min_count = min_count
+        self.mixed = style.CLUSTER_COLOR
+        self.tip = f'<div style="{_FONT}"><b>%N%</b> — {_e(tooltip)}</div>'
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -213,10 +478,23 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _js(value: Any) -> str:
+    """Compact JSON that is safe inside a <script> (no <, >, & or ' left as such)."""
+    return (
+        json.dumps(value, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
 def _ensure_map(m: folium.Map | None) -> folium.Map:
-    if m is not None:
-        return m
-    return folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    if m is None:
+        m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    if not any(isinstance(c, PageStyle) for c in m._children.values()):
+        PageStyle(POPUP_CSS).add_to(m)
+    return m
 
 
 def _group(m: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
@@ -394,10 +672,7 @@ def service_icon(service: Service, category: str, place: PublicPlace) -> str:
 
 
 def _row(label: str, value: str) -> str:
-    return (
-        f'<tr><th style="text-align:left;vertical-align:top;padding:1px 8px 1px 0;'
-        f'white-space:nowrap">{_e(label)}</th><td style="padding:1px 0">{value}</td></tr>'
-    )
+    return f"<tr><th>{_e(label)}</th><td>{value}</td></tr>"
 
 
 def _contact(service: Service) -> str:
@@ -468,9 +743,8 @@ def service_popup(service: Service, place: PublicPlace | None, *, lang: str = "e
         f'<div style="margin:4px 0">{_e(service.description)}</div>' if service.description else ""
     )
     return (
-        f'<div class="ra-popup" style="{_FONT};min-width:220px;max-width:320px">'
-        '<div style="font-size:13px;font-weight:700">'
-        f"{_e(service.name)}</div>{desc}<table>{''.join(rows)}</table></div>"
+        f'<div class="ra-popup"><div class="ra-title">{_e(service.name)}</div>{desc}'
+        f"<table>{''.join(rows)}</table></div>"
     )
 
 
@@ -487,37 +761,100 @@ def service_tooltip(service: Service, place: PublicPlace, *, lang: str = "en") -
     return out
 
 
+def _service_group(m: folium.Map, category: str, lang: str) -> folium.FeatureGroup:
+    """The feature group of a category's services (marked so the clusterer finds it)."""
+    st = style.category_style(category)
+    group = _group(m, _swatch(st.color) + _e(category_label(category, lang)))
+    group._ra_category = category  # type: ignore[attr-defined]
+    return group
+
+
+def service_groups(m: folium.Map) -> list[tuple[folium.FeatureGroup, str]]:
+    """(group, category) of every service layer on the map, in the order they were added."""
+    return [
+        (child, child._ra_category)
+        for child in m._children.values()
+        if isinstance(child, folium.FeatureGroup) and hasattr(child, "_ra_category")
+    ]
+
+
+def _dot_style(service: Service, category: str, place: PublicPlace) -> dict[str, Any]:
+    """A canvas circle marker's look: the same cues as the SVG icon, in fewer pixels."""
+    st = style.category_style(category)
+    if place.withheld:
+        out = {"fillColor": "#ffffff", "color": st.color, "weight": 2.5, "dashArray": "3 2"}
+    else:
+        out = {"fillColor": st.color, "color": "#ffffff", "weight": 1}
+    if service.entry_point:
+        out.update(color=style.ENTRY_RING, weight=2.5)
+    return {"radius": 6, "fillOpacity": 0.95, "opacity": 1, **out}
+
+
 def services_layer(
     inventory: Inventory,
     *,
     categories: Iterable[str] | None = None,
     lang: str = "en",
+    large: bool | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """One feature group per category; each service drawn once, under its first category.
 
     `categories` keeps only services offering one of them (drawn under the first that
-    matches). Hidden confidential services are not drawn.
+    matches). Hidden confidential services are not drawn. A large inventory (`large`, by
+    default from `LARGE_MAP` services) is drawn as one canvas layer of dots per category,
+    with the same tooltips and popups, instead of one SVG marker per service.
     """
     m = _ensure_map(m)
     selected = _selected(categories)
     places = public_places(inventory)
+    items = []
     for service in inventory.services:
         category = _shown_category(service, selected)
         place = places[service.id]
-        if category is None or place is None:
+        if category is not None and place is not None:
+            items.append((service, category, place))
+    large = len(items) >= LARGE_MAP if large is None else large
+    dots: dict[str, list[dict[str, Any]]] = {}
+    for service, category, place in items:
+        group = _service_group(m, category, lang)
+        tip = service_tooltip(service, place, lang=lang)
+        popup = service_popup(service, place, lang=lang)
+        if large:
+            dots.setdefault(group.get_name(), []).append(
+                point_feature(
+                    place.lat, place.lon, _dot_style(service, category, place), tip, popup
+                )
+            )
             continue
-        st = style.category_style(category)
-        group = _group(m, _swatch(st.color) + _e(category_label(category, lang)))
         marker = DivMarker(
             (place.lat, place.lon),
             service_icon(service, category, place),
             size=style.MARKER_SIZE + 6,
             zIndexOffset=500 if service.entry_point else 0,
         )
-        marker.add_child(Bind("bindTooltip", service_tooltip(service, place, lang=lang)))
-        marker.add_child(Bind("bindPopup", service_popup(service, place, lang=lang), maxWidth=340))
+        marker.add_child(Bind("bindTooltip", tip))
+        marker.add_child(Bind("bindPopup", popup, maxWidth=340))
         marker.add_to(group)
+    for group, _ in service_groups(m):
+        if group.get_name() in dots:
+            CanvasPoints(dots[group.get_name()]).add_to(group)
+    return m
+
+
+def cluster_services(
+    m: folium.Map, *, cell_px: int = 36, min_count: int = 2, lang: str = "en"
+) -> folium.Map:
+    """Cluster the service markers of every category where they crowd (see `Clusterer`)."""
+    found = service_groups(m)
+    if found:
+        Clusterer(
+            [g for g, _ in found],
+            [style.category_style(c).color for _, c in found],
+            cell_px=cell_px,
+            min_count=min_count,
+            tooltip=style.text("cluster", lang),
+        ).add_to(m)
     return m
 
 
@@ -545,12 +882,15 @@ def referrals_layer(
     """Directed lines between the public places of referring and receiving services.
 
     A route to or from a service that is not drawn (hidden, or filtered out by `categories`)
-    is left out, as is one whose two ends share a public place.
+    is left out, as is one whose two ends share a public place. From `LARGE_MAP` referrals
+    they are one thin canvas layer without arrowheads or tooltips, switched off at first.
     """
     m = _ensure_map(m)
     selected = _selected(categories)
     places = public_places(inventory)
-    group = _group(m, style.text("referrals", lang))
+    large = len(inventory.referrals) >= LARGE_MAP
+    group = _group(m, style.text("referrals", lang), show=not large)
+    lines: list[list[tuple[float, float]]] = []
     for i, r in enumerate(inventory.referrals):
         a, b = places[r.source_id], places[r.target_id]
         if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
@@ -558,6 +898,9 @@ def referrals_layer(
         if selected is not None and not all(
             _shown_category(inventory.by_id[s], selected) for s in (r.source_id, r.target_id)
         ):
+            continue
+        if large:
+            lines.append([(a.lat, a.lon), (b.lat, b.lon)])
             continue
         tip = _e(referral_text(inventory, i, lang=lang))
         line = folium.PolyLine(
@@ -570,6 +913,8 @@ def referrals_layer(
         line.add_child(Bind("bindTooltip", tip, sticky=True))
         line.add_child(ArrowHead(group, tooltip=tip, color=style.REFERRAL_COLOR))
         line.add_to(group)
+    if lines:
+        CanvasLines(lines, color=style.REFERRAL_COLOR, weight=1, opacity=0.45).add_to(group)
     return m
 
 
@@ -604,10 +949,22 @@ def gaps_layer(
             unplaced.append(gap.text(lang))
     if by_service:
         group = _group(m, style.text("gaps_layer", lang))
+        rings: list[dict[str, Any]] = []
         for service_id, named in by_service.items():
             place = places[service_id]
             assert place is not None
             worst = min(named, key=lambda g: SEVERITY_ORDER.get(g.severity, 9)).severity
+            lines = dict.fromkeys(f"• <b>{_e(g.severity)}</b>: {_e(g.text(lang))}" for g in named)
+            if len(by_service) >= LARGE_MAP:
+                look = {"radius": 11, "color": style.GAP_COLOR, "fill": False}
+                look.update(
+                    {
+                        ("dashArray" if k == "dash_array" else k): v
+                        for k, v in style.GAP_RING[worst].items()
+                    }
+                )
+                rings.append(point_feature(place.lat, place.lon, look, "<br>".join(lines)))
+                continue
             ring = folium.CircleMarker(
                 (place.lat, place.lon),
                 radius=style.GAP_RADIUS,
@@ -615,9 +972,10 @@ def gaps_layer(
                 fill=False,
                 **style.GAP_RING[worst],
             )
-            lines = dict.fromkeys(f"• <b>{_e(g.severity)}</b>: {_e(g.text(lang))}" for g in named)
             ring.add_child(Bind("bindTooltip", "<br>".join(lines), sticky=True))
             ring.add_to(group)
+        if rings:
+            CanvasPoints(rings).add_to(group)
     if unplaced:
         sentences = list(dict.fromkeys(unplaced))
         title = f"{_e(style.text('gaps', lang))}: {_e(inventory.site.name)} ({len(sentences)})"
@@ -633,16 +991,265 @@ def gaps_layer(
     return m
 
 
+# --- survivor route ----------------------------------------------------------------------------
+
+
+def _step_what(step: Step, lang: str) -> str:
+    if step.category == "entry":
+        return style.text("arrival", lang)
+    if step.category == "via":
+        return style.text("via", lang)
+    return category_label(step.category, lang)
+
+
+def _step_time(step: Step, lang: str, rounded: bool) -> str:
+    """'seen 25.0 h after arrival (Tue 11:00)'; to the hour when `rounded`."""
+    if rounded:
+        hours, clock = f"≈ {round(step.seen_hours)} h", step.clock.split(":")[0] + "h"
+    else:
+        hours, clock = f"{step.seen_hours:.1f} h", step.clock
+    return style.text("route_seen", lang).format(h=hours, clock=clock)
+
+
+def route_stops(route: Route, inventory: Inventory) -> list[tuple[list[int], list[Step]]]:
+    """Step numbers (from 1) and steps, with consecutive steps at one service merged."""
+    stops: list[tuple[list[int], list[Step]]] = []
+    for k, step in enumerate(route.steps, 1):
+        if stops and stops[-1][1][-1].service == step.service:
+            stops[-1][0].append(k)
+            stops[-1][1].append(step)
+        else:
+            stops.append(([k], [step]))
+    return stops
+
+
+def _badge(label: str) -> str:
+    size = 24 if len(label) <= 2 else 30
+    return (
+        f'<div style="box-sizing:border-box;width:{size}px;height:24px;'
+        "font:700 12px Arial,Helvetica,sans-serif;line-height:20px;border-radius:12px;"
+        f"background:{style.ROUTE_COLOR};color:#fff;border:2px solid #fff;"
+        f'box-shadow:0 1px 4px rgba(0,0,0,.5);text-align:center">{_e(label)}</div>'
+    )
+
+
+def route_layer(
+    inventory: Inventory, route: Route, *, lang: str = "en", m: folium.Map | None = None
+) -> folium.Map:
+    """A survivor route drawn step by step: numbered hand-offs at the services' public places,
+    a purple line with arrowheads between them, and the steps listed in a box.
+
+    Only public places are drawn (a hidden service is listed, not drawn). From the first
+    confidential service on, times are shown to the hour only, so that travel times cannot
+    be turned back into a distance to it.
+    """
+    m = _ensure_map(m)
+    if route.site != inventory.site.id:
+        return m
+    places = public_places(inventory)
+    group = _group(m, style.text("route", lang))
+    rounded = False
+    items: list[str] = []
+    previous: tuple[float, float] | None = None
+    for numbers, steps in route_stops(route, inventory):
+        service = inventory.by_id.get(steps[0].service)
+        rounded = rounded or bool(service and service.confidential)
+        place = places.get(steps[0].service)
+        lines = []
+        for k, step in zip(numbers, steps, strict=True):
+            how = f", {style.mode_label(step.mode, lang)}" if step.mode else ""
+            lines.append(
+                f"<b>{k}.</b> {_e(step.name)} — {_e(_step_what(step, lang))}{_e(how)}: "
+                f"{_e(_step_time(step, lang, rounded))}"
+            )
+        if place is None:
+            lines[-1] += f" <i>({_e(style.text('not_on_map', lang))})</i>"
+        items += [f'<li style="margin:2px 0;list-style:none">{t}</li>' for t in lines]
+        if place is None:
+            continue
+        here = (place.lat, place.lon)
+        if previous is not None and previous != here:
+            tip = _e(f"{numbers[0] - 1} → {numbers[0]}")
+            line = folium.PolyLine([previous, here], color=style.ROUTE_COLOR, weight=5, opacity=0.9)
+            line.add_child(Bind("bindTooltip", tip, sticky=True))
+            line.add_child(ArrowHead(group, tooltip=tip, color=style.ROUTE_COLOR, fraction=0.55))
+            line.add_to(group)
+        previous = here
+        label = ",".join(str(k) for k in numbers)
+        marker = DivMarker(
+            here,
+            _badge(label),
+            size=24,
+            class_name="ra-step",
+            anchor=(-4, 34),  # above and right of the service's own marker, which stays visible
+            zIndexOffset=2000,
+        )
+        marker.add_child(Bind("bindTooltip", "<br>".join(lines)))
+        marker.add_to(group)
+    needs = ", ".join(category_label(n, lang) for n in route.needs)
+    body = f'<ol style="margin:4px 0 0 0;padding:0">{"".join(items)}</ol>'
+    if route.found and route.total_hours is not None:
+        total = f"≈ {round(route.total_hours)} h" if rounded else f"{route.total_hours:.1f} h"
+        body += f"<div style='margin-top:4px'><b>Total</b>: {_e(total)}</div>"
+    else:
+        body += (
+            f"<div style='margin-top:4px;color:{style.GAP_COLOR}'><b>"
+            f"{_e(style.text('route_none', lang))}</b>: {_e(route.reason)}</div>"
+        )
+    if rounded:
+        body += f"<div style='margin-top:3px'><i>{_e(style.text('route_rounded', lang))}</i></div>"
+    MapControl(
+        f"{_e(style.text('route_for', lang))}: {_e(needs)}",
+        body,
+        position="topleft",
+        css_class="ra-route",
+        color=style.ROUTE_COLOR,
+    ).add_to(m)
+    return m
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+def _minutes_text(minutes: float | None, lang: str) -> str:
+    if minutes is None:
+        return style.text("coverage_no_service", lang)
+    return f"{minutes:.0f} {style.text('minutes', lang)}"
+
+
+def coverage_layer(
+    inventory: Inventory,
+    coverage: SiteCoverage,
+    *,
+    category: str = "health.cmr",
+    lang: str = "en",
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Travel time to the nearest service of `category`, in four colour classes.
+
+    The site's admin areas are filled by the time from their centre (a choropleth); the
+    population's places (and the evenly spread rest, if any) are dots of the same colours,
+    sized by population; a box gives the classes, the shares within 30/60/120 minutes and
+    the population source. Only times are drawn: nothing here depends on where a
+    confidential service is beyond its public place (see `mapping.coverage`).
+    """
+    m = _ensure_map(m)
+    if coverage.site != inventory.site.id:
+        return m
+    try:
+        summary = coverage.category(category)
+    except KeyError:
+        raise ValueError(
+            f"coverage of {coverage.site} has no category '{category}': compute it with "
+            f"site_coverage(..., categories=[{category!r}])"
+        ) from None
+    label = category_label(category, lang)
+    group = _group(m, f"{_e(style.text('coverage', lang))}: {_e(label)}")
+    areas = site_areas(inventory)
+    if coverage.areas and len(areas) == len(coverage.areas):
+        features = []
+        for area, row in zip(areas, coverage.areas, strict=True):
+            minutes = row.minutes.get(category)
+            text = (
+                f"<b>{_e(area.name)}</b><br>{_e(_minutes_text(minutes, lang))} "
+                f"({_e(style.text('coverage_from_centre', lang))})"
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(area.geometry),
+                    "properties": {"label": text, "c": style.coverage_color(minutes)},
+                }
+            )
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda f: {
+                "fillColor": f["properties"]["c"],
+                "fillOpacity": 0.4,
+                "color": "#4d4d4d",
+                "weight": 1,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True, style=_FONT),
+            control=False,
+        ).add_to(group)
+    drawn_as_areas = bool(coverage.areas) and all(u.kind == "area" for u in coverage.points)
+    if not drawn_as_areas and coverage.points:
+        minutes_of = coverage.point_minutes.get(category, ())
+        biggest = max(u.population for u in coverage.points) or 1.0
+        dots = []
+        for unit, minutes in zip(coverage.points, minutes_of, strict=True):
+            color = style.coverage_color(minutes)
+            if unit.kind == "dispersed":
+                look = {"radius": 3, "fillColor": color, "fillOpacity": 0.7, "stroke": False}
+                name = style.text("dispersed", lang)
+            else:
+                radius = 4 + 10 * (unit.population / biggest) ** 0.5
+                look = {
+                    "radius": round(radius, 1),
+                    "fillColor": color,
+                    "fillOpacity": 0.9,
+                    "color": "#333333",
+                    "weight": 1,
+                }
+                name = unit.name
+            tip = (
+                f"<b>{_e(name)}</b><br>{_e(_minutes_text(minutes, lang))}<br>"
+                f"{unit.population:,.0f} {_e(style.text('people', lang))}"
+            )
+            dots.append(point_feature(unit.lat, unit.lon, look, tip))
+        dots.sort(key=lambda f: -f["properties"]["s"]["radius"])  # small dots on top
+        CanvasPoints(dots).add_to(group)
+    rows = []
+    lower = 0.0
+    for bound, color in style.COVERAGE_CLASSES:
+        span = (
+            f"≤ {bound:g}"
+            if lower == 0
+            else (f"{lower:g}–{bound:g}" if bound != float("inf") else f"> {lower:g}")
+        )
+        rows.append((color, f"{span} {style.text('minutes', lang)}"))
+        lower = bound
+    rows.append((style.COVERAGE_NONE, style.text("coverage_no_service", lang)))
+    body = "".join(
+        f'<div style="margin:1px 0;white-space:nowrap"><span style="display:inline-block;'
+        f"width:14px;height:10px;background:{c};opacity:.85;border:1px solid #555;"
+        f'margin-right:5px;vertical-align:middle"></span>{_e(t)}</div>'
+        for c, t in rows
+    )
+    shares = " / ".join(f"{summary.within[t]:.0%}" for t in sorted(summary.within))
+    limits = "/".join(str(t) for t in sorted(summary.within))
+    body += (
+        f"<div style='margin-top:4px'>{_e(inventory.site.name)}: {_e(shares)} ≤ {limits} "
+        f"{_e(style.text('minutes', lang))} ({coverage.population:,.0f} "
+        f"{_e(style.text('people', lang))})</div>"
+        f"<div style='margin-top:3px;color:#555'>{_e(style.text('population_source', lang))}: "
+        f"{_e(coverage.population_source)}</div>"
+    )
+    MapControl(
+        _e(style.text("coverage_title", lang).format(category=label)),
+        body,
+        position="bottomleft",
+        css_class="ra-coverage",
+    ).add_to(m)
+    return m
+
+
 # --- legend ------------------------------------------------------------------------------------
 
 
 def legend(
-    lang: str = "en", *, categories: Iterable[str] | None = None, gaps: bool = True
+    lang: str = "en",
+    *,
+    categories: Iterable[str] | None = None,
+    gaps: bool = True,
+    route: bool = False,
+    cluster: bool = False,
 ) -> MacroElement:
     """A legend box (a Leaflet control) with category colours and codes and the symbols.
 
     `categories` limits the colour list to those (e.g. the ones on the map); all by default.
-    `gaps=False` leaves out the gap rings (for a map drawn without gaps).
+    `gaps=False` leaves out the gap rings (for a map drawn without gaps); `route` and
+    `cluster` add the numbered hand-off and the cluster badge.
     """
     cats = (
         list(style.CATEGORY_STYLES)
@@ -692,6 +1299,27 @@ def legend(
             for k, ring in enumerate(style.GAP_RING.values())
         )
         symbols.append((f'<svg width="66" height="24">{rings}</svg>', style.text("gap", lang)))
+    if route:
+        symbols.append(
+            (
+                f'<svg width="24" height="24"><circle cx="12" cy="12" r="10" '
+                f'fill="{style.ROUTE_COLOR}" stroke="#fff" stroke-width="2"/><text x="12" y="12" '
+                'text-anchor="middle" dominant-baseline="central" fill="#fff" font-size="11" '
+                'font-weight="700" font-family="Arial,Helvetica,sans-serif">1</text></svg>',
+                style.text("route_step", lang),
+            )
+        )
+    if cluster:
+        symbols.append(
+            (
+                f'<svg width="24" height="24"><circle cx="12" cy="12" r="10" '
+                f'fill="{style.CLUSTER_COLOR}" stroke="#fff" stroke-width="2"/><text x="12" '
+                'y="12" text-anchor="middle" dominant-baseline="central" fill="#fff" '
+                'font-size="10" font-weight="700" font-family="Arial,Helvetica,sans-serif">'
+                "5</text></svg>",
+                style.text("cluster", lang),
+            )
+        )
     for svg, label in symbols:
         rows.append(
             '<div style="display:flex;align-items:center;gap:5px;margin:2px 0">'

@@ -93,6 +93,31 @@ AREA_STYLE = {
     "fillColor": "#fbfaf6",
     "fillOpacity": 0.0,
 }
+ROUTE_COLOR = "#6a3d9a"
+"""The survivor route: a thick purple line with numbered hand-offs."""
+
+CLUSTER_COLOR = "#3d4a54"
+"""A cluster of services of several categories (one category: its own colour)."""
+
+COVERAGE_CLASSES: tuple[tuple[float, str], ...] = (
+    (30, "#2c7bb6"),
+    (60, "#abd9e9"),
+    (120, "#fdae61"),
+    (float("inf"), "#d7191c"),
+)
+"""(upper bound in minutes, colour) of the travel-time classes; blue is near, red is far
+(a ColorBrewer RdYlBu sequence, readable with the common colour-vision deficiencies)."""
+COVERAGE_NONE = "#8c8c8c"
+"""No service of the category at all."""
+
+
+def coverage_color(minutes: float | None) -> str:
+    """The colour of a travel time in minutes (grey when there is no service)."""
+    if minutes is None:
+        return COVERAGE_NONE
+    return next(color for bound, color in COVERAGE_CLASSES if minutes <= bound)
+
+
 OFFLINE_BACKGROUND = "#dce4ea"
 """The map's background when there are no tiles: the site boundaries are drawn as land on it."""
 
@@ -127,6 +152,24 @@ TEXT: dict[str, dict[str, str]] = {
         "for": "for",
         "not_on_map": "Not on the map (location hidden)",
         "site": "Site",
+        "route": "Survivor route",
+        "route_for": "Route for",
+        "route_step": "Numbered hand-off of the survivor route",
+        "route_none": "No route",
+        "route_seen": "seen {h} after arrival ({clock})",
+        "route_rounded": "times rounded to the hour: the route passes a confidential service",
+        "arrival": "arrival",
+        "via": "via",
+        "cluster": "Several services close together (click to zoom in)",
+        "coverage": "Coverage",
+        "coverage_title": "Travel time to the nearest service: {category}",
+        "coverage_no_service": "no service",
+        "coverage_from_centre": "from the area's centre",
+        "minutes": "min",
+        "people": "people",
+        "population_source": "Population",
+        "places": "Populated places",
+        "dispersed": "rest of the area, spread evenly",
     },
     "fr": {
         "legend": "Légende",
@@ -158,6 +201,24 @@ TEXT: dict[str, dict[str, str]] = {
         "for": "pour",
         "not_on_map": "Absent de la carte (lieu masqué)",
         "site": "Site",
+        "route": "Parcours de la survivante",
+        "route_for": "Parcours pour",
+        "route_step": "Étape numérotée du parcours de la survivante",
+        "route_none": "Pas de parcours",
+        "route_seen": "reçue {h} après l'arrivée ({clock})",
+        "route_rounded": "heures arrondies : le parcours passe par un service confidentiel",
+        "arrival": "arrivée",
+        "via": "via",
+        "cluster": "Plusieurs services proches (cliquer pour zoomer)",
+        "coverage": "Couverture",
+        "coverage_title": "Temps de trajet jusqu'au service le plus proche : {category}",
+        "coverage_no_service": "aucun service",
+        "coverage_from_centre": "depuis le centre de la zone",
+        "minutes": "min",
+        "people": "habitants",
+        "population_source": "Population",
+        "places": "Lieux habités",
+        "dispersed": "reste de la zone, réparti uniformément",
     },
 }
 """Interface text of the maps, in English and French."""

@@ -46,7 +46,12 @@ def _latlon(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-EXTENSIONS: tuple[str, ...] = ("mapping.cli",)
+EXTENSIONS: tuple[str, ...] = (
+    "mapping.cli",
+    "pathways.export",
+    "pathways.imports",
+    "pathways.versions",
+)
 """Modules that add commands: each has `register(subparsers)`, which adds its parsers and sets
 `func` (a function of the parsed arguments returning the exit code) with `set_defaults`."""
 

@@ -104,8 +104,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{site}: from {entry}, clinical care after rape takes {worst} at worst "
         "(typically {typical}); beyond 72 h for post-exposure prophylaxis for arrivals {when}.",
         "fr": "{site} : depuis {entry}, la prise en charge clinique du viol prend jusqu'à "
-        "{worst} (en général {typical}) ; au-delà de 72 h pour la prophylaxie post-exposition "
-        "pour une arrivée {when_fr}.",
+        "{worst_fr} (en général {typical_fr}) ; au-delà de 72 h pour la prophylaxie "
+        "post-exposition pour une arrivée {when_fr}.",
     },
     "time_critical_never": {
         "en": "{site}: from {entry}, no referral route leads to clinical care after rape at all.",
@@ -288,6 +288,14 @@ def _item_label(item: tuple[str, ...], lang: str) -> str:
     )
 
 
+_FR_HOURS = {
+    "never": "jamais",
+    "more than 120 h": "plus de 120 h",
+    "72 to 120 h": "72 à 120 h",
+    "72 h or less": "72 h ou moins",
+}
+
+
 def _hours_text(h: float) -> str:
     return "never" if math.isinf(h) else f"{h:.0f} h"
 
@@ -424,8 +432,10 @@ def _time_gap(
         entry=name,
         worst=worst_text,
         typical=typical_text,
+        worst_fr=_FR_HOURS.get(worst_text, worst_text),
+        typical_fr=_FR_HOURS.get(typical_text, typical_text),
         when=when if when != "every hour of the week" else "at every hour of the week",
-        when_fr=when,
+        when_fr=", ".join(hour_ranges(failing, "fr")),
         extra=extra,
     )
 

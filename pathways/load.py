@@ -637,7 +637,8 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
         doc.add(["type"], "a GeoJSON inventory must be a FeatureCollection")
         return {}
     services = []
-    for i, feature in enumerate(data.get("features") or []):
+    features = [f for f in data.get("features") or [] if not _is_referral_line(f)]
+    for i, feature in enumerate(features):
         props = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
@@ -647,7 +648,14 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
             and isinstance(coords, list)
             and len(coords) >= 2
         ):
-            doc.add(["features", i, "geometry"], "each service must be a Point [lon, lat]")
+            hidden = props.get("location_precision") == "hidden" and geom is None
+            doc.add(
+                ["features", i, "geometry"],
+                "no location: a hidden confidential service as an export writes it; an export "
+                "is a publication, not an inventory (edit the YAML)"
+                if hidden
+                else "each service must be a Point [lon, lat]",
+            )
             continue
         location = dict(props.pop("location", {}) or {})
         location.update(lon=coords[0], lat=coords[1])
@@ -668,6 +676,33 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
     }
 
 
+def _is_referral_line(feature: Any) -> bool:
+    """A referral drawn as a line (our GeoJSON export): the `referrals` member carries it."""
+    return (
+        isinstance(feature, dict)
+        and isinstance(feature.get("properties"), dict)
+        and feature["properties"].get("feature") == "referral"
+        and isinstance(feature.get("geometry"), dict)
+        and feature["geometry"].get("type") == "LineString"
+    )
+
+
+def _is_referral_node(node: yaml.Node) -> bool:
+    if not isinstance(node, yaml.MappingNode):
+        return False
+    pairs = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    props, geom = pairs.get("properties"), pairs.get("geometry")
+
+    def scalar(m: Any, key: str) -> Any:
+        if not isinstance(m, yaml.MappingNode):
+            return None
+        return next(
+            (v.value for k, v in m.value if k.value == key and isinstance(v, yaml.ScalarNode)), None
+        )
+
+    return scalar(props, "feature") == "referral" and scalar(geom, "type") == "LineString"
+
+
 def _relabel(root: yaml.Node) -> yaml.Node:
     """Present a FeatureCollection's node tree as site/services/referrals, for line lookups."""
     if not isinstance(root, yaml.MappingNode):
@@ -677,6 +712,8 @@ def _relabel(root: yaml.Node) -> yaml.Node:
     services = []
     if isinstance(features, yaml.SequenceNode):
         for f in features.value:
+            if _is_referral_node(f):
+                continue
             props = (
                 next((v for k, v in f.value if k.value == "properties"), f)
                 if isinstance(f, yaml.MappingNode)

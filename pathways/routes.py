@@ -103,12 +103,16 @@ def wait_hours(s: Service, t: float) -> float:
     return (wait - (minute - minute_floor)) / 60.0
 
 
-def format_time(t: float) -> str:
-    """'Sun 23:00' for a time in hours since Monday 00:00."""
+DAYS_FR = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+def format_time(t: float, lang: str = "en") -> str:
+    """'Sun 23:00' ('dim. 23:00' in French) for a time in hours since Monday 00:00."""
     t_week = t % HOURS_PER_WEEK
     minutes = round(t_week * 60) % (HOURS_PER_WEEK * 60)
     day, minute = divmod(minutes, 1440)
-    return f"{DAYS[day].title()} {minute // 60:02d}:{minute % 60:02d}"
+    name = DAYS_FR[day] if lang == "fr" else DAYS[day].title()
+    return f"{name} {minute // 60:02d}:{minute % 60:02d}"
 
 
 def earliest_seen(
@@ -586,7 +590,7 @@ def week_profile(
     return WeekProfile(entry, category, tuple(out))
 
 
-def hour_ranges(hours: Sequence[int]) -> list[str]:
+def hour_ranges(hours: Sequence[int], lang: str = "en") -> list[str]:
     """Compress arrival hours into readable ranges: ['Fri 18:00–Mon 07:00', 'Wed 02:00']."""
     if not hours:
         return []
@@ -600,11 +604,11 @@ def hour_ranges(hours: Sequence[int]) -> list[str]:
     if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == HOURS_PER_WEEK - 1:
         runs[0][0] = runs.pop()[0] - HOURS_PER_WEEK
     if len(runs) == 1 and runs[0][1] - runs[0][0] >= HOURS_PER_WEEK - 1:
-        return ["every hour of the week"]
+        return ["à toute heure de la semaine" if lang == "fr" else "every hour of the week"]
     return [
-        format_time(a % HOURS_PER_WEEK)
+        format_time(a % HOURS_PER_WEEK, lang)
         if a == b
-        else f"{format_time(a % HOURS_PER_WEEK)}–{format_time(b % HOURS_PER_WEEK)}"
+        else f"{format_time(a % HOURS_PER_WEEK, lang)}–{format_time(b % HOURS_PER_WEEK, lang)}"
         for a, b in runs
     ]
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pathways.gaps import SEVERITY_ORDER, Gap
-from pathways.inventory import Inventory, Service
+from pathways.i18n import STRINGS, t
+from pathways.inventory import Inventory, Service, category_label
+
+if TYPE_CHECKING:
+    from pathways.explore import Found
 
 SERVICE_COLUMNS = (
     "site",
@@ -136,3 +141,58 @@ def gaps_table(
         if keep is None or g.severity in keep
     ]
     return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
+
+
+FOUND_COLUMNS = (
+    "site",
+    "service",
+    "organisation",
+    "categories",
+    "entry_point",
+    "hours",
+    "languages",
+    "interpretation",
+    "serves",
+    "confidential",
+)
+"""The columns of `found_table` (before `localize_columns`): public information only."""
+
+
+def found_table(found: Iterable[Found], *, lang: str = "en") -> pd.DataFrame:
+    """One row per service found by `pathways.explore.filter_services`, in words of `lang`.
+
+    The index is `site/service-id`; no coordinates or addresses (see the module docstring).
+    """
+    from pathways.explore import hours_text, service_key, who_text
+
+    rows = {
+        service_key(inv, s): {
+            "site": inv.site.name,
+            "service": s.name,
+            "organisation": s.organisation or "",
+            "categories": ", ".join(category_label(c, lang) for c in s.categories),
+            "entry_point": s.entry_point,
+            "hours": hours_text(s.hours, lang),
+            "languages": ", ".join(s.languages),
+            "interpretation": s.interpretation,
+            "serves": who_text(s, lang),
+            "confidential": s.confidential,
+        }
+        for inv, s in found
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(FOUND_COLUMNS))
+
+
+def localize_columns(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The table with its column names in `lang` (columns without a translation kept as is)."""
+    names = {c: t(f"col_{c}", lang) for c in df.columns if f"col_{c}" in STRINGS}
+    return df.rename(columns=names)
+
+
+def localize_values(df: pd.DataFrame, column: str, prefix: str, lang: str = "en") -> pd.DataFrame:
+    """The table with the values of `column` put into words (`t(prefix + value, lang)`)."""
+    out = df.copy()
+    out[column] = [
+        t(prefix + str(v), lang) if f"{prefix}{v}" in STRINGS else v for v in out[column]
+    ]
+    return out

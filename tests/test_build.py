@@ -317,3 +317,147 @@ def test_empty_site_draws_an_empty_map():
     m = build_map(inv, gaps=[], tiles=None)
     assert not elements(m, layers.DivMarker)
     assert "Leaflet 1.9.4" in assets.standalone_html(m)
+
+
+# --- survivor route, coverage, large maps, clustering ------------------------------------------
+
+
+def tiny_route(inv: Inventory):
+    from mapping.travel import travel_hours
+    from pathways.graph import build_referral_graph
+    from pathways.routes import Profile, route
+
+    G = build_referral_graph(inv, travel_hours=travel_hours(inv))
+    return route(G, Profile(entry="police", gender="female", age=30), need=["health.cmr"])
+
+
+def tiny_coverage(inv: Inventory, **kwargs):
+    from mapping.coverage import site_coverage
+    from mapping.population import Population, PopulationUnit
+
+    units = (
+        PopulationUnit("North <b>", 50.86, 4.35, 5000.0),
+        PopulationUnit("South", 50.80, 4.34, 3000.0),
+        PopulationUnit("dispersed", 50.83, 4.40, 100.0, "dispersed"),
+    )
+    population = Population(inv.site.id, "test <counts>", units, "places", "3 places")
+    return site_coverage(inv, population=population, **kwargs)
+
+
+def test_route_layer_numbers_the_hand_offs(tiny):
+    r = tiny_route(tiny)
+    assert r.found and [s.service for s in r.steps] == ["police", "hospital"]
+    m = build_map(tiny, route=r, tiles=None)
+    steps = [e for e in elements(m, layers.DivMarker) if e.icon["className"] == "ra-step"]
+    assert len(steps) == 2
+    assert [json.loads(json.dumps(s.location)) for s in steps] == [
+        [50.8466, 4.3528],
+        [50.835, 4.348],
+    ]
+    assert style.text("route") in groups(m)
+    boxes = [e for e in elements(m, layers.MapControl) if "ra-route" in e.css_class]
+    assert len(boxes) == 1 and "<b>1.</b> Police station" in boxes[0].content
+    legend_html = elements(m, layers.MapControl)[-1].content
+    assert style.text("route_step") in legend_html
+
+
+def test_route_through_a_shelter_rounds_times_and_stays_at_the_public_place(tiny):
+    from mapping.travel import travel_hours
+    from pathways.graph import build_referral_graph
+    from pathways.routes import Profile, route
+
+    G = build_referral_graph(tiny, travel_hours=travel_hours(tiny))
+    r = route(G, Profile(entry="hospital", gender="female", age=30), need=["safety.shelter"])
+    assert r.found and r.steps[-1].service == "shelter"
+    m = layers.route_layer(tiny, r, lang="fr")
+    shelter_badge = [e for e in elements(m, layers.DivMarker) if e.icon["className"] == "ra-step"][
+        -1
+    ]
+    place = public_places(tiny)["shelter"]
+    assert shelter_badge.location == [place.lat, place.lon]
+    box = next(e for e in elements(m, layers.MapControl) if "ra-route" in e.css_class)
+    assert "≈" in box.content and "arrondies" in box.content
+
+
+def test_coverage_layer_draws_classes_and_the_source(tiny, tmp_path):
+    cov = tiny_coverage(tiny)
+    m = build_map(tiny, coverage=cov, coverage_category="legal", tiles=None)
+    name = f"{style.text('coverage')}: Legal aid"
+    assert name in groups(m)
+    points = elements(groups(m)[name], layers.CanvasPoints)
+    assert len(points) == 1 and points[0].data.count('"Feature"') == 3
+    box = next(e for e in elements(m, layers.MapControl) if "ra-coverage" in e.css_class)
+    assert "test &lt;counts&gt;" in box.content and "≤ 30 min" in box.content
+    assert "North &lt;b&gt;" in js_decoded(points[0].data)
+    with pytest.raises(ValueError, match="no category"):
+        layers.coverage_layer(tiny, tiny_coverage(tiny, categories=["mhpss"]), category="legal")
+
+
+def test_coverage_choropleth_on_real_areas():
+    from mapping.coverage import site_coverage
+
+    bxl = load_site(Path(__file__).parent.parent / "data" / "sites" / "brussels.yaml")
+    cov = site_coverage(bxl, categories=["health.cmr"])
+    m = layers.coverage_layer(bxl, cov)
+    fills = [e for e in elements(m, folium.GeoJson)]
+    assert len(fills) == 1 and len(fills[0].data["features"]) == 19
+    colours = {f["properties"]["c"] for f in fills[0].data["features"]}
+    assert colours <= {c for _, c in style.COVERAGE_CLASSES} | {style.COVERAGE_NONE}
+    assert not elements(m, layers.CanvasPoints)  # the communes are the population units
+
+
+def test_large_inventories_are_one_canvas_layer_per_category(tiny):
+    m = layers.services_layer(tiny, large=True)
+    assert not elements(m, layers.DivMarker)
+    dots = elements(m, layers.CanvasPoints)
+    assert sum(d.data.count('"Feature"') for d in dots) == 5
+    assert '"dashArray":"3 2"' in "".join(d.styles for d in dots)  # the shelter, hollow
+
+
+def test_large_map_escapes_inventory_text(tmp_path):
+    inv = hostile_inventory(tmp_path)
+    m = layers.services_layer(inv, large=True)
+    page = m.get_root().render()
+    seen = js_decoded(page)
+    for payload in (SCRIPT, ATTR):
+        assert payload not in page and payload not in seen
+
+
+def test_clustering_is_on_by_default_and_can_be_switched_off(tiny):
+    on = build_map(tiny, tiles=None)
+    (clusterer,) = elements(on, layers.Clusterer)
+    assert len(clusterer.groups) == len(layers.service_groups(on)) == 5
+    assert not elements(build_map(tiny, tiles=None, cluster=False), layers.Clusterer)
+
+
+@pytest.mark.parametrize("tier", ["area", "hidden", "intake"])
+def test_no_map_mode_reveals_a_confidential_place(tmp_path, tier):
+    """Every tier, with gaps, a route through the shelter and coverage: nothing within 1 km."""
+    from tests.test_privacy import leaks, public_pairs, secrets_of
+
+    text = TINY.read_text(encoding="utf-8")
+    if tier == "hidden":
+        text = text.replace(
+            "confidential: true", "confidential: true\n    location_precision: hidden"
+        )
+    if tier == "intake":
+        text = text.replace(
+            "confidential: true",
+            "confidential: true\n    intake: {lat: 50.8466, lon: 4.3528, address: Desk}",
+        )
+    (tmp_path / "tiny.yaml").write_text(text, encoding="utf-8")
+    inv = load_site(tmp_path / "tiny.yaml")
+    from mapping.travel import travel_hours
+    from pathways.graph import build_referral_graph
+    from pathways.routes import Profile, route
+
+    G = build_referral_graph(inv, travel_hours=travel_hours(inv))
+    r = route(G, Profile(entry="hospital", gender="female"), need=["safety.shelter"])
+    secrets, public = secrets_of(inv), public_pairs(inv)
+    cov = tiny_coverage(inv)
+    for tiles in (None, "OpenStreetMap"):
+        for large in (False, True):
+            m = build_map(inv, gaps=find_gaps(inv), route=r, coverage=cov, tiles=tiles)
+            if large:
+                m = layers.services_layer(inv, large=True, m=m)
+            assert leaks(assets.standalone_html(m), secrets, public) == []

@@ -63,7 +63,7 @@ def _make_pdf(protocols: Sequence[SiteProtocol]) -> Any:
             self.set_font(FONT, "", 8)
             self.set_text_color(*GREY)
             text = p.text["footer"].format(site=p.site_name, date=p.printed.isoformat())
-            self.cell(0, 4, _safe(f"{text} · {p.status}"), align="L")
+            self.cell(0, 4, _safe(f"{text} · {p.status_short}"), align="L")
             self.set_y(-12)
             self.cell(0, 4, f"{self.page_no()}/{{nb}}", align="R")
 
@@ -93,12 +93,12 @@ def protocol_pdf(protocols: Sequence[SiteProtocol]) -> bytes:
 def _heading(
     pdf: Any, text: str, *, size: float = 12.5, color: tuple[int, int, int] = PURPLE
 ) -> None:
-    if pdf.will_page_break(22):
+    if pdf.will_page_break(34):
         pdf.add_page()
     pdf.ln(2)
     pdf.set_font(FONT, "B", size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(0, size * 0.5, _safe(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, _safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(201, 184, 220)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
     pdf.ln(1.5)
@@ -107,7 +107,7 @@ def _heading(
 
 def _para(pdf: Any, text: str, *, style: str = "", size: float = 9.5) -> None:
     pdf.set_font(FONT, style, size)
-    pdf.multi_cell(0, size * 0.45, _safe(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.45, _safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _site(pdf: Any, p: SiteProtocol) -> None:
@@ -115,16 +115,16 @@ def _site(pdf: Any, p: SiteProtocol) -> None:
     # title block
     pdf.set_font(FONT, "B", 19)
     pdf.set_text_color(*PURPLE)
-    pdf.multi_cell(0, 8, _safe(p.site_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, _safe(p.site_name), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 11)
     pdf.set_text_color(40, 40, 40)
-    pdf.multi_cell(0, 5, _safe(t["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, _safe(t["title"]), align="L", new_x="LMARGIN", new_y="NEXT")
     dates = f"{t['printed']} {p.printed.isoformat()}"
     if p.updated:
         dates += f" · {t['updated']} {p.updated.isoformat()}"
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*GREY)
-    pdf.cell(0, 4.5, _safe(dates), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 4.5, _safe(dates), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(*PURPLE)
     pdf.set_line_width(0.8)
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.w - pdf.r_margin, pdf.get_y() + 1)
@@ -139,17 +139,23 @@ def _site(pdf: Any, p: SiteProtocol) -> None:
     _heading(pdf, t["entry_title"])
     _table(
         pdf,
-        [t["service"], t["offers"], t["hours"], t["languages"], t["phone"]],
+        [t["service"], t["offers"], t["hours"], t["phone"], t["to_care"]],
         [
-            [_name(c, c.organisation), c.offers, c.hours, c.languages, c.phone]
+            [
+                _name(c, c.organisation),
+                c.offers,
+                "\n".join(x for x in (c.hours, c.languages) if x),
+                c.phone,
+                c.to_care,
+            ]
             for c in p.entry_points
         ],
-        widths=(48, 40, 36, 30, 28),
+        widths=(44, 34, 36, 24, 44),
     )
 
     _heading(pdf, t["steps_title"])
     for i, need in enumerate(p.needs, 1):
-        if pdf.will_page_break(24):
+        if pdf.will_page_break(40):
             pdf.add_page()
         pdf.set_font(FONT, "B", 11)
         pdf.set_text_color(0, 0, 0)
@@ -234,7 +240,15 @@ def _status(pdf: Any, p: SiteProtocol) -> None:
         pdf.set_text_color(30, 95, 46)
         pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(
-        0, 6, _safe(p.status), border=1, fill=True, padding=2, new_x="LMARGIN", new_y="NEXT"
+        0,
+        6,
+        _safe(p.status),
+        border=1,
+        fill=True,
+        padding=2,
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.set_line_width(0.2)
     pdf.set_text_color(0, 0, 0)
@@ -243,7 +257,8 @@ def _status(pdf: Any, p: SiteProtocol) -> None:
 
 def _urgent(pdf: Any, p: SiteProtocol) -> None:
     t = p.text
-    lines = [t["urgent"], *(f"• {line}" for line in p.cmr_routes)]
+    where = [f"• {c.name} · {c.phone} · {c.hours}" for c in p.cmr]
+    lines = [t["urgent"], f"{t['cmr_where']}:", *where]
     pdf.set_draw_color(*RED)
     pdf.set_fill_color(255, 245, 244)
     pdf.set_line_width(0.6)
@@ -256,6 +271,7 @@ def _urgent(pdf: Any, p: SiteProtocol) -> None:
         _safe(t["urgent_title"]),
         fill=True,
         padding=(2, 2, 0, 2),
+        align="L",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -267,6 +283,7 @@ def _urgent(pdf: Any, p: SiteProtocol) -> None:
         _safe("\n".join(lines)),
         fill=True,
         padding=(1, 2, 2, 2),
+        align="L",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -283,11 +300,13 @@ def _table(
 
     pdf.set_font(FONT, "", 8.5)
     pdf.set_draw_color(187, 187, 187)
+    pdf.set_fill_color(255, 255, 255)
     with pdf.table(
         col_widths=widths,
         width=sum(widths),
         align="LEFT",
         text_align="LEFT",
+        v_align="TOP",
         line_height=3.9,
         padding=1,
         headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, color=(40, 20, 60)),

@@ -106,7 +106,7 @@ def boundaries_layer(inventories: Sequence[Inventory]) -> gpd.GeoDataFrame:
 
     frames = []
     for inv in inventories:
-        sources = []
+        sources: list[tuple[str, Path, str | None]] = []
         if inv.site.boundary:
             sources.append(("boundary", inv.resolve_path(inv.site.boundary), None))
         if inv.site.areas:

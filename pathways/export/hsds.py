@@ -1,13 +1,17 @@
 """Open Referral HSDS 3: the standard service-directory format, as JSON or a CSV data package.
 
 One site becomes the HSDS tables (organization, service, location, service_at_location,
-address, phone, schedule, language, taxonomy, taxonomy_term, attribute), keyed as in the
+phone, schedule, language, taxonomy, taxonomy_term, attribute), keyed as in the
 official compiled tabular schema. Our categories are the terms of a "Referral Atlas SGBV
 categories" taxonomy; what HSDS has no field for (entry point, confidentiality, who is served,
 deterring conditions, referral routes...) is carried as attributes whose terms belong to a
 "Referral Atlas attributes" taxonomy, so an HSDS reader that ignores them still gets a valid
 directory, and `pathways import` gets the whole inventory back. The site block travels in a
 `referral_atlas` member (JSON) or property (datapackage.json).
+
+Addresses are free text in our inventories, while an HSDS `address` row needs a city, a
+province and a postal code we do not have: the address goes in the location's description and
+in an `address` attribute rather than into half-empty address rows.
 
 Ids are UUIDs derived from the site and record ids, so exporting twice gives the same file.
 Privacy: a confidential service's location is its public place; a hidden one has no location.
@@ -45,6 +49,8 @@ EXTENSION_TERMS: dict[str, str] = {
     "confidential": "'true' for shelters and safe houses: the location is withheld.",
     "location_precision": "How a confidential location is shown: area or hidden.",
     "place_precision": "What the location is: exact, area (withheld) or intake (public point).",
+    "address": "The public place's address as written in the inventory (free text).",
+    "area": "The admin area of the public place.",
     "hours": "Opening hours as written in the inventory (JSON).",
     "hours_note": "A note on opening hours.",
     "interpretation": "'true' when the service can bring an interpreter or cultural mediator.",
@@ -62,7 +68,6 @@ TABLES = (
     "service",
     "location",
     "service_at_location",
-    "address",
     "phone",
     "schedule",
     "language",
@@ -76,7 +81,6 @@ CSV_FILES: dict[str, str] = {
     "service": "services.csv",
     "location": "locations.csv",
     "service_at_location": "service_at_locations.csv",
-    "address": "addresses.csv",
     "phone": "phones.csv",
     "schedule": "schedules.csv",
     "language": "languages.csv",
@@ -213,26 +217,13 @@ def _location(t: _Tables, ps: PublicService, sid: str, inventory: Inventory) -> 
         id=t.id("location", s.id),
         location_type="physical",
         name=s.name if ps.precision == "exact" else f"{s.name} ({ps.place_label('en')})",
-        description=ps.place_label("en"),
+        description="; ".join(x for x in (ps.address, ps.area, ps.place_label("en")) if x),
         latitude=ps.place.lat,
         longitude=ps.place.lon,
     )
     t.add(
         "service_at_location", id=t.id("service_at_location", s.id), service_id=sid, location_id=lid
     )
-    if ps.address:
-        t.add(
-            "address",
-            id=t.id("address", s.id),
-            location_id=lid,
-            address_1=ps.address,
-            city=ps.area or inventory.site.name,
-            region=ps.area,
-            state_province="",
-            postal_code="",
-            country=inventory.site.country,
-            address_type="physical",
-        )
 
 
 def _service(t: _Tables, ps: PublicService, inventory: Inventory) -> None:
@@ -298,6 +289,8 @@ def _extensions(t: _Tables, ps: PublicService, sid: str) -> None:
         "confidential": "true" if s.confidential else None,
         "location_precision": s.location_precision,
         "place_precision": ps.precision,
+        "address": ps.address,
+        "area": ps.area,
         "hours": json.dumps(hours_value(s.hours)) if s.hours.known else None,
         "hours_note": s.hours_note,
         "interpretation": "true" if s.interpretation else None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,8 @@ from pathways.export.public import PublicService, public_services
 from pathways.inventory import Hours, Inventory, Service, category_label
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from pathways.export import ExportOptions
 
 NEED_ORDER = (
@@ -43,6 +45,12 @@ NEED_ORDER = (
 )
 """The order of the steps: clinical care first (it cannot wait), then the minimum package."""
 
+PEP_HOURS = 72.0
+"""Post-exposure prophylaxis must start within 72 hours."""
+
+MAX_REFERRERS = 4
+"""At most this many 'referred by' lines per service (the rest are counted)."""
+
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Referral pathway for survivors of sexual and gender-based violence",
@@ -59,14 +67,20 @@ TEXT: dict[str, dict[str, str]] = {
         "entry_title": "Where survivors can arrive directly",
         "steps_title": "Steps for each need",
         "window_cmr": "within 72 h (PEP) and 120 h (emergency contraception)",
-        "from_entry": "From",
+        "to_care": "To clinical care (weekday, 10:00)",
+        "on_site": "on site",
+        "too_late": "beyond 72 h: too late for PEP",
         "about": "about",
         "no_route": "no referral route leads to clinical care",
+        "cmr_where": "Clinical care after rape",
         "referred_by": "Referred by",
+        "and_more": "and {n} more",
         "none_mapped": "No service is mapped for this need: see the gaps below.",
         "gaps_title": "Known gaps in this pathway",
         "no_gaps": "No gap found.",
-        "more_gaps": "and {n} minor gap(s) (run `pathways gaps` for the list)",
+        "more_gaps": "and {n} minor gap(s) (the full list: pathways gaps)",
+        "status_short": "ILLUSTRATIVE DATA",
+        "verified_short": "field-verified data",
         "directory_title": "Contacts",
         "service": "Service",
         "offers": "Offers",
@@ -109,14 +123,20 @@ TEXT: dict[str, dict[str, str]] = {
         "entry_title": "Où les survivant·es peuvent se présenter directement",
         "steps_title": "Étapes pour chaque besoin",
         "window_cmr": "dans les 72 h (PPE) et 120 h (contraception d'urgence)",
-        "from_entry": "Depuis",
+        "to_care": "Vers les soins cliniques (en semaine, 10:00)",
+        "on_site": "sur place",
+        "too_late": "au-delà de 72 h : trop tard pour la PPE",
         "about": "environ",
         "no_route": "aucune voie de référencement ne mène aux soins cliniques",
+        "cmr_where": "Soins cliniques après un viol",
         "referred_by": "Orienté par",
+        "and_more": "et {n} autre(s)",
         "none_mapped": "Aucun service n'est recensé pour ce besoin : voir les lacunes ci-dessous.",
         "gaps_title": "Lacunes connues de ce circuit",
         "no_gaps": "Aucune lacune trouvée.",
-        "more_gaps": "et {n} lacune(s) mineure(s) (liste : `pathways gaps`)",
+        "more_gaps": "et {n} lacune(s) mineure(s) (liste complète : pathways gaps)",
+        "status_short": "DONNÉES ILLUSTRATIVES",
+        "verified_short": "données vérifiées",
         "directory_title": "Contacts",
         "service": "Service",
         "offers": "Offre",
@@ -219,6 +239,7 @@ class Card:
     conditions: str
     place: str
     referred_by: tuple[str, ...] = ()
+    to_care: str = ""  # entry points: the way to clinical care after rape, and its time
 
 
 @dataclass(frozen=True)
@@ -243,7 +264,7 @@ class SiteProtocol:
     illustrative: bool
     entry_points: tuple[Card, ...]
     needs: tuple[Need, ...]
-    cmr_routes: tuple[str, ...]
+    cmr: tuple[Card, ...]  # clinical care after rape: the urgent box
     gaps: tuple[tuple[str, str, str], ...]  # (severity, its label, sentence)
     minor_gaps: int
     directory: tuple[Card, ...]
@@ -252,6 +273,10 @@ class SiteProtocol:
     @property
     def status(self) -> str:
         return self.text["illustrative"] if self.illustrative else self.text["verified"]
+
+    @property
+    def status_short(self) -> str:
+        return self.text["status_short"] if self.illustrative else self.text["verified_short"]
 
 
 def hours_text(hours: Hours, lang: str = "en") -> str:
@@ -362,6 +387,9 @@ def build_protocol(
             if serves_need(G, u, sid, need):
                 r = G.edges[u, sid]["referral"]
                 out.append(f"{inventory.by_id[u].name} ({modes[r.mode]}, ~{r.delay:g} h)")
+        if len(out) > MAX_REFERRERS:  # a wall chart, not a network listing
+            rest = len(out) - MAX_REFERRERS + 1
+            out = [*out[: MAX_REFERRERS - 1], t["and_more"].format(n=rest)]
         return tuple(out)
 
     needs = []
@@ -374,6 +402,7 @@ def build_protocol(
         window = t["window_cmr"] if need == "health.cmr" else ""
         needs.append(Need(need, category_label(need, lang), window, cards))
 
+    to_care = _to_care(G, inventory, lang)
     gaps = find_gaps(inventory, G=G, as_of=today)
     shown = [(g.severity, t[g.severity], g.text(lang)) for g in gaps if g.severity != "minor"]
     return SiteProtocol(
@@ -383,9 +412,13 @@ def build_protocol(
         printed=today,
         updated=inventory.site.updated,
         illustrative=inventory.site.data_status != "field-verified",
-        entry_points=tuple(_card(public[s.id], lang) for s in inventory.services if s.entry_point),
+        entry_points=tuple(
+            replace(_card(public[s.id], lang), to_care=to_care[s.id])
+            for s in inventory.services
+            if s.entry_point
+        ),
         needs=tuple(needs),
-        cmr_routes=_cmr_routes(G, inventory, lang),
+        cmr=tuple(_card(public[s.id], lang) for s in inventory.services if s.has("health.cmr")),
         gaps=tuple(shown),
         minor_gaps=len(gaps) - len(shown),
         directory=tuple(
@@ -395,22 +428,25 @@ def build_protocol(
     )
 
 
-def _cmr_routes(G: object, inventory: Inventory, lang: str) -> tuple[str, ...]:
-    """'From X: X → Y, about 2 h' for each entry point, on a weekday at 10:00."""
+def _to_care(G: nx.DiGraph, inventory: Inventory, lang: str) -> dict[str, str]:
+    """Per entry point: 'X → Y, about 2 h' to clinical care after rape (weekday, 10:00)."""
     from pathways.routes import Profile, route
 
     t = TEXT[lang]
-    out = []
+    out = {}
     for s in inventory.services:
         if not s.entry_point:
             continue
-        r = route(G, Profile(entry=s.id, weekday=0, hour=10.0), need="health.cmr")  # type: ignore[arg-type]
-        if r.found and r.total_hours is not None:
-            path = " → ".join(step.name for step in r.steps)
-            out.append(f"{t['from_entry']} {s.name}: {path}, {t['about']} {r.total_hours:.0f} h")
+        r = route(G, Profile(entry=s.id, weekday=0, hour=10.0), need="health.cmr")
+        if not (r.found and r.total_hours is not None):
+            out[s.id] = t["no_route"]
+        elif len(r.steps) <= 1:
+            out[s.id] = t["on_site"]
         else:
-            out.append(f"{t['from_entry']} {s.name}: {t['no_route']}")
-    return tuple(out)
+            path = " → ".join(step.name for step in r.steps[1:])
+            late = f" ({t['too_late']})" if r.total_hours > PEP_HOURS else ""
+            out[s.id] = f"{path}, {t['about']} {max(r.total_hours, 1):.0f} h{late}"
+    return out
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -468,16 +504,19 @@ footer { margin-top: 10px; font-size: 8.5pt; color: #555; border-top: 1px solid 
 <div class="urgent">
 <h2>{{ text.urgent_title }}</h2>
 <p>{{ text.urgent }}</p>
-<ul>{% for line in p.cmr_routes %}<li>{{ line }}</li>{% endfor %}</ul>
+<p><b>{{ text.cmr_where }}:</b></p>
+<ul>{% for c in p.cmr %}<li><b>{{ c.name }}</b> · {{ c.phone }} · {{ c.hours }}
+{%- if c.place %} · <span class="muted">{{ c.place }}</span>{% endif %}</li>{% endfor %}</ul>
 </div>
 <p class="principles">{{ text.principles }}</p>
 
 <h2>{{ text.entry_title }}</h2>
 <table>
 <tr><th>{{ text.service }}</th><th>{{ text.offers }}</th><th>{{ text.hours }}</th>
-<th>{{ text.languages }}</th><th>{{ text.phone }}</th></tr>
+<th>{{ text.phone }}</th><th>{{ text.to_care }}</th></tr>
 {% for c in p.entry_points %}<tr>{{ name_cell(c, c.organisation) }}<td>{{ c.offers }}</td>
-<td>{{ c.hours }}</td><td>{{ c.languages }}</td><td>{{ c.phone }}</td></tr>
+<td>{{ c.hours }}<br><span class="muted">{{ c.languages }}</span></td><td>{{ c.phone }}</td>
+<td>{{ c.to_care }}</td></tr>
 {% endfor %}</table>
 
 <h2>{{ text.steps_title }}</h2>

@@ -1,0 +1,538 @@
+"""Every string the app shows, in English and French, and the few words shared with analyses.
+
+`t(key, lang, **fmt)` returns a string of `STRINGS` in the language asked (English when the
+language is unknown) and fills its `{placeholders}`. Names of services, organisations and sites
+are never translated: they are shown as the inventory writes them. Gap sentences come in both
+languages from `pathways.gaps` (`Gap.text(lang)`); category labels from
+`pathways.inventory.category_label`.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+LANGS: tuple[str, ...] = ("en", "fr")
+"""The languages of the interface, the first being the default."""
+
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "fr": "Français"}
+"""Each interface language, named in itself (the language switch)."""
+
+STRINGS: dict[str, dict[str, str]] = {
+    # --- frame -------------------------------------------------------------------------------
+    "app_title": {"en": "Referral Atlas", "fr": "Referral Atlas"},
+    "nav_explore": {"en": "Explore", "fr": "Explorer"},
+    "nav_workshop": {"en": "Workshop", "fr": "Atelier"},
+    "nav_gaps": {"en": "Gaps", "fr": "Lacunes"},
+    "nav_compare": {"en": "Compare", "fr": "Comparer"},
+    "nav_export": {"en": "Export", "fr": "Exporter"},
+    "nav_sites": {"en": "Sites", "fr": "Sites"},
+    "sites": {"en": "Sites", "fr": "Sites"},
+    "language": {"en": "Language", "fr": "Langue"},
+    "illustrative_notice": {
+        "en": "Illustrative data: not field-verified; do not use for real referrals.",
+        "fr": "Données illustratives : non vérifiées sur le terrain ; "
+        "ne pas utiliser pour de vrais référencements.",
+    },
+    "could_not_load": {
+        "en": "Could not load {path}; its site is left out:",
+        "fr": "Impossible de charger {path} ; ce site est laissé de côté :",
+    },
+    "choose_site": {
+        "en": "Choose at least one site in the sidebar.",
+        "fr": "Choisissez au moins un site dans la barre latérale.",
+    },
+    "confidential_note": {
+        "en": "Confidential services (shelters, safe houses) are shown only at area level.",
+        "fr": "Les services confidentiels (hébergements, maisons sûres) ne sont montrés "
+        "qu'au niveau de la zone.",
+    },
+    # --- explore -----------------------------------------------------------------------------
+    "explore_title": {"en": "Explore services", "fr": "Explorer les services"},
+    "categories": {"en": "Categories", "fr": "Catégories"},
+    "all_categories": {"en": "All categories", "fr": "Toutes les catégories"},
+    "speaks": {"en": "Speaks", "fr": "Parle"},
+    "any_language": {"en": "Any language", "fr": "Toute langue"},
+    "count_interpretation": {
+        "en": "Count interpretation as speaking it",
+        "fr": "Compter l'interprétariat comme parlé",
+    },
+    "serves_group": {"en": "Open to", "fr": "Ouvert à"},
+    "anyone": {"en": "Anyone", "fr": "Tout le monde"},
+    "age": {"en": "Age", "fr": "Âge"},
+    "any_age": {"en": "Any age", "fr": "Tout âge"},
+    "entry_only": {"en": "Entry points only", "fr": "Points d'entrée seulement"},
+    "open_at": {"en": "Open at", "fr": "Ouvert à ce moment"},
+    "day": {"en": "Day", "fr": "Jour"},
+    "time": {"en": "Time (local)", "fr": "Heure (locale)"},
+    "search": {"en": "Search by name", "fr": "Chercher par nom"},
+    "search_hint": {"en": "Name or organisation", "fr": "Nom ou organisation"},
+    "show_gaps": {"en": "Show gaps on the map", "fr": "Montrer les lacunes sur la carte"},
+    "offline": {
+        "en": "Offline basemap (no map tiles)",
+        "fr": "Fond de carte hors ligne (sans tuiles)",
+    },
+    "found": {
+        "en": "{n} of {total} services match.",
+        "fr": "{n} services sur {total} correspondent.",
+    },
+    "open_at_caption": {
+        "en": "Open {when}, local time at each site; services with unknown hours are left out.",
+        "fr": "Ouverts {when}, heure locale de chaque site ; les services aux horaires "
+        "inconnus sont écartés.",
+    },
+    "services": {"en": "Services", "fr": "Services"},
+    "pick_hint": {
+        "en": "Click a service on the map, or choose a row of the table, to open its card.",
+        "fr": "Cliquez sur un service de la carte, ou choisissez une ligne du tableau, "
+        "pour ouvrir sa fiche.",
+    },
+    "no_match": {
+        "en": "No service matches these filters.",
+        "fr": "Aucun service ne correspond à ces filtres.",
+    },
+    # groups of the explore filter
+    "group_women": {"en": "Women", "fr": "Femmes"},
+    "group_girls": {"en": "Girls (under 18)", "fr": "Filles (moins de 18 ans)"},
+    "group_boys": {"en": "Boys (under 18)", "fr": "Garçons (moins de 18 ans)"},
+    "group_men": {"en": "Men", "fr": "Hommes"},
+    "group_lgbtiq": {
+        "en": "LGBTIQ+ (services open to non-binary people)",
+        "fr": "LGBTIQ+ (services ouverts aux personnes non binaires)",
+    },
+    "group_nonbinary": {"en": "Non-binary people", "fr": "Personnes non binaires"},
+    "group_undocumented": {"en": "Undocumented people", "fr": "Personnes sans papiers"},
+    # --- the service card --------------------------------------------------------------------
+    "card": {"en": "Service card", "fr": "Fiche du service"},
+    "field": {"en": "Field", "fr": "Champ"},
+    "value": {"en": "Value", "fr": "Valeur"},
+    "site": {"en": "Site", "fr": "Site"},
+    "organisation": {"en": "Organisation", "fr": "Organisation"},
+    "description": {"en": "Description", "fr": "Description"},
+    "entry_point": {"en": "Entry point", "fr": "Point d'entrée"},
+    "hours": {"en": "Hours", "fr": "Horaires"},
+    "hours_note": {"en": "About the hours", "fr": "À propos des horaires"},
+    "languages": {"en": "Languages", "fr": "Langues"},
+    "interpretation": {"en": "Interpretation", "fr": "Interprétariat"},
+    "serves": {"en": "Serves", "fr": "Public"},
+    "legal_status": {"en": "Legal status", "fr": "Statut légal"},
+    "cost": {"en": "Cost", "fr": "Coût"},
+    "requires": {"en": "Conditions", "fr": "Conditions"},
+    "contact": {"en": "Contact", "fr": "Contact"},
+    "place": {"en": "Place", "fr": "Lieu"},
+    "last_verified": {"en": "Last verified", "fr": "Dernière vérification"},
+    "routes_in": {"en": "Referred here by", "fr": "Orienté ici par"},
+    "routes_out": {"en": "Refers on to", "fr": "Oriente vers"},
+    "no_routes": {"en": "None mapped.", "fr": "Aucune cartographiée."},
+    "yes": {"en": "yes", "fr": "oui"},
+    "no": {"en": "no", "fr": "non"},
+    "not_recorded": {"en": "not recorded", "fr": "non renseigné"},
+    "everyone": {"en": "everyone", "fr": "tout le monde"},
+    "ages": {"en": "ages {a}–{b}", "fr": "de {a} à {b} ans"},
+    "from_age": {"en": "from age {a}", "fr": "à partir de {a} ans"},
+    "legal_any": {"en": "any", "fr": "tous"},
+    "legal_documented-only": {
+        "en": "documented people only",
+        "fr": "personnes avec papiers seulement",
+    },
+    "cost_free": {"en": "free", "fr": "gratuit"},
+    "cost_low": {"en": "low cost", "fr": "coût modique"},
+    "cost_fee": {"en": "fee", "fr": "payant"},
+    "req_police_report": {"en": "a police report", "fr": "un dépôt de plainte"},
+    "req_mandatory_reporting": {
+        "en": "mandatory reporting",
+        "fr": "signalement obligatoire",
+    },
+    "req_documents": {"en": "identity papers", "fr": "des papiers d'identité"},
+    "req_referral_letter": {"en": "a referral letter", "fr": "une lettre d'orientation"},
+    "req_fee": {"en": "a fee", "fr": "un paiement"},
+    "withheld": {
+        "en": "exact location withheld (confidential service): shown at area level only",
+        "fr": "adresse exacte masquée (service confidentiel) : montré au niveau de la zone",
+    },
+    "hidden": {
+        "en": "location withheld (confidential service): not on the map",
+        "fr": "adresse masquée (service confidentiel) : absent de la carte",
+    },
+    "always": {"en": "24 hours a day, 7 days a week", "fr": "24 h sur 24, 7 jours sur 7"},
+    "unknown_hours": {"en": "hours unknown", "fr": "horaires inconnus"},
+    "closed_all_week": {"en": "closed", "fr": "fermé"},
+    "with": {"en": "with", "fr": "avec"},
+    "for_needs": {"en": "for", "fr": "pour"},
+    "how": {"en": "how", "fr": "comment"},
+    "delay_h": {"en": "delay (h)", "fr": "délai (h)"},
+    "last_tested": {"en": "last tested", "fr": "dernier test"},
+    # referral modes
+    "mode_escorted": {"en": "escorted", "fr": "accompagnée"},
+    "mode_accompanied-call": {"en": "accompanied call", "fr": "appel accompagné"},
+    "mode_phone": {"en": "phone", "fr": "téléphone"},
+    "mode_form": {"en": "form", "fr": "formulaire"},
+    "mode_self": {"en": "on her own", "fr": "par elle-même"},
+    # --- table columns -----------------------------------------------------------------------
+    "col_site": {"en": "site", "fr": "site"},
+    "col_service": {"en": "service", "fr": "service"},
+    "col_organisation": {"en": "organisation", "fr": "organisation"},
+    "col_categories": {"en": "categories", "fr": "catégories"},
+    "col_entry_point": {"en": "entry point", "fr": "point d'entrée"},
+    "col_hours": {"en": "hours", "fr": "horaires"},
+    "col_languages": {"en": "languages", "fr": "langues"},
+    "col_interpretation": {"en": "interpretation", "fr": "interprétariat"},
+    "col_serves": {"en": "serves", "fr": "public"},
+    "col_confidential": {"en": "confidential", "fr": "confidentiel"},
+    "col_severity": {"en": "severity", "fr": "gravité"},
+    "col_kind": {"en": "kind", "fr": "type"},
+    "col_message": {"en": "message", "fr": "message"},
+    "col_services": {"en": "services", "fr": "services"},
+    "col_name": {"en": "name", "fr": "nom"},
+    "col_country": {"en": "country", "fr": "pays"},
+    "col_data_status": {"en": "data_status", "fr": "statut des données"},
+    "col_updated": {"en": "updated", "fr": "mis à jour"},
+    "col_entry_points": {"en": "entry points", "fr": "points d'entrée"},
+    "col_referrals": {"en": "referrals", "fr": "référencements"},
+    "col_critical": {"en": "critical", "fr": "critique"},
+    "col_major": {"en": "major", "fr": "majeure"},
+    "col_minor": {"en": "minor", "fr": "mineure"},
+    "col_step": {"en": "#", "fr": "n°"},
+    "col_what": {"en": "what", "fr": "quoi"},
+    "col_how": {"en": "hand-off", "fr": "passage de relais"},
+    "col_handoff_h": {"en": "hand-off (h)", "fr": "relais (h)"},
+    "col_wait_h": {"en": "wait (h)", "fr": "attente (h)"},
+    "col_seen_h": {"en": "seen after (h)", "fr": "vu après (h)"},
+    "col_clock": {"en": "seen at", "fr": "vu à"},
+    "col_reason": {"en": "why not", "fr": "pourquoi pas"},
+    "col_change": {"en": "change", "fr": "changement"},
+    "col_with": {"en": "with", "fr": "avec"},
+    "col_for": {"en": "for", "fr": "pour"},
+    "col_mode": {"en": "mode", "fr": "mode"},
+    "col_delay_h": {"en": "delay (h)", "fr": "délai (h)"},
+    "col_last_tested": {"en": "last tested", "fr": "dernier test"},
+    "col_field": {"en": "field", "fr": "champ"},
+    "col_value": {"en": "value", "fr": "valeur"},
+    "col_category": {"en": "category", "fr": "catégorie"},
+    "col_reaching": {"en": "entry points reaching it", "fr": "points d'entrée qui y mènent"},
+    "col_share": {"en": "share of population", "fr": "part de la population"},
+    "col_within": {"en": "within", "fr": "en moins de"},
+    # --- gaps page ---------------------------------------------------------------------------
+    "gaps_title": {"en": "Referral gaps", "fr": "Lacunes du référencement"},
+    "severity": {"en": "Severity", "fr": "Gravité"},
+    "sev_critical": {"en": "critical", "fr": "critique"},
+    "sev_major": {"en": "major", "fr": "majeure"},
+    "sev_minor": {"en": "minor", "fr": "mineure"},
+    "no_severity": {"en": "no severity chosen", "fr": "aucune gravité choisie"},
+    "no_gaps": {
+        "en": "No gaps of the chosen severities.",
+        "fr": "Aucune lacune de ces gravités.",
+    },
+    # --- sites page --------------------------------------------------------------------------
+    "sites_title": {"en": "Sites", "fr": "Sites"},
+    "sites_caption": {
+        "en": "data_status 'illustrative': an example inventory, not a field-verified mapping. "
+        "Gap counts are by severity; the Gaps page lists them.",
+        "fr": "statut « illustrative » : un inventaire d'exemple, pas une cartographie "
+        "vérifiée sur le terrain. Les lacunes sont comptées par gravité ; la page Lacunes "
+        "les détaille.",
+    },
+    # --- workshop ----------------------------------------------------------------------------
+    "workshop_title": {"en": "Workshop: a survivor's route", "fr": "Atelier : le parcours"},
+    "profile": {"en": "Survivor profile", "fr": "Profil de la survivante"},
+    "site_one": {"en": "Site", "fr": "Site"},
+    "entry": {"en": "Arrives at", "fr": "Arrive à"},
+    "needs": {"en": "Needs", "fr": "Besoins"},
+    "speaks_only": {"en": "Speaks", "fr": "Parle"},
+    "not_asked": {"en": "Not asked", "fr": "Non précisé"},
+    "gender": {"en": "Gender", "fr": "Genre"},
+    "gender_female": {"en": "female", "fr": "féminin"},
+    "gender_male": {"en": "male", "fr": "masculin"},
+    "gender_nonbinary": {"en": "non-binary", "fr": "non binaire"},
+    "legal": {"en": "Legal status", "fr": "Statut légal"},
+    "legal_documented": {"en": "documented", "fr": "avec papiers"},
+    "legal_undocumented": {"en": "undocumented", "fr": "sans papiers"},
+    "arrival_day": {"en": "Arrival day", "fr": "Jour d'arrivée"},
+    "arrival_time": {"en": "Arrival time (local)", "fr": "Heure d'arrivée (locale)"},
+    "avoid": {"en": "Will not accept", "fr": "N'accepte pas"},
+    "what_if": {"en": "What if…", "fr": "Et si…"},
+    "close_services": {"en": "Close these services", "fr": "Fermer ces services"},
+    "interpreters": {"en": "Interpreters available", "fr": "Interprètes disponibles"},
+    "presentation": {"en": "Presentation view", "fr": "Vue présentation"},
+    "route": {"en": "The route", "fr": "Le parcours"},
+    "route_total": {
+        "en": "All needs met {h} h after arrival.",
+        "fr": "Tous les besoins couverts {h} h après l'arrivée.",
+    },
+    "route_none": {"en": "No route: {reason}", "fr": "Aucun parcours : {reason}"},
+    "route_excluded": {"en": "Left out, and why", "fr": "Écartés, et pourquoi"},
+    "route_warning": {"en": "Note: {text}", "fr": "Remarque : {text}"},
+    "pep_in_time": {
+        "en": "Clinical care after rape is reached {h} h after arrival ({clock}): "
+        "in time for post-exposure prophylaxis (within 72 h).",
+        "fr": "La prise en charge clinique du viol est atteinte {h} h après l'arrivée "
+        "({clock}) : à temps pour la prophylaxie post-exposition (dans les 72 h).",
+    },
+    "pep_too_late": {
+        "en": "Clinical care after rape is reached only {h} h after arrival ({clock}): "
+        "too late for post-exposure prophylaxis, which must start within 72 h.",
+        "fr": "La prise en charge clinique du viol n'est atteinte que {h} h après "
+        "l'arrivée ({clock}) : trop tard pour la prophylaxie post-exposition, qui doit "
+        "commencer dans les 72 h.",
+    },
+    "pep_unreachable": {
+        "en": "Clinical care after rape cannot be reached at all for this survivor: "
+        "no post-exposure prophylaxis.",
+        "fr": "La prise en charge clinique du viol est hors d'atteinte pour cette "
+        "survivante : pas de prophylaxie post-exposition.",
+    },
+    "arrival": {"en": "arrival", "fr": "arrivée"},
+    "via": {"en": "via", "fr": "en passant par"},
+    "gap_changes": {"en": "What changes", "fr": "Ce qui change"},
+    "gaps_new": {"en": "New gaps ({n})", "fr": "Nouvelles lacunes ({n})"},
+    "gaps_gone": {"en": "Gaps that disappear ({n})", "fr": "Lacunes qui disparaissent ({n})"},
+    "gaps_same": {
+        "en": "{n} other gaps stay as they are.",
+        "fr": "{n} autres lacunes restent inchangées.",
+    },
+    "no_change": {
+        "en": "Close services or turn interpreters off to see what breaks.",
+        "fr": "Fermez des services ou retirez les interprètes pour voir ce qui casse.",
+    },
+    "none_new": {"en": "No new gap.", "fr": "Aucune nouvelle lacune."},
+    "none_gone": {"en": "No gap disappears.", "fr": "Aucune lacune ne disparaît."},
+    "change_new": {"en": "new", "fr": "nouvelle"},
+    "change_gone": {"en": "gone", "fr": "disparue"},
+    "change_unchanged": {"en": "unchanged", "fr": "inchangée"},
+    "previous": {"en": "Previous", "fr": "Précédente"},
+    "next": {"en": "Next", "fr": "Suivante"},
+    "gap_of": {"en": "Gap {i} of {n}", "fr": "Lacune {i} sur {n}"},
+    "no_gaps_to_read": {"en": "No gap to read out.", "fr": "Aucune lacune à lire."},
+    "no_entry_points": {
+        "en": "This site maps no entry point.",
+        "fr": "Ce site ne cartographie aucun point d'entrée.",
+    },
+    "route_on_map_missing": {
+        "en": "This version of the map cannot draw routes yet; the steps are listed below.",
+        "fr": "Cette version de la carte ne dessine pas encore les parcours ; les étapes "
+        "sont listées ci-dessous.",
+    },
+    # --- compare -----------------------------------------------------------------------------
+    "compare_title": {"en": "Compare sites", "fr": "Comparer les sites"},
+    "headlines": {"en": "Headline figures", "fr": "Chiffres clés"},
+    "matrix": {"en": "Services per category", "fr": "Services par catégorie"},
+    "matrix_caption": {
+        "en": "Each cell: services offering the category (colour), and how many entry points "
+        "reach one of them through referral routes.",
+        "fr": "Chaque case : les services qui offrent la catégorie (couleur), et combien de "
+        "points d'entrée y mènent par des voies de référencement.",
+    },
+    "coverage": {"en": "Travel-time coverage", "fr": "Couverture en temps de trajet"},
+    "coverage_category": {"en": "Category", "fr": "Catégorie"},
+    "coverage_caption": {
+        "en": "Share of each site's population within 30, 60 and 120 minutes of the nearest "
+        "service of the category (straight-line travel model of the site; confidential "
+        "services count at their public place).",
+        "fr": "Part de la population de chaque site à moins de 30, 60 et 120 minutes du "
+        "service le plus proche de la catégorie (modèle de trajet en ligne droite du site ; "
+        "les services confidentiels comptent à leur lieu public).",
+    },
+    "coverage_missing": {
+        "en": "No coverage for {site}: {reason}",
+        "fr": "Pas de couverture pour {site} : {reason}",
+    },
+    "coverage_unavailable": {
+        "en": "Coverage charts are not available in this version of the mapping package.",
+        "fr": "Les graphiques de couverture ne sont pas disponibles dans cette version "
+        "du module de cartographie.",
+    },
+    "minutes": {"en": "{m} min", "fr": "{m} min"},
+    "h_services": {"en": "services", "fr": "services"},
+    "h_referrals": {"en": "referral routes", "fr": "voies de référencement"},
+    "h_entry_points": {"en": "entry points", "fr": "points d'entrée"},
+    "h_share_pep": {
+        "en": "entry points reaching PEP within 72 h at every hour",
+        "fr": "points d'entrée atteignant la PPE en 72 h à toute heure",
+    },
+    "h_handoffs": {
+        "en": "median hand-offs to clinical care (Mon 10:00)",
+        "fr": "passages de relais médians vers les soins (lun. 10:00)",
+    },
+    "h_spof": {"en": "single points of failure", "fr": "points de défaillance uniques"},
+    "h_critical": {"en": "critical gaps", "fr": "lacunes critiques"},
+    "h_major": {"en": "major gaps", "fr": "lacunes majeures"},
+    "h_minor": {"en": "minor gaps", "fr": "lacunes mineures"},
+    # --- export ------------------------------------------------------------------------------
+    "export_title": {"en": "Export", "fr": "Exporter"},
+    "export_scope": {
+        "en": "Sites: {sites}. {n} services.",
+        "fr": "Sites : {sites}. {n} services.",
+    },
+    "use_filters": {
+        "en": "Apply the Explore page's filters to the service exports",
+        "fr": "Appliquer les filtres de la page Explorer aux exports de services",
+    },
+    "filters_none": {
+        "en": "The Explore page has no filter set: every service is exported.",
+        "fr": "La page Explorer n'a aucun filtre : tous les services sont exportés.",
+    },
+    "gaps_scope": {
+        "en": "Gaps are always found on whole sites; the severity filter applies to them.",
+        "fr": "Les lacunes sont toujours cherchées sur les sites entiers ; le filtre de "
+        "gravité s'y applique.",
+    },
+    "downloads": {"en": "Downloads", "fr": "Téléchargements"},
+    "preview": {"en": "Preview", "fr": "Aperçu"},
+    "preview_of": {"en": "Preview of", "fr": "Aperçu de"},
+    "binary_preview": {
+        "en": "{name}: {size} (binary file; no text preview).",
+        "fr": "{name} : {size} (fichier binaire ; pas d'aperçu texte).",
+    },
+    "format_unavailable": {
+        "en": "{label}: not available in this installation ({reason}).",
+        "fr": "{label} : indisponible dans cette installation ({reason}).",
+    },
+    "per_site": {
+        "en": "{label} holds one site per file: one button per site.",
+        "fr": "{label} contient un site par fichier : un bouton par site.",
+    },
+    "fmt_gaps_json": {"en": "Gaps (JSON)", "fr": "Lacunes (JSON)"},
+    "fmt_gaps_csv": {"en": "Gaps (CSV)", "fr": "Lacunes (CSV)"},
+    "fmt_services_csv": {"en": "Services table (CSV)", "fr": "Tableau des services (CSV)"},
+    "fmt_map_html": {"en": "Interactive map (HTML)", "fr": "Carte interactive (HTML)"},
+    "fmt_geojson": {"en": "GeoJSON (QGIS)", "fr": "GeoJSON (QGIS)"},
+    "fmt_gpkg": {"en": "GeoPackage (QGIS)", "fr": "GeoPackage (QGIS)"},
+    "fmt_csv": {"en": "Spreadsheet (CSV)", "fr": "Tableur (CSV)"},
+    "fmt_hxl": {"en": "HXL-tagged table (CSV)", "fr": "Tableau balisé HXL (CSV)"},
+    "fmt_graphml": {"en": "Referral network (GraphML)", "fr": "Réseau de référencement (GraphML)"},
+    "fmt_gexf": {"en": "Referral network (GEXF)", "fr": "Réseau de référencement (GEXF)"},
+    "fmt_hsds": {"en": "Open Referral HSDS (zip)", "fr": "Open Referral HSDS (zip)"},
+    "fmt_protocol": {
+        "en": "Referral protocol (HTML, printable)",
+        "fr": "Protocole de référencement (HTML, imprimable)",
+    },
+    "fmt_protocol_pdf": {
+        "en": "Referral protocol (PDF)",
+        "fr": "Protocole de référencement (PDF)",
+    },
+    # --- weekdays ----------------------------------------------------------------------------
+    "day_0": {"en": "Monday", "fr": "lundi"},
+    "day_1": {"en": "Tuesday", "fr": "mardi"},
+    "day_2": {"en": "Wednesday", "fr": "mercredi"},
+    "day_3": {"en": "Thursday", "fr": "jeudi"},
+    "day_4": {"en": "Friday", "fr": "vendredi"},
+    "day_5": {"en": "Saturday", "fr": "samedi"},
+    "day_6": {"en": "Sunday", "fr": "dimanche"},
+    "dy_0": {"en": "Mon", "fr": "lun."},
+    "dy_1": {"en": "Tue", "fr": "mar."},
+    "dy_2": {"en": "Wed", "fr": "mer."},
+    "dy_3": {"en": "Thu", "fr": "jeu."},
+    "dy_4": {"en": "Fri", "fr": "ven."},
+    "dy_5": {"en": "Sat", "fr": "sam."},
+    "dy_6": {"en": "Sun", "fr": "dim."},
+    # --- reasons a route leaves a service out (see `pathways.workshop.reason_text`) -----------
+    "why_serves": {
+        "en": "serves {groups} only, not {group}",
+        "fr": "ne reçoit que : {groups} ; pas : {group}",
+    },
+    "why_from_age": {"en": "from age {n} only", "fr": "à partir de {n} ans seulement"},
+    "why_up_to_age": {"en": "up to age {n} only", "fr": "jusqu'à {n} ans seulement"},
+    "why_documented": {
+        "en": "documented people only",
+        "fr": "personnes avec papiers seulement",
+    },
+    "why_no_language": {
+        "en": "does not speak {language} and has no interpretation",
+        "fr": "ne parle pas {language} et n'a pas d'interprétariat",
+    },
+    "why_no_interpreter": {
+        "en": "does not speak {language} and interpretation is unavailable",
+        "fr": "ne parle pas {language} et l'interprétariat est indisponible",
+    },
+    "why_requires": {"en": "requires {conditions}", "fr": "exige {conditions}"},
+    "why_closed": {"en": "closed", "fr": "fermé"},
+    "why_no_route": {
+        "en": "no referral route leads there from {service}",
+        "fr": "aucune voie de référencement n'y mène depuis {service}",
+    },
+    "why_no_route_for": {
+        "en": "no referral route to it serves {need}",
+        "fr": "aucune voie de référencement vers lui ne couvre : {need}",
+    },
+    "why_through_unusable": {
+        "en": "reachable only through services this profile cannot use",
+        "fr": "accessible seulement par des services que ce profil ne peut pas utiliser",
+    },
+    "why_not_sooner": {
+        "en": "reachable, but not sooner than {service}",
+        "fr": "accessible, mais pas plus tôt que {service}",
+    },
+    "why_entry_closed": {"en": "{service} is closed", "fr": "{service} est fermé"},
+    "why_no_entry": {
+        "en": "no entry point this survivor can use",
+        "fr": "aucun point d'entrée que cette survivante puisse utiliser",
+    },
+    "why_no_route_to": {
+        "en": "no route from {service} to {need} for this profile",
+        "fr": "aucun parcours de {service} vers : {need}, pour ce profil",
+    },
+    "why_entry_warning": {
+        "en": "the entry point {service} {reason}; counted as arrival only",
+        "fr": "le point d'entrée {service} : {reason} ; compté comme simple arrivée",
+    },
+}
+"""key -> {"en": ..., "fr": ...}: every label and message of the app."""
+
+
+def t(key: str, lang: str = "en", /, **fmt: Any) -> str:
+    """The string `key` in `lang` (English if `lang` is unknown), with `fmt` filled in.
+
+    Raises KeyError for an unknown key, so a typo fails loudly in tests.
+    """
+    texts = STRINGS[key]
+    text = texts.get(lang) or texts["en"]
+    return text.format(**fmt) if fmt else text
+
+
+def pick_lang(*candidates: str | None) -> str:
+    """The first candidate that names an interface language ("fr", "fr-BE", "FR"), else "en".
+
+    Used with the `?lang=` query parameter first, then the browser's locale.
+    """
+    for value in candidates:
+        if value:
+            code = value.strip().replace("_", "-").split("-")[0].lower()
+            if code in LANGS:
+                return code
+    return LANGS[0]
+
+
+def day_name(weekday: int, lang: str = "en", *, short: bool = False) -> str:
+    """'Saturday' / 'samedi' (or 'Sat' / 'sam.' when short) for a weekday (0 = Monday)."""
+    return t(f"{'dy' if short else 'day'}_{weekday % 7}", lang)
+
+
+def clock_text(weekday: int, minute: int, lang: str = "en") -> str:
+    """'Sat 23:00' / 'sam. 23:00'."""
+    return f"{day_name(weekday, lang, short=True)} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def labels(prefix: str, values: Mapping[str, Any] | tuple[str, ...], lang: str) -> list[str]:
+    """`t(prefix + value)` for each value (e.g. `labels("req_", s.requires, "fr")`)."""
+    return [t(prefix + v, lang) for v in values]
+
+
+@lru_cache(maxsize=512)
+def language_name(code: str, lang: str = "en") -> str:
+    """The name of a language in English or French ('ar' -> 'Arabic' / 'arabe'); else the code."""
+    import pycountry
+
+    record = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+    record = record or pycountry.languages.get(alpha_3=code)
+    if record is None:
+        return code
+    name = str(record.name)
+    if lang == "fr":
+        try:
+            tr = gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=["fr"])
+            name = tr.gettext(name)
+        except OSError:
+            pass
+    return name

@@ -1,0 +1,350 @@
+"""Service mappings in: field spreadsheets (XLSX/CSV, with or without HXL) and HSDS packages.
+
+`import_file(path, site=...)` reads a file into inventory records and a report of how columns
+were matched and what was left out; `write_inventory(imported, out)` writes the YAML, checks it
+with `pathways.load.load_site`, and only then puts it in place, so nothing is written half. A
+problem is reported against the source: file, sheet (or table), row and column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pathways.errors import InventoryError, Problem, ValidationError, display_path
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")
+HSDS_SUFFIXES = (".json", ".zip")
+
+
+@dataclass
+class Origin:
+    """Where one service came from: its file, sheet (or table), row, and field -> column."""
+
+    file: str
+    sheet: str
+    row: int
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def problem(self, column: str, message: str) -> Problem:
+        return Problem(
+            self.file, self.row, f"{self.sheet}!{column}" if column else self.sheet, message
+        )
+
+
+@dataclass
+class ImportReport:
+    """What the importer did: columns matched, columns ignored, rows and values left out."""
+
+    source: str
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (column, field)
+    ignored: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    services: int = 0
+    referrals: int = 0
+
+    def text(self) -> str:
+        """The report as a few readable lines."""
+        lines = [f"{self.source}: {self.services} service(s), {self.referrals} referral(s)"]
+        if self.matched:
+            lines.append("columns matched:")
+            lines += [f"  {col} -> {fld}" for col, fld in self.matched]
+        if self.ignored:
+            lines.append("columns ignored: " + ", ".join(self.ignored))
+        if self.left_out:
+            lines.append("left out:")
+            lines += [f"  {x}" for x in self.left_out]
+        if self.notes:
+            lines.append("notes:")
+            lines += [f"  {x}" for x in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass
+class Imported:
+    """An import's result: inventory records (YAML shape), where each came from, the report."""
+
+    data: dict[str, Any]
+    report: ImportReport
+    origins: list[Origin] = field(default_factory=list)  # one per service, in order
+    referral_origins: list[Origin] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """The site block the user gives on the command line (the file may give some of it)."""
+
+    id: str
+    country: str | None = None
+    name: str | None = None
+    timezone: str | None = None
+    languages: tuple[str, ...] = ()
+    data_status: str | None = None  # None: the file's, else illustrative
+
+
+def ordered(record: dict[str, Any]) -> dict[str, Any]:
+    """A service record's keys in the order of the inventory schema (id, name, ...)."""
+    from pathways.inventory import Service
+
+    keys = [f.alias or name for name, f in Service.model_fields.items()]
+    return {k: record[k] for k in sorted(record, key=lambda k: keys.index(k) if k in keys else 99)}
+
+
+def import_file(
+    path: str | os.PathLike[str], site: SiteOptions, *, sheet: str | None = None
+) -> Imported:
+    """Read a spreadsheet or an HSDS package into inventory records (not yet validated)."""
+    path = Path(path)
+    if not path.exists():
+        raise InventoryError(f"{display_path(path)}: no such file or folder")
+    if path.suffix.lower() == ".geojson":
+        from pathways.imports.geojson import read_geojson
+
+        return read_geojson(path, site)
+    if path.is_dir() or path.suffix.lower() in HSDS_SUFFIXES:
+        from pathways.imports.hsds import read_hsds
+
+        return read_hsds(path, site)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        from pathways.imports.sheet import read_sheet
+
+        return read_sheet(path, site, sheet=sheet)
+    raise InventoryError(
+        f"{display_path(path)}: cannot import a {path.suffix or 'suffix-less'} file "
+        "(use .xlsx or .csv for a spreadsheet; .json, .zip or a folder for HSDS; .geojson)"
+    )
+
+
+def site_block(
+    site: SiteOptions, *, found: dict[str, Any], source: str, report: ImportReport
+) -> dict[str, Any]:
+    """The site block: the command line's values first, then the file's, then defaults."""
+    country = site.country or found.get("country")
+    if not country:
+        raise InventoryError(f"{source}: the site's country is not in the file: give --country CC")
+    block: dict[str, Any] = {
+        "id": site.id,
+        "name": site.name or found.get("name") or site.id.replace("-", " ").title(),
+        "country": country.upper(),
+        "timezone": site.timezone or found.get("timezone") or _timezone(country.upper(), report),
+    }
+    languages = list(site.languages) or list(found.get("languages") or [])
+    if languages:
+        block["languages"] = languages
+    block["data_status"] = site.data_status or found.get("data_status") or "illustrative"
+    block["updated"] = _date(found.get("updated")) or dt.date.today()
+    for key in ("description", "travel", "review_months", "minimum_package", "boundary", "areas"):
+        if found.get(key) is not None:
+            block[key] = found[key]
+    block["sources"] = [
+        *found.get("sources", ()),
+        f"Imported from {Path(source).name} on {dt.date.today().isoformat()}.",
+    ]
+    return block
+
+
+def resolve_site_files(found: dict[str, Any], base: Path, report: ImportReport) -> None:
+    """Make the site's boundary and areas paths absolute (the writer makes them relative again)."""
+    if found.get("boundary"):
+        target = base / str(found["boundary"])
+        if target.is_file():
+            found["boundary"] = str(target)
+        else:
+            report.left_out.append(f"site boundary '{found.pop('boundary')}': file not found")
+    areas = found.get("areas")
+    if isinstance(areas, dict) and areas.get("path"):
+        target = base / str(areas["path"])
+        if target.is_file():
+            found["areas"] = {**areas, "path": str(target)}
+        else:
+            report.left_out.append(f"site areas '{areas['path']}': file not found")
+            found.pop("areas")
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date) or value is None:
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _timezone(country: str, report: ImportReport) -> str:
+    """The first time zone tzdata lists for a country (reported, so the user can change it)."""
+    for tab in _zone_tabs():
+        with contextlib.suppress(OSError):
+            for line in tab.read_text(encoding="utf-8").splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 3 and not line.startswith("#") and parts[0] == country:
+                    report.notes.append(
+                        f"time zone {parts[2]} guessed from the country (set it with --timezone)"
+                    )
+                    return parts[2]
+    report.notes.append("time zone unknown: UTC written (set it with --timezone)")
+    return "UTC"
+
+
+def _zone_tabs() -> list[Path]:
+    tabs = [Path("/usr/share/zoneinfo/zone.tab")]
+    try:
+        import tzdata  # type: ignore[import-not-found]
+
+        tabs.insert(0, Path(tzdata.__file__).parent / "zoneinfo" / "zone.tab")
+    except ImportError:
+        pass
+    return tabs
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+HEADER = """\
+# Referral Atlas inventory imported by `pathways import` from {source} on {date}.
+# Check every entry against the source before use: data_status stays '{status}' until the
+# mapping has been verified in the field. Confidential locations in this file never leave it:
+# maps and exports show them at area level only.
+"""
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Inventory records as YAML in the repository's style (short lists and maps inline)."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _str)
+    parts = []
+    for key in ("site", "services", "referrals"):
+        if key in data:
+            parts.append(
+                yaml.dump(
+                    {key: data[key]},
+                    Dumper=_Dumper,
+                    sort_keys=False,
+                    allow_unicode=True,
+                    width=100,
+                    default_flow_style=None,
+                )
+            )
+    return "\n".join(parts)
+
+
+def write_inventory(imported: Imported, out: str | os.PathLike[str]) -> Any:
+    """Write the inventory YAML, validated by `load_site` first; return the loaded `Inventory`.
+
+    The YAML goes to a temporary file beside `out`, is loaded and checked there, and replaces
+    `out` only when it is valid. Problems point at the source file's rows and columns.
+    """
+    from pathways.export._write import atomic_output
+    from pathways.load import load_site
+
+    out = Path(out)
+    site = imported.data["site"]
+    _relocate(site, out.resolve().parent)
+    text = HEADER.format(
+        source=Path(imported.report.source).name,
+        date=dt.date.today().isoformat(),
+        status=site["data_status"],
+    ) + dump_yaml(imported.data)
+    with atomic_output(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        try:
+            inventory = load_site(tmp)
+        except ValidationError as e:
+            raise ValidationError([_to_source(p, imported, tmp, out) for p in e.problems]) from None
+    return inventory.model_copy(update={"path": out.resolve()})
+
+
+def _relocate(site: dict[str, Any], folder: Path) -> None:
+    """Absolute boundary and areas paths (from a package) made relative to the YAML's folder."""
+    if site.get("boundary") and Path(site["boundary"]).is_absolute():
+        site["boundary"] = Path(os.path.relpath(site["boundary"], folder)).as_posix()
+    areas = site.get("areas")
+    if isinstance(areas, dict) and Path(str(areas.get("path", ""))).is_absolute():
+        areas["path"] = Path(os.path.relpath(areas["path"], folder)).as_posix()
+
+
+_INDEXED = re.compile(r"^(services|referrals)\[(\d+)\]\.?([a-z_]*)")
+
+
+def _to_source(problem: Problem, imported: Imported, tmp: Path, out: Path) -> Problem:
+    """A problem found in the written YAML, pointed back at the source row and column."""
+    m = _INDEXED.match(problem.field)
+    if m:
+        origins = imported.origins if m[1] == "services" else imported.referral_origins
+        i = int(m[2])
+        if i < len(origins):
+            origin = origins[i]
+            column = origin.columns.get(m[3] or "", m[3])
+            return origin.problem(column, problem.message)
+    if problem.field.startswith("site"):
+        option = {"site.country": "--country", "site.id": "--site", "site.timezone": "--timezone"}
+        where = option.get(problem.field.split("[")[0], problem.field)
+        return Problem(imported.report.source, 0, where, problem.message)
+    return Problem(display_path(out), problem.line, problem.field, problem.message)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def register(sub: Any) -> None:
+    """Add `pathways import` to the command line's subparsers."""
+    p = sub.add_parser(
+        "import",
+        help="turn a service-mapping spreadsheet (XLSX/CSV, HXL) or an HSDS package into an "
+        "inventory YAML",
+    )
+    p.add_argument("file", metavar="FILE", help=".xlsx or .csv; HSDS .json, .zip or folder")
+    p.add_argument("--site", required=True, metavar="ID", help="the site id (lower-case slug)")
+    p.add_argument("--out", required=True, type=Path, help="the inventory YAML to write")
+    p.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 country code")
+    p.add_argument("--name", help="the site's name (default: from the file, or the id)")
+    p.add_argument("--timezone", metavar="TZ", help="IANA time zone (default: the country's)")
+    p.add_argument(
+        "--languages", metavar="L,L", default="", help="languages survivors at the site need"
+    )
+    p.add_argument(
+        "--data-status",
+        choices=["illustrative", "field-verified"],
+        help="default: the package's own, else illustrative",
+    )
+    p.add_argument("--sheet", help="the worksheet to read (default: the first with a header)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    site = SiteOptions(
+        id=args.site,
+        country=args.country,
+        name=args.name,
+        timezone=args.timezone,
+        languages=tuple(x.strip() for x in args.languages.split(",") if x.strip()),
+        data_status=args.data_status,
+    )
+    imported = import_file(args.file, site, sheet=args.sheet)
+    inventory = write_inventory(imported, args.out)
+    print(imported.report.text())
+    print(
+        f"wrote {args.out}: {len(inventory.services)} services, {len(inventory.referrals)} "
+        "referrals (valid)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def bad(origin_file: str, sheet: str, row: int, column: str, message: str) -> Problem:
+    """A problem in a source file, as `FILE:ROW: SHEET!COLUMN: message`."""
+    return Problem(origin_file, row, f"{sheet}!{column}" if column else sheet, message)

@@ -1,0 +1,275 @@
+"""The Workshop page's words and small state: a route as table rows, why services were left
+out (in English or French), the verdict on post-exposure prophylaxis, what-if gap changes, and
+stepping through gap sentences one at a time.
+
+Routes come from `pathways.routes.route`, gap changes from `pathways.gaps.what_if`; this module
+only turns them into what a room of professionals reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pathways.gaps import PEP_HOURS, Gap, GapDiff
+from pathways.i18n import day_name, labels, language_name, t
+from pathways.inventory import TAXONOMY, Inventory, category_label
+from pathways.routes import Route, Step
+
+Change = Literal["new", "gone", "unchanged"]
+
+
+def entry_options(inventory: Inventory) -> list[str]:
+    """The ids of the site's entry points, in file order (where a survivor may arrive)."""
+    return [s.id for s in inventory.services if s.entry_point]
+
+
+# --- reasons, in words --------------------------------------------------------------------------
+
+_Sub = Callable[[re.Match[str], str, Mapping[str, str]], str]
+
+
+def _group_list(text: str, lang: str) -> str:
+    return ", ".join(labels("group_", tuple(g.strip() for g in text.split(",")), lang))
+
+
+def _name(names: Mapping[str, str], service_id: str) -> str:
+    return names.get(service_id.strip("'"), service_id.strip("'"))
+
+
+def _need(text: str, lang: str) -> str:
+    return category_label(text, lang)
+
+
+_REASONS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
+    (
+        re.compile(r"^serves (?P<groups>.+) only, not (?P<group>\w+)$"),
+        lambda m, lang, n: t(
+            "why_serves",
+            lang,
+            groups=_group_list(m["groups"], lang),
+            group=t("group_" + m["group"], lang),
+        ),
+    ),
+    (
+        re.compile(r"^from age (?P<n>\d+) only$"),
+        lambda m, lang, n: t("why_from_age", lang, **m.groupdict()),
+    ),
+    (
+        re.compile(r"^up to age (?P<n>\d+) only$"),
+        lambda m, lang, n: t("why_up_to_age", lang, **m.groupdict()),
+    ),
+    (re.compile(r"^documented people only$"), lambda m, lang, n: t("why_documented", lang)),
+    (
+        re.compile(r"^does not speak '(?P<code>[^']+)' and has no interpretation$"),
+        lambda m, lang, n: t("why_no_language", lang, language=language_name(m["code"], lang)),
+    ),
+    (
+        re.compile(r"^does not speak '(?P<code>[^']+)' and interpretation is unavailable$"),
+        lambda m, lang, n: t("why_no_interpreter", lang, language=language_name(m["code"], lang)),
+    ),
+    (
+        re.compile(r"^requires (?P<conds>[\w, ]+)$"),
+        lambda m, lang, n: t(
+            "why_requires",
+            lang,
+            conditions=", ".join(labels("req_", tuple(m["conds"].split(", ")), lang)),
+        ),
+    ),
+    (re.compile(r"^closed$"), lambda m, lang, n: t("why_closed", lang)),
+    (
+        re.compile(r"^no referral route leads there from (?P<s>\S+)$"),
+        lambda m, lang, n: t("why_no_route", lang, service=_name(n, m["s"])),
+    ),
+    (
+        re.compile(r"^no referral route to it serves (?P<need>\S+)$"),
+        lambda m, lang, n: t("why_no_route_for", lang, need=_need(m["need"], lang)),
+    ),
+    (
+        re.compile(r"^reachable only through services this profile cannot use$"),
+        lambda m, lang, n: t("why_through_unusable", lang),
+    ),
+    (
+        re.compile(r"^reachable, but not sooner than (?P<s>\S+)$"),
+        lambda m, lang, n: t("why_not_sooner", lang, service=_name(n, m["s"])),
+    ),
+    (
+        re.compile(r"^(?P<s>'[^']+') is closed$"),
+        lambda m, lang, n: t("why_entry_closed", lang, service=_name(n, m["s"])),
+    ),
+    (
+        re.compile(r"^no entry point this survivor can use$"),
+        lambda m, lang, n: t("why_no_entry", lang),
+    ),
+    (
+        re.compile(r"^no route from (?P<s>\S+) to (?P<label>.+) for this profile$"),
+        lambda m, lang, n: t(
+            "why_no_route_to", lang, service=_name(n, m["s"]), need=_label(m["label"], lang)
+        ),
+    ),
+    (
+        re.compile(r"^the entry point (?P<s>\S+) (?P<reason>.+); counted as arrival only$"),
+        lambda m, lang, n: t(
+            "why_entry_warning",
+            lang,
+            service=_name(n, m["s"]),
+            reason=reason_text(m["reason"], lang, n),
+        ),
+    ),
+)
+
+
+def _label(english_label: str, lang: str) -> str:
+    """A category's label in `lang`, from its English label (route reasons carry those)."""
+    for c in TAXONOMY.values():
+        if c.en == english_label:
+            return c.fr if lang == "fr" else c.en
+    return english_label
+
+
+def reason_text(reason: str, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
+    """A route's reason (why a service was left out, why there is no route, a warning) in
+    English or French, with service ids replaced by their names.
+
+    A reason this version does not know is returned as written (in English).
+    """
+    names = names or {}
+    for pattern, sub in _REASONS:
+        m = pattern.match(reason)
+        if m:
+            return sub(m, lang, names)
+    return reason
+
+
+def is_known_reason(reason: str) -> bool:
+    """True if `reason_text` can put this reason into words (tests use it to catch new ones)."""
+    return any(p.match(reason) for p, _ in _REASONS)
+
+
+# --- the route as rows --------------------------------------------------------------------------
+
+
+def _what(step: Step, lang: str) -> str:
+    if step.category == "entry":
+        return t("arrival", lang)
+    if step.category == "via":
+        return t("via", lang)
+    return category_label(step.category, lang)
+
+
+def _hours(value: float, rounded: bool) -> str:
+    return f"≈ {round(value)}" if rounded else f"{value:.1f}"
+
+
+def route_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dict[str, Any]]:
+    """One row per step: the service, what is met there, the hand-off, waits and times.
+
+    From the first confidential service on, times are given to the hour only (as on the map),
+    so that travel times cannot be turned back into a distance to it.
+    """
+    rows = []
+    rounded = False
+    for i, step in enumerate(route.steps, 1):
+        service = inventory.by_id.get(step.service)
+        rounded = rounded or bool(service and service.confidential)
+        clock = step.clock.split(":")[0] + "h" if rounded and step.clock else step.clock
+        rows.append(
+            {
+                t("col_step", lang): i,
+                t("col_service", lang): step.name,
+                t("col_what", lang): _what(step, lang),
+                t("col_how", lang): t("mode_" + step.mode, lang) if step.mode else "",
+                t("col_handoff_h", lang): _hours(step.delay_hours + step.travel_hours, rounded),
+                t("col_wait_h", lang): _hours(step.wait_hours, rounded),
+                t("col_seen_h", lang): _hours(step.seen_hours, rounded),
+                t("col_clock", lang): _clock(clock, lang),
+            }
+        )
+    return rows
+
+
+_DAY_INDEX = {d: i for i, d in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))}
+
+
+def _clock(clock: str, lang: str) -> str:
+    """'Sat 03:00' (as `pathways.routes.format_time` writes it) with the day in `lang`."""
+    day, _, rest = clock.partition(" ")
+    if day in _DAY_INDEX:
+        return f"{day_name(_DAY_INDEX[day], lang, short=True)} {rest}"
+    return clock
+
+
+def service_names(inventory: Inventory) -> dict[str, str]:
+    """Service id -> name, to put reasons into words."""
+    return {s.id: s.name for s in inventory.services}
+
+
+def excluded_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dict[str, str]]:
+    """One row per service the route left out: its name and why, in `lang`."""
+    names = service_names(inventory)
+    return [
+        {
+            t("col_service", lang): names.get(e["service"], e["service"]),
+            t("col_reason", lang): reason_text(e["reason"], lang, names),
+        }
+        for e in route.excluded
+    ]
+
+
+def route_summary(route: Route, inventory: Inventory, lang: str = "en") -> str:
+    """One sentence: when every need is met, or why there is no route."""
+    if route.found and route.total_hours is not None:
+        rounded = any(
+            inventory.by_id[s.service].confidential
+            for s in route.steps
+            if s.service in inventory.by_id
+        )
+        return t("route_total", lang, h=_hours(route.total_hours, rounded))
+    return t("route_none", lang, reason=reason_text(route.reason, lang, service_names(inventory)))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether clinical care after rape comes in time for post-exposure prophylaxis."""
+
+    in_time: bool
+    text: str
+
+
+def care_verdict(route: Route, lang: str = "en") -> Verdict | None:
+    """The PEP verdict of a route that asks for `health.cmr` (None if it does not)."""
+    if "health.cmr" not in route.needs:
+        return None
+    step = next((s for s in route.steps if s.category == "health.cmr"), None)
+    if step is None:
+        return Verdict(False, t("pep_unreachable", lang))
+    clock = _clock(step.clock, lang)
+    hours = f"{step.seen_hours:.0f}"
+    if step.seen_hours <= PEP_HOURS:
+        return Verdict(True, t("pep_in_time", lang, h=hours, clock=clock))
+    return Verdict(False, t("pep_too_late", lang, h=hours, clock=clock))
+
+
+# --- what if ------------------------------------------------------------------------------------
+
+
+def gap_sentences(diff: GapDiff, lang: str = "en") -> list[tuple[Change, str]]:
+    """Every gap sentence of a what-if, to read out: new ones first, then gone, then the rest."""
+    out: list[tuple[Change, str]] = []
+    groups: tuple[tuple[Change, tuple[Gap, ...]], ...] = (
+        ("new", diff.appeared),
+        ("gone", diff.disappeared),
+        ("unchanged", diff.unchanged),
+    )
+    for change, gaps in groups:
+        out += [(change, g.text(lang)) for g in gaps]
+    return out
+
+
+def step_index(index: int, count: int, delta: int) -> int:
+    """The next index when stepping by `delta` through `count` items (clamped to the ends)."""
+    if count <= 0:
+        return 0
+    return max(0, min(count - 1, index + delta))
