@@ -54,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     t = time.perf_counter()
+    nearest_hours(pts[:1000, 0], pts[:1000, 1], s_lat, s_lon, offers, model=model)
+    print(
+        f"warm-up on 1,000 points (imports scipy, opens the PROJ database): "
+        f"{time.perf_counter() - t:.2f} s"
+    )
+    t = time.perf_counter()
     hours = nearest_hours(pts[:, 0], pts[:, 1], s_lat, s_lon, offers, model=model)
     shares = {c: shares_within(h, weights) for c, h in hours.items()}
     ours = time.perf_counter() - t

@@ -17,7 +17,9 @@ service's coordinates.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,9 +146,9 @@ def nearest_hours(
     """Hours from every point to the nearest target offering each category (inf: none).
 
     `offers[category]` is a boolean mask over the targets. Points and targets are projected
-    once into a local metric CRS; each category is one vectorised `nearest` query, its
-    distances corrected to the ellipsoid (`geodesic_from_planar`), or one multi-source
-    Dijkstra on `roads`.
+    once into a local metric CRS; each category is one vectorised `nearest` query (categories
+    run in parallel threads, one per core, for many points), its distances corrected to the
+    ellipsoid (`geodesic_from_planar`), or one multi-source Dijkstra on `roads`.
     """
     lats = np.asarray(lats, dtype=float)
     lons = np.asarray(lons, dtype=float)
@@ -161,13 +163,19 @@ def nearest_hours(
     crs = local_crs(np.concatenate([lats, t_lats]), np.concatenate([lons, t_lons]))
     px, py = project(lats, lons, crs)
     tx, ty = project(t_lats, t_lons, crs)
-    for cat, mask in offers.items():
+    threads = min(len(offers), os.cpu_count() or 1) if len(lats) >= PRUNE_FROM else 1
+
+    def hours_to(mask: npt.NDArray[np.bool_]) -> FloatArray:
         cx = tx[mask]
-        metres, index = nearest(px, py, cx, ty[mask])
+        metres, index = nearest(px, py, cx, ty[mask], workers=1 if threads > 1 else -1)
         if len(cx):
             metres = geodesic_from_planar(metres, px, cx[index])
-        out[cat] = np.asarray(model.hours(metres / 1000.0), dtype=float)
-    return out
+        return np.asarray(model.hours(metres / 1000.0), dtype=float)
+
+    if threads > 1:  # numpy and cKDTree release the GIL: one category per core
+        with ThreadPoolExecutor(threads) as pool:
+            return dict(zip(offers, pool.map(hours_to, offers.values()), strict=True))
+    return {cat: hours_to(mask) for cat, mask in offers.items()}
 
 
 def shares_within(

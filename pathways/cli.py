@@ -133,9 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
 
-    p = sub.add_parser("map", help="write the standalone interactive map (works offline)")
+    p = sub.add_parser(
+        "map", help="write the standalone interactive map (works offline), or a PNG for reports"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    p.add_argument(
+        "--out", required=True, type=Path, help="the file to write: .html (interactive) or .png"
+    )
     p.add_argument("--lang", choices=["en", "fr"], default="en")
     p.add_argument(
         "--offline",
@@ -344,7 +348,12 @@ def _map(args: argparse.Namespace) -> int:
         inventories, gaps=gaps, lang=args.lang, tiles=None if args.offline else "OpenStreetMap"
     )
     try:
-        save_map(m, args.out)
+        if args.out.suffix.lower() == ".png":  # a static map for reports: no tiles, no JS
+            from mapping.static import save_png
+
+            save_png(inventories, args.out, lang=args.lang, gaps=gaps)
+        else:
+            save_map(m, args.out)
     except OSError as e:
         raise InventoryError(f"--out: cannot write {args.out}: {e.strerror}") from None
     print(f"wrote {args.out}", file=sys.stderr)

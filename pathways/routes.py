@@ -273,9 +273,10 @@ class Step:
     seen_hours: float  # after waiting for opening hours
     wait_hours: float
     delay_hours: float = 0.0  # referral delay of the hand-off into this service
-    travel_hours: float = 0.0
+    travel_hours: float | None = 0.0  # None when it would reveal a confidential location
     mode: str | None = None
     clock: str = ""  # local day and time the survivor is seen, e.g. "Sat 03:00"
+    withheld: bool = False  # times rounded to the hour: a confidential service is on the way
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -320,13 +321,21 @@ class Route:
                 if s.category == "entry"
                 else ("via" if s.category == "via" else category_label(s.category, lang))
             )
-            how = f" ({s.mode}, +{s.delay_hours + s.travel_hours:.1f} h)" if s.mode else ""
+            hand_off = s.delay_hours + (s.travel_hours or 0.0)
+            how = f" ({s.mode}, +{hand_off:.1f} h)" if s.mode else ""
+            if s.withheld and s.mode:
+                how = f" ({s.mode}, about {round(hand_off)} h)"
             wait = f", waits {s.wait_hours:.1f} h for opening" if s.wait_hours > 0.01 else ""
             lines.append(
                 f"{i}. {s.name} [{s.service}] — {what}{how}: seen at {s.seen_hours:.1f} h "
                 f"({s.clock}){wait}"
             )
-        if self.found:
+        if self.found and any(s.withheld for s in self.steps):
+            lines.append(
+                f"Total: about {self.total_hours:.0f} h (times rounded to the hour from the "
+                "first confidential service on, so they cannot locate it)"
+            )
+        elif self.found:
             lines.append(f"Total: {self.total_hours:.1f} h")
         else:
             lines.append(f"No route: {self.reason}")
@@ -427,6 +436,7 @@ def route(
         _explain(G, inventory, profile, n, here, t, leg, excluded)
         if leg is None:
             unmet = needs[needs.index(n) :]
+            steps, _ = _withhold(G, steps, 0.0)
             return Route(
                 False,
                 site,
@@ -450,16 +460,40 @@ def route(
             )
             steps.pop(0)
         here, t = path[-1], t_end
+    steps, total = _withhold(G, steps, t - (t0 - lead_in))
     return Route(
         True,
         site,
         needs,
         tuple(steps),
-        t - (t0 - lead_in),
+        total,
         tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
         warnings=tuple(warnings),
         start=start,
     )
+
+
+def _withhold(G: nx.DiGraph, steps: list[Step], total: float) -> tuple[list[Step], float]:
+    """Round times to the hour from the first confidential service on, and drop the travel
+    times of hand-offs into or out of it: exact minutes would give its distance from public
+    services, and several routes its position."""
+    first = next((i for i, st in enumerate(steps) if service(G, st.service).confidential), None)
+    if first is None:
+        return steps, total
+    out = steps[:first]
+    for st in steps[first:]:
+        out.append(
+            replace(
+                st,
+                arrive_hours=float(round(st.arrive_hours)),
+                seen_hours=float(round(st.seen_hours)),
+                wait_hours=float(round(st.wait_hours)),
+                travel_hours=None,
+                clock=st.clock[:-2] + "00" if st.clock else st.clock,
+                withheld=True,
+            )
+        )
+    return out, float(round(total))
 
 
 def _leg_steps(G: nx.DiGraph, path: list[str], t: float, origin: float, need: str) -> list[Step]:

@@ -206,3 +206,28 @@ def test_route_times_match_brute_force_over_simple_paths(site, hour):
         assert leg is None
     else:
         assert leg is not None and leg[0] == pytest.approx(expected)
+
+
+def test_times_through_a_confidential_service_are_rounded_and_travel_withheld():
+    inv = make_inventory(
+        [
+            service("police", ["safety.police"], entry=True, hours="24/7"),
+            service("shelter", ["safety.shelter"], hours="24/7", confidential=True, i=7),
+            service("lawyer", ["legal"], hours="24/7", i=3),
+        ],
+        [
+            referral("police", "shelter", delay_hours=1),
+            referral("shelter", "lawyer", delay_hours=2),
+        ],
+    )
+    r = route(build_referral_graph(inv), Profile(entry="police"), need=["safety.shelter", "legal"])
+    police, shelter, lawyer = r.steps
+    assert not police.withheld and police.travel_hours == 0
+    for step in (shelter, lawyer):
+        assert step.withheld and step.travel_hours is None
+        assert step.seen_hours == round(step.seen_hours)
+        assert step.arrive_hours == round(step.arrive_hours)
+    assert r.total_hours == round(r.total_hours)
+    assert "about" in r.describe() and '"travel_hours": null' in __import__("json").dumps(
+        r.to_dict()
+    )
