@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 import shapely.geometry
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapping import style
@@ -254,7 +254,48 @@ class Background(MacroElement):
         self.color = color
 
 
-class CanvasPoints(MacroElement):
+class _Verbatim(Element):
+    """Rendered text, given back as it is.
+
+    Branca's `MacroElement.render` wraps each rendered macro in an `Element`, which compiles
+    it as a Jinja template and renders it again. For a layer of 10,000 services that is
+    megabytes of JSON lexed by Jinja (about a second) to get the same text back. Text without
+    Jinja syntax or carriage returns comes back unchanged from that, except one trailing newline
+    (Jinja drops it); `_element` keeps the Jinja path for any other text.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+def _element(text: str) -> Element:
+    """`Element(text)`, without compiling the text when that gives it back unchanged."""
+    if "\r" in text or "{{" in text or "{%" in text or "{#" in text:
+        return Element(text)
+    return _Verbatim(text)
+
+
+class _DataElement(MacroElement):
+    """A `MacroElement` whose rendered macros are not compiled again (see `_Verbatim`)."""
+
+    def render(self, **kwargs: Any) -> None:
+        """`MacroElement.render`, with `_element` in place of `Element`."""
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure"
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_element(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class CanvasPoints(_DataElement):
     """Many points as one `L.geoJSON` layer of canvas circle markers, added to its parent.
 
     Each feature carries its marker style (`s`, written once per distinct style), tooltip
@@ -319,7 +360,7 @@ def point_feature(
     }
 
 
-class CanvasLines(MacroElement):
+class CanvasLines(_DataElement):
     """Many straight lines as one canvas `L.polyline` (a multi-polyline), no tooltips."""
 
     _template = Template(
@@ -473,9 +514,18 @@ class Clusterer(MacroElement):
 # --- helpers -----------------------------------------------------------------------------------
 
 
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
 def _e(value: object) -> str:
-    """HTML-escape any value (quotes included)."""
-    return html.escape(str(value), quote=True)
+    """HTML-escape any value (quotes included), and its braces.
+
+    Braces matter: branca's `MacroElement.render` wraps each element's rendered script in a new
+    `Element`, i.e. a Jinja template that is rendered again, so `{{ ... }}` or `{% ... %}` in an
+    inventory would run as Python template code on the server (or break the map). As entities
+    they show as braces and Jinja never sees them.
+    """
+    return html.escape(str(value), quote=True).translate(_BRACES)
 
 
 def _js(value: Any) -> str:

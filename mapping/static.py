@@ -122,6 +122,7 @@ def site_figure(
         ha="left",
         fontsize=14,
         fontweight="bold",
+        parse_math=False,  # site names are text: "$...$" is not mathtext (and may not parse)
     )
     if not lats:
         return fig
@@ -183,7 +184,9 @@ def site_figure(
     }.get(lang, "")
     sources = "; ".join(f"{c.site}: {c.population_source}" for c in covs)
     foot = note + (f"\n{style.text('population_source', lang)}: {sources}" if sources else "")
-    fig.text(0.01, 0.01, foot, fontsize=7, color="#444444", va="bottom", wrap=True)
+    fig.text(
+        0.01, 0.01, foot, fontsize=7, color="#444444", va="bottom", wrap=True, parse_math=False
+    )
     return fig
 
 

@@ -1,31 +1,47 @@
-"""What every page shares: the data folder, cached loading, the site picker and the notices.
+"""What every page shares: the data folder, cached loaders, the sidebar and the notices.
 
 `frame()` runs once per script run from `app.py`, before the page: the sidebar widgets live in
 the entrypoint, so the site selection survives switching pages. Pages then read the selection
-with `selected_inventories()`.
+with `selected_inventories()` and the language with `lang()`.
+
+Every analysis is computed in `pathways` or `mapping`; the functions here only cache them
+(`st.cache_data`, keyed on the inventory's content or file path and modification time) and
+draw maps.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import folium
+import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
+from mapping.assets import standalone_html, use_served_assets
+from mapping.build import build_map
 from pages import keys
+from pathways.compare import SiteSummary, summarise
+from pathways.downloads import Format, download_bytes, format_named
 from pathways.errors import InventoryError, ValidationError, display_path
-from pathways.gaps import Gap, find_gaps
+from pathways.explore import round_time, site_now
+from pathways.gaps import Gap, GapDiff, find_gaps, what_if
+from pathways.graph import build_referral_graph
+from pathways.i18n import LANGS, LANGUAGE_NAMES, pick_lang, t
 from pathways.inventory import Inventory
 from pathways.load import find_inventories, load_site
+from pathways.routes import Profile, Route, route
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DATA_ENV = "REFERRAL_ATLAS_DATA"
 """Environment variable naming the folder of inventories (default: data/sites next to app.py)."""
 
-ILLUSTRATIVE_NOTICE = "Illustrative data: not field-verified; do not use for real referrals."
-LANGUAGES = {"en": "English", "fr": "Français"}
+_BY_CONTENT = {Inventory: Inventory.model_dump_json}
+"""Cache inventories on their content (an edited file gives a new key)."""
 
 
 def data_folder() -> Path:
@@ -74,36 +90,198 @@ def load_all() -> tuple[list[Inventory], list[Loaded]]:
     return list(inventories.values()), broken
 
 
-@st.cache_data(
-    show_spinner=False, max_entries=512, hash_funcs={Inventory: Inventory.model_dump_json}
-)
+# --- cached analyses ---------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_BY_CONTENT)
 def site_gaps(inventory: Inventory) -> list[Gap]:
     """The gaps of one site (cached on the inventory's content)."""
     return find_gaps(inventory)
 
 
-def gaps_of(inventories: list[Inventory]) -> list[Gap]:
+def gaps_of(inventories: Sequence[Inventory]) -> list[Gap]:
     """The gaps of these sites, site after site."""
     return [gap for inv in inventories for gap in site_gaps(inv)]
 
 
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
+def what_if_diff(inventory: Inventory, closed: tuple[str, ...], interpretation: bool) -> GapDiff:
+    """The gaps that appear and disappear if these services close or interpreters are lacking."""
+    return what_if(inventory, closed=closed, interpretation=interpretation)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
+def survivor_route(
+    inventory: Inventory, profile: Profile, needs: tuple[str, ...], closed: tuple[str, ...]
+) -> Route:
+    """The route of a survivor profile to her needs, with these services closed."""
+    return route(build_referral_graph(inventory, closed=closed), profile, need=list(needs))
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
+def site_summary(inventory: Inventory) -> SiteSummary:
+    """The comparison row of one site (`pathways.compare`)."""
+    return summarise(inventory)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
+def site_coverage(inventory: Inventory) -> Any:
+    """The travel-time coverage of a site (`mapping.coverage`), or the reason there is none.
+
+    Returns a `SiteCoverage`, or a string saying why it cannot be computed (no population
+    data, or a mapping package without coverage).
+    """
+    try:
+        from mapping.coverage import site_coverage as compute
+    except ImportError:
+        return None
+    try:
+        return compute(inventory)
+    except InventoryError as e:
+        return str(e)
+
+
+MAP_HTML = Format("map_html", "fmt_map_html", ".html", "text/html")
+"""The standalone interactive map, a download drawn by `mapping` (not a `pathways` format)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
+def export_data(
+    inventories: list[Inventory],
+    sites: list[Inventory],
+    fmt: str,
+    lang: str,
+    severities: tuple[str, ...],
+) -> bytes:
+    """One download for `inventories` (maybe filtered): an export format, the gaps of the whole
+    `sites` (of these severities), the services table, or the standalone map."""
+    if fmt == MAP_HTML.name:
+        return standalone_html(build_map(inventories, lang=lang)).encode("utf-8")
+    gaps = [g for g in gaps_of(sites) if g.severity in severities]
+    return download_bytes(inventories, format_named(fmt), gaps=gaps, lang=lang)
+
+
+# --- maps --------------------------------------------------------------------------------------
+
+
+class _LiteralTemplate:
+    """A template without Jinja syntax: renders to its source, as Jinja would, uncompiled."""
+
+    def __init__(self, source: str) -> None:
+        text = source.replace("\r\n", "\n").replace("\r", "\n")
+        self.source = text[:-1] if text.endswith("\n") else text  # Jinja drops one final \n
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.source
+
+
+def speed_up_map_rendering() -> None:
+    """Stop branca compiling every rendered map element as a Jinja template (once per process).
+
+    When folium renders a map, each element's script (its text already rendered) is wrapped in
+    a new `branca.element.Element(text)`, whose constructor compiles the text as a Jinja
+    template: about 400 compilations and 0.2-0.7 s for Brussels, the bulk of a rerun of the
+    Explore page. Text without `{{`, `{%` or `{#` renders to itself (less one final newline),
+    so this returns such text uncompiled; anything else still goes to Jinja. The map's HTML is
+    the same (tests/test_app.py compares it).
+    """
+    import branca.element
+
+    jinja_template = branca.element.Template
+    if getattr(jinja_template, "_referral_atlas", False):
+        return
+
+    def template(source: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if (
+            isinstance(source, str)
+            and not args
+            and not kwargs
+            and not any(mark in source for mark in ("{{", "{%", "{#"))
+        ):
+            return _LiteralTemplate(source)
+        return jinja_template(source, *args, **kwargs)
+
+    template._referral_atlas = True  # type: ignore[attr-defined]
+    branca.element.Template = template  # type: ignore[assignment,misc]
+
+
+def show_map(
+    m: folium.Map, *, key: str, height: int = 560, returned: Sequence[str] = ()
+) -> dict[str, Any] | None:
+    """Draw a map built by `mapping` (Leaflet served by this app, no CDN).
+
+    Only the objects named in `returned` come back from the browser, so panning and zooming
+    do not rerun the script.
+    """
+    use_served_assets(m)
+    value: dict[str, Any] | None = st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned),
+        render=False,  # st_folium renders the map itself once more; once is enough
+    )
+    return value
+
+
+# --- the frame ---------------------------------------------------------------------------------
+
+
+def _first_visit_defaults(inventories: list[Inventory]) -> None:
+    """Session defaults set once: language (?lang=, else the browser's), sites (?site=)."""
+    state = st.session_state
+    if keys.LANG not in state:
+        state[keys.LANG] = pick_lang(st.query_params.get("lang"), st.context.locale)
+    if keys.SITES not in state:
+        ids = [inv.site.id for inv in inventories]
+        asked = [s for s in st.query_params.get("site", "").split(",") if s in ids]
+        state[keys.SITES] = asked or ids
+    state.setdefault(keys.INTERPRETATION, True)
+    if keys.DAY not in state:
+        chosen = [inv for inv in inventories if inv.site.id in state[keys.SITES]]
+        now = site_now(chosen[0]) if chosen else None
+        state[keys.DAY] = now.weekday if now else 0
+        state[keys.TIME] = round_time(now.minute) if now else 22 * 60
+
+
+def keep_valid(key: str, options: Sequence[Any], *, many: bool = False) -> None:
+    """Drop a widget's session value that is no longer among its options (a site was left out,
+    a file changed), before the widget is drawn."""
+    state = st.session_state
+    if key not in state:
+        return
+    if many:
+        state[key] = [v for v in state[key] if v in options]
+    elif state[key] not in options:
+        del state[key]
+
+
 def frame() -> None:
-    """The sidebar (sites, language) and the notices shown above every page."""
+    """The sidebar (sites, language), the notices above every page, and kept filter values."""
     inventories, broken = load_all()
+    _first_visit_defaults(inventories)
+    for key in keys.PERSISTENT:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]  # keep it while another page runs
     names = {inv.site.id: inv.site.name for inv in inventories}
+    keep_valid(keys.SITES, list(names), many=True)
+    language = lang()
     st.sidebar.multiselect(
-        "Sites", list(names), default=list(names), format_func=names.__getitem__, key=keys.SITES
+        t("sites", language), list(names), format_func=names.__getitem__, key=keys.SITES
     )
     st.sidebar.radio(
-        "Language",
-        list(LANGUAGES),
-        format_func=LANGUAGES.__getitem__,
+        t("language", language),
+        list(LANGS),
+        format_func=LANGUAGE_NAMES.__getitem__,
         key=keys.LANG,
         horizontal=True,
     )
+    st.query_params["lang"] = lang()
     for loaded in broken:
         st.error(
-            f"Could not load {display_path(loaded.path)}; its site is left out:\n\n"
+            t("could_not_load", language, path=md(display_path(loaded.path)))
+            + "\n\n"
             + _fenced(loaded.problems)
         )
     chosen = set(st.session_state.get(keys.SITES, ()))
@@ -113,7 +291,10 @@ def frame() -> None:
         if inv.site.id in chosen and inv.site.data_status == "illustrative"
     ]
     if illustrative:
-        st.warning(f"{ILLUSTRATIVE_NOTICE} ({', '.join(illustrative)})", icon=":material/info:")
+        st.warning(
+            f"{t('illustrative_notice', language)} ({md(', '.join(illustrative))})",
+            icon=":material/info:",
+        )
 
 
 def selected_inventories() -> list[Inventory]:
@@ -129,7 +310,37 @@ def all_inventories() -> list[Inventory]:
 
 def lang() -> str:
     """The language chosen in the sidebar ("en" or "fr")."""
-    return str(st.session_state.get(keys.LANG, "en"))
+    value = st.session_state.get(keys.LANG, "en")
+    return value if value in LANGS else "en"
+
+
+def need_sites(inventories: Sequence[Inventory]) -> None:
+    """Stop the page with a hint when no site is chosen."""
+    if not inventories:
+        st.info(t("choose_site", lang()))
+        st.stop()
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: str) -> str:
+    """Inventory text made safe inside Markdown: every special character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def table(df: pd.DataFrame) -> None:
+    """`st.table`, with every text cell, header and index label escaped: st.table renders
+    Markdown in them (an inventory's `![x](x)` would load an image, `[a](b)` make a link)."""
+
+    def esc(value: Any) -> Any:
+        return md(value) if isinstance(value, str) else value
+
+    shown = df.map(esc)
+    shown.index = shown.index.map(esc)
+    shown.index.name = esc(df.index.name)
+    shown.columns = shown.columns.map(esc)
+    st.table(shown)
 
 
 def _fenced(lines: tuple[str, ...]) -> str:

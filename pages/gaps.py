@@ -4,24 +4,33 @@ import streamlit as st
 
 from pages import _common, keys
 from pathways.gaps import SEVERITY_ORDER
-from pathways.table import gaps_table
+from pathways.i18n import t
+from pathways.table import gaps_table, localize_columns, localize_values
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
-st.title("Referral gaps")
-if not inventories:
-    st.info("Choose at least one site in the sidebar.")
-    st.stop()
+st.title(t("gaps_title", lang))
+_common.need_sites(inventories)
 
+st.session_state.setdefault(keys.SEVERITIES, list(SEVERITY_ORDER))
 severities = st.multiselect(
-    "Severity", list(SEVERITY_ORDER), default=list(SEVERITY_ORDER), key=keys.SEVERITIES
+    t("severity", lang),
+    list(SEVERITY_ORDER),
+    format_func=lambda s: t(f"sev_{s}", lang),
+    key=keys.SEVERITIES,
 )
 for inv in inventories:
     table = gaps_table(_common.site_gaps(inv), severities=severities, lang=lang)
     counts = table["severity"].value_counts()
-    summary = " · ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITY_ORDER if s in severities)
-    with st.expander(f"**{inv.site.name}**: {summary or 'no severity chosen'}", expanded=True):
+    summary = " · ".join(
+        f"{int(counts.get(s, 0))} {t(f'sev_{s}', lang)}" for s in SEVERITY_ORDER if s in severities
+    )
+    label = f"**{_common.md(inv.site.name)}**: {summary or t('no_severity', lang)}"
+    with st.expander(label, expanded=True):
         if table.empty:
-            st.success("No gaps of the chosen severities.")
+            st.success(t("no_gaps", lang))
         else:
-            st.table(table[["severity", "kind", "message"]].set_index("severity"))
+            shown = localize_values(
+                table[["severity", "kind", "message"]], "severity", "sev_", lang
+            )
+            _common.table(localize_columns(shown, lang).set_index(t("col_severity", lang)))

@@ -1,19 +1,139 @@
 """Every widget key of the app, in one place, so tests can find widgets by key."""
 
+# --- sidebar (every page) -----------------------------------------------------------------------
+
 SITES = "sites"
-"""Sidebar multiselect of site ids (shared by every page; default: all loaded sites)."""
+"""Sidebar multiselect of site ids (shared by every page; default: all loaded sites, or the
+sites named by `?site=brussels,rome` on the first visit)."""
 
 LANG = "lang"
-"""Sidebar radio: language of labels and gap sentences ("en" or "fr")."""
+"""Sidebar radio: language of labels and gap sentences ("en" or "fr"; default: `?lang=`, else
+the browser's language, else English)."""
+
+# --- Explore ------------------------------------------------------------------------------------
 
 CATEGORIES = "map_categories"
-"""Map page multiselect: show only services offering one of these categories (empty: all)."""
+"""Explore multiselect: only services offering one of these categories (empty: all)."""
 
-SEVERITIES = "gap_severities"
-"""Gaps page multiselect: which severities to list."""
+LANGUAGE = "explore_language"
+"""Explore selectbox: only services speaking this language (None: any)."""
+
+INTERPRETATION = "explore_interpretation"
+"""Explore checkbox: a service with interpretation counts as speaking the language (default on)."""
+
+GROUP = "explore_group"
+"""Explore selectbox: only services open to this group (`pathways.explore.GROUP_CHOICES`)."""
+
+AGE = "explore_age"
+"""Explore number input: only services taking people of this age (None: any)."""
+
+ENTRY_ONLY = "explore_entry_only"
+"""Explore toggle: entry points only."""
+
+OPEN = "explore_open"
+"""Explore toggle: only services open at the day and time below."""
+
+DAY = "explore_day"
+"""Explore selectbox: weekday (0 = Monday) for the open-at filter; default today at the site."""
+
+TIME = "explore_time"
+"""Explore selectbox: minute of the day (every 30 minutes) for the open-at filter, local time;
+default now at the first chosen site."""
+
+QUERY = "explore_query"
+"""Explore text input: name or organisation contains this."""
 
 MAP_GAPS = "map_gaps"
-"""Map page toggle: ring the services named in gaps (off by default)."""
+"""Explore toggle: ring the services named in gaps (off by default)."""
 
 OFFLINE = "map_offline"
-"""Map page toggle: no tile layer (nothing fetched from the internet; boundaries as land)."""
+"""Explore and Workshop toggle: no tile layer (nothing fetched from the internet)."""
+
+MAP = "explore_map"
+"""Explore map (st_folium): reports the tooltip of the last service clicked."""
+
+TABLE = "explore_table"
+"""Explore dataframe: single-row selection opens the service's card."""
+
+CARD = "service_card"
+"""Explore container holding the open service card (CSS class `st-key-service_card`)."""
+
+PICKED = "explore_picked"
+"""Session state (not a widget): the open card (`pathways.explore.Selection`)."""
+
+EXPLORE_FILTERS = (CATEGORIES, LANGUAGE, INTERPRETATION, GROUP, AGE, ENTRY_ONLY, OPEN, DAY, TIME)
+"""Explore filters kept while other pages are shown (the Export page can apply them)."""
+
+# --- Workshop -----------------------------------------------------------------------------------
+
+WS_SITE = "ws_site"
+"""Workshop selectbox: the site (one of those chosen in the sidebar)."""
+
+WS_ENTRY = "ws_entry"
+"""Workshop selectbox: the entry point where the survivor arrives."""
+
+WS_NEEDS = "ws_needs"
+"""Workshop multiselect: needs, met in this order (clinical care after rape first)."""
+
+WS_LANGUAGE = "ws_language"
+"""Workshop selectbox: the only language she speaks (None: not asked)."""
+
+WS_AGE = "ws_age"
+"""Workshop number input: her age (None: not asked)."""
+
+WS_GENDER = "ws_gender"
+"""Workshop selectbox: female, male, nonbinary (None: not asked)."""
+
+WS_LEGAL = "ws_legal"
+"""Workshop selectbox: documented or undocumented (None: not asked)."""
+
+WS_DAY = "ws_day"
+"""Workshop selectbox: arrival weekday (0 = Monday)."""
+
+WS_TIME = "ws_time"
+"""Workshop selectbox: arrival time, minute of the day (every 30 minutes), local at the site."""
+
+WS_AVOID = "ws_avoid"
+"""Workshop multiselect: conditions she will not accept (police report, papers, ...)."""
+
+WS_CLOSED = "ws_closed"
+"""Workshop multiselect (what if): services closed."""
+
+WS_INTERP = "ws_interpreters"
+"""Workshop toggle (what if): interpreters available (default on)."""
+
+WS_PRESENT = "ws_presentation"
+"""Workshop toggle: presentation view (large map, large type, one gap sentence at a time)."""
+
+WS_MAP = "ws_map"
+"""Workshop map (st_folium, nothing returned); the key gets the map's height appended."""
+
+WS_INDEX = "ws_index"
+"""Session state (not a widget): which gap sentence the presentation shows."""
+
+WS_PREV = "ws_previous"
+"""Workshop button (presentation): previous gap sentence."""
+
+WS_NEXT = "ws_next"
+"""Workshop button (presentation): next gap sentence."""
+
+# --- Gaps, Compare, Export ----------------------------------------------------------------------
+
+SEVERITIES = "gap_severities"
+"""Gaps and Export multiselect: which severities to list."""
+
+COVERAGE_CATEGORY = "compare_coverage_category"
+"""Compare selectbox: the category whose travel-time coverage is charted."""
+
+EXPORT_FILTERS = "export_use_filters"
+"""Export toggle: apply the Explore filters to the service exports."""
+
+PREVIEW = "export_preview"
+"""Export selectbox: the format previewed."""
+
+DOWNLOAD_PREFIX = "download_"
+"""Export download buttons: `download_<format>` (or `download_<format>_<site>` per site)."""
+
+PERSISTENT = (*EXPLORE_FILTERS, OFFLINE, SEVERITIES)
+"""Widget values kept while other pages are shown (Streamlit drops a widget's state when its
+page is not run; `pages._common.frame` keeps these)."""

@@ -3,14 +3,12 @@
 import streamlit as st
 
 from pages import _common
-from pathways.table import sites_table
+from pathways.i18n import t
+from pathways.table import localize_columns, sites_table
 
 inventories = _common.all_inventories()
-st.title("Sites")
-st.dataframe(
-    sites_table(inventories, gaps=_common.gaps_of(inventories)), hide_index=True, width="stretch"
-)
-st.caption(
-    "data_status 'illustrative': an example inventory, not a field-verified mapping. "
-    "Gap counts are by severity; the Gaps page lists them."
-)
+lang = _common.lang()
+st.title(t("sites_title", lang))
+table = sites_table(inventories, gaps=_common.gaps_of(inventories))
+st.dataframe(localize_columns(table, lang), hide_index=True, width="stretch")
+st.caption(t("sites_caption", lang))

@@ -22,9 +22,14 @@ import pycountry
 from pathways.graph import (
     build_referral_graph,
     entry_points,
+    graph_backend,
+    immediate_dominators,
     providers,
     reachable_providers,
+    reached_from,
     reaching,
+    rustworkx_dominators,
+    rustworkx_graph,
     serves_need,
     service,
 )
@@ -312,10 +317,11 @@ def missing_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> li
 def unreachable_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Categories offered at the site that no route from any entry point leads to."""
     entries = entry_points(G)
+    reached = reached_from(G, entries)
     gaps = []
     for category in sorted({c for n in G for c in service(G, n).categories}):
         offered = providers(G, category)
-        if offered and not reachable_providers(G, category, entries):
+        if offered and not reachable_providers(G, category, entries, reached=reached):
             gaps.append(_gap("unreachable", inventory, category=category, services=offered))
     return gaps
 
@@ -475,22 +481,11 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
     Entry points that offer the category themselves cannot be cut off from it.
     """
     entries = entry_points(G)
-    cut: dict[tuple[str, str], list[str]] = {}
-    R = nx.DiGraph()
-    R.add_nodes_from(G)
-    R.add_edges_from((v, u) for u, v in G.edges)
-    for category in sorted({c for n in G for c in service(G, n).categories}):
-        added = _add_sink(R, G, category)
-        ipdom = nx.immediate_dominators(R, _SINK)
-        R.remove_nodes_from(added)
-        for e in entries:
-            if service(G, e).has(category) or e not in ipdom:
-                continue
-            d = ipdom[e]
-            while d != _SINK:
-                node = d[1] if isinstance(d, tuple) else d
-                cut.setdefault((node, category), []).append(e)
-                d = ipdom[d]
+    categories = sorted({c for n in G for c in service(G, n).categories})
+    if graph_backend() == "networkx":
+        cut = _cut_points_networkx(G, categories, entries)
+    else:
+        cut = _cut_points(G, categories, entries)
     per_service: dict[str, dict[str, set[str]]] = {}
     for (node, category), affected in cut.items():
         per_service.setdefault(node, {})[category] = set(affected)
@@ -520,6 +515,88 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
             )
         )
     return gaps
+
+
+def _cut_points_networkx(
+    G: nx.DiGraph, categories: list[str], entries: list[str]
+) -> dict[tuple[str, str], list[str]]:
+    """(service, category) -> entry points cut off from the category if it closes (the
+    reference: networkx's dominators on the reversed graph)."""
+    cut: dict[tuple[str, str], list[str]] = {}
+    R = nx.DiGraph()
+    R.add_nodes_from(G)
+    R.add_edges_from((v, u) for u, v in G.edges)
+    for category in categories:
+        added = _add_sink(R, G, category)
+        ipdom = nx.immediate_dominators(R, _SINK)
+        R.remove_nodes_from(added)
+        for e in entries:
+            if service(G, e).has(category) or e not in ipdom:
+                continue
+            d = ipdom[e]
+            while d != _SINK:
+                node = d[1] if isinstance(d, tuple) else d
+                cut.setdefault((node, category), []).append(e)
+                d = ipdom[d]
+    return cut
+
+
+def _cut_points(
+    G: nx.DiGraph, categories: list[str], entries: list[str]
+) -> dict[tuple[str, str], list[str]]:
+    """`_cut_points_networkx` on integer lists (python or rustworkx backend).
+
+    Nodes are numbered in the graph's order; per category the sink comes next, then one
+    'via' node per provider reached through a route serving the category.
+    """
+    nodes = list(G)
+    n = len(nodes)
+    number = {v: i for i, v in enumerate(nodes)}
+    rsucc = [[number[u] for u in G._pred[v]] for v in nodes]  # the reversed graph
+    rpred = [[number[w] for w in G._succ[v]] for v in nodes]
+    fast = graph_backend() == "rustworkx"
+    base = rustworkx_graph(rsucc) if fast else None
+    cut: dict[tuple[str, str], list[str]] = {}
+    for category in categories:
+        offering = providers(G, category)
+        offers = set(offering)
+        checked = [(e, number[e]) for e in entries if e not in offers]
+        if not checked:
+            continue
+        sink = n
+        succ: list[list[int]] = [*rsucc, []]
+        pred = [*rpred, []]
+        provider_of: dict[int, str] = {}
+        sub = category + "."
+        for v in offering:
+            serving = [
+                number[u]
+                for u, edge in G._pred[v].items()
+                if any(c == category or c.startswith(sub) for c in edge["needs"])
+            ]
+            if not serving:
+                continue
+            via = len(succ)
+            provider_of[via] = v
+            succ.append(serving)
+            pred.append([sink])
+            succ[sink].append(via)
+            for u in serving:
+                pred[u] = [*pred[u], via]
+        if fast:
+            found = rustworkx_dominators(succ, sink, base)
+            idom = [found.get(i, -1) for i in range(len(succ))]
+        else:
+            idom = immediate_dominators(succ, pred, sink)
+        for e, i in checked:
+            d = idom[i]
+            if d == -1:
+                continue
+            while d != sink:
+                node = provider_of[d] if d > sink else nodes[d]
+                cut.setdefault((node, category), []).append(e)
+                d = idom[d]
+    return cut
 
 
 _SINK = ("sink", "")
@@ -672,13 +749,19 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     deterring = {n for n in G if _deterring(service(G, n))}
     if not deterring:
         return []
-    free = G.subgraph(n for n in G if n not in deterring)
+    free_entries = [e for e in entries if e not in deterring]
+    reached = reached_from(G, entries)
+    reached_free: set[str] | None = None
     gaps = []
     for category in sorted({c for item in _package_items(G, inventory) for c in item}):
         if category in INHERENT_CONDITIONS:
             continue
-        today = reachable_providers(G, category, entries)
-        if not today or reachable_providers(free, category, [e for e in entries if e in free]):
+        today = reachable_providers(G, category, entries, reached=reached)
+        if not today:
+            continue
+        if reached_free is None:
+            reached_free = _reached_avoiding(G, free_entries, deterring)
+        if _reachable_avoiding(G, category, free_entries, reached_free, deterring):
             continue
         on_routes = reaching(G, today)
         blocking = sorted(n for n in deterring if n in on_routes)
@@ -693,6 +776,43 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
             )
         )
     return gaps
+
+
+def _reachable_avoiding(
+    G: nx.DiGraph, category: str, sources: list[str], reached: set[str], avoided: set[str]
+) -> bool:
+    """Is any provider of `category` reachable without passing the `avoided` services?
+
+    `bool(reachable_providers(G without avoided, category, sources))`, where `reached` is
+    `_reached_avoiding(G, sources, avoided)`.
+    """
+    if any(service(G, s).has(category) for s in sources):
+        return True
+    sub = category + "."
+    pred = G._pred
+    for v in providers(G, category):
+        if v in avoided:
+            continue
+        for u, e in pred[v].items():
+            if u in reached and any(n == category or n.startswith(sub) for n in e["needs"]):
+                return True
+    return False
+
+
+def _reached_avoiding(G: nx.DiGraph, sources: list[str], avoided: set[str]) -> set[str]:
+    """`reached_from` in the graph without the `avoided` services (no subgraph view)."""
+    succ = G._succ
+    seen = {s for s in sources if s not in avoided}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in succ[u]:
+                if v not in seen and v not in avoided:
+                    seen.add(v)
+                    nxt.append(v)
+        frontier = nxt
+    return seen
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

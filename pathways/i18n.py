@@ -59,12 +59,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Count interpretation as speaking it",
         "fr": "Compter l'interprétariat comme parlé",
     },
-    "serves_group": {"en": "Open to", "fr": "Ouvert à"},
+    "serves_group": {"en": "Serves", "fr": "Accueille"},
     "anyone": {"en": "Anyone", "fr": "Tout le monde"},
     "age": {"en": "Age", "fr": "Âge"},
     "any_age": {"en": "Any age", "fr": "Tout âge"},
     "entry_only": {"en": "Entry points only", "fr": "Points d'entrée seulement"},
-    "open_at": {"en": "Open at", "fr": "Ouvert à ce moment"},
+    "open_at": {"en": "Open at", "fr": "Ouvert le…"},
     "day": {"en": "Day", "fr": "Jour"},
     "time": {"en": "Time (local)", "fr": "Heure (locale)"},
     "search": {"en": "Search by name", "fr": "Chercher par nom"},
@@ -521,7 +521,10 @@ def labels(prefix: str, values: Mapping[str, Any] | tuple[str, ...], lang: str) 
 
 @lru_cache(maxsize=512)
 def language_name(code: str, lang: str = "en") -> str:
-    """The name of a language in English or French ('ar' -> 'Arabic' / 'arabe'); else the code."""
+    """The name of a language in English or French ('ar' -> 'Arabic' / 'arabe'); else the code.
+
+    The French names come from pycountry's translations of ISO 639-3.
+    """
     import pycountry
 
     record = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
@@ -535,4 +538,5 @@ def language_name(code: str, lang: str = "en") -> str:
             name = tr.gettext(name)
         except OSError:
             pass
+        name = name[:1].lower() + name[1:]  # French writes language names in lower case
     return name

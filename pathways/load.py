@@ -8,9 +8,11 @@ YAML is read safely (no tags) and alias expansion is bounded; files must be UTF-
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,21 @@ import pydantic
 import yaml
 
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
-from pathways.inventory import Inventory, Point, Referral, Service, Site, is_category, suggest
+from pathways.inventory import (
+    Hours,
+    Inventory,
+    Point,
+    Referral,
+    Service,
+    Site,
+    is_category,
+    parse_hours,
+    suggest,
+)
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
-"""Larger files are refused before parsing (a site inventory is a few hundred kilobytes)."""
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""Larger files are refused before parsing (a site inventory is a few hundred kilobytes; a
+national one of 100,000 services and 300,000 referrals about 70 MB)."""
 
 MAX_DEPTH = 64
 """Deeper nesting than this is refused: an inventory is at most five levels deep."""
@@ -64,11 +77,12 @@ def load_site(path: str | os.PathLike[str]) -> Inventory:
     """Load and validate one site inventory; raise `ValidationError` listing every problem."""
     path = Path(path)
     name = display_path(path)
-    text, root, data = _read_document(path, name)
-    doc = _Document(name, root, text)
-    if path.suffix in (".geojson", ".json"):
-        data = _from_geojson(data, doc)
-    inventory = _validate(data, doc, path)
+    with _collector_paused():
+        text, root, data = _read_document(path, name)
+        doc = _Document(name, root, text)
+        if path.suffix in (".geojson", ".json"):
+            data = _from_geojson(data, doc)
+        inventory = _validate(data, doc, path)
     if doc.problems:
         raise ValidationError(doc.problems)
     assert inventory is not None
@@ -100,6 +114,23 @@ def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[Inventory]:
     if problems:
         raise ValidationError(problems)
     return inventories
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is read and validated.
+
+    Loading makes millions of dicts, lists and records and frees none of them: each automatic
+    collection walks them all again for nothing (at 100,000 services it tripled the parse
+    time). Nothing built here is cyclic garbage; the collector is resumed afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -134,12 +165,13 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
         raise ValidationError(
             [Problem(name, line, "", "binary content (NUL byte); not a text file")]
         )
-    bound = _nesting_bound(raw, text)
-    if bound > MAX_PARSE_DEPTH:
+    flow = _flow_depth(raw)
+    deep = _nesting_exceeds(text, flow, MAX_DEPTH)
+    if deep and _nesting_exceeds(text, flow, MAX_PARSE_DEPTH):
         raise ValidationError(
             [Problem(name, 0, "", f"nested (or indented) deeper than {MAX_PARSE_DEPTH} levels")]
         )
-    if bound > MAX_DEPTH or _ANCHOR.search(text):
+    if deep or _has_anchor(text):
         # the careful path: compose, check depth and alias expansion, then construct
         root: yaml.Node | None = _compose(text, name, check=True)
         assert root is not None
@@ -155,7 +187,7 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
         # only if a problem needs a line
         root = None
         try:
-            data = yaml.load(text, Loader=_LOADER)  # a safe loader: no tags
+            data = _load_plain(text)
         except yaml.YAMLError as e:
             raise _yaml_problem(e, name, text) from None
         if data is None:
@@ -169,11 +201,148 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
+def _load_plain(text: str) -> Any:
+    """`yaml.load(text, Loader=_LOADER)`, about ten times faster on plain documents.
+
+    PyYAML's loader builds a node (with two marks) for every value, then constructs Python
+    objects from the nodes in Python. Here the C parser's events are turned into dicts and
+    lists directly; plain scalars are resolved by the same resolver and built by the same
+    constructors (once per distinct text). Anything else (tags, anchors, complex keys, merge
+    keys, several documents, a syntax error) is handed to `yaml.load`, so the result, and
+    every error, are exactly those of `yaml.load`.
+    """
+    try:
+        return _build_from_events(text)
+    except Exception:  # yaml.load below gives the same answer, or the real error
+        return yaml.load(text, Loader=_LOADER)  # a safe loader: no tags
+
+
+class _Unusual(Exception):
+    """The document needs PyYAML's full loader (see `_load_plain`)."""
+
+
+_NO_KEY: Any = object()
+_PLAIN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+def _build_from_events(text: str) -> Any:
+    from yaml.events import (
+        DocumentEndEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+        StreamStartEvent,
+    )
+
+    loader = _LOADER(text)
+    try:
+        resolvers = loader.yaml_implicit_resolvers
+        if loader.yaml_path_resolvers or None in resolvers:
+            raise _Unusual
+        constructors, resolve = loader.yaml_constructors, loader.resolve
+        str_tag = loader.DEFAULT_SCALAR_TAG
+        built: dict[str, Any] = {}  # plain scalar text -> its value (immutable values only)
+        get = loader.get_event
+        if get().__class__ is not StreamStartEvent:
+            raise _Unusual
+        event = get()
+        if event.__class__ is StreamEndEvent:
+            return None
+        if event.__class__ is not DocumentStartEvent:
+            raise _Unusual
+        holder: list[Any] = []
+        stack: list[Any] = [holder]
+        keys: list[Any] = [_NO_KEY]
+        top: Any = holder
+        key: Any = _NO_KEY
+        in_map = False
+        while True:
+            event = get()
+            kind = event.__class__
+            if kind is ScalarEvent:
+                if event.anchor is not None or event.tag not in (None, "!"):
+                    raise _Unusual
+                value = event.value
+                if event.implicit[0] and (value[:1] if value else "") in resolvers:
+                    found = built.get(value, _NO_KEY)
+                    if found is _NO_KEY:
+                        tag = resolve(yaml.ScalarNode, value, event.implicit)
+                        if tag == str_tag:
+                            found = value
+                        elif tag in _PLAIN_TAGS:
+                            found = constructors[tag](loader, yaml.ScalarNode(tag, value))
+                        else:
+                            raise _Unusual  # merge keys, '=' values
+                        built[value] = found
+                    value = found
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or event.tag not in (None, "!"):
+                    raise _Unusual
+                value = {} if kind is MappingStartEvent else []
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                stack.pop()
+                keys.pop()
+                top, key = stack[-1], keys[-1]
+                in_map = top.__class__ is dict
+                continue
+            elif kind is DocumentEndEvent:
+                break
+            else:
+                raise _Unusual  # an alias
+            if not in_map:
+                top.append(value)
+            elif key is _NO_KEY:
+                if kind is not ScalarEvent:
+                    raise _Unusual  # a mapping or list as a key: PyYAML says what is wrong
+                key = value
+            else:
+                top[key] = value  # a repeated key: the last one wins, as in PyYAML
+                key = _NO_KEY
+            if kind is not ScalarEvent:
+                keys[-1] = key
+                stack.append(value)
+                keys.append(_NO_KEY)
+                top, key, in_map = value, _NO_KEY, kind is MappingStartEvent
+        if get().__class__ is not StreamEndEvent:
+            raise _Unusual  # several documents
+        return holder[0]
+    finally:
+        loader.dispose()
+
+
 MAX_PARSE_DEPTH = 1000
 """A file whose text could nest deeper than this is refused before parsing (the C parser
 crashes on nesting around 100,000 levels)."""
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s\[\]{},]")
+"""An anchor (`&name`): what `_has_anchor` looks for, written as a pattern."""
+
+_BEFORE_ANCHOR = frozenset("[{,:?-")
+_NOT_IN_ANCHOR = frozenset("[]{},")
+
+
+def _has_anchor(text: str) -> bool:
+    """`_ANCHOR.search(text) is not None`, but only looking around each '&' (the regex tries
+    every position of a 70 MB file: seconds)."""
+    i = text.find("&")
+    while i != -1:
+        before = text[i - 1] if i else ""
+        after = text[i + 1 : i + 2]
+        if (
+            (not before or before.isspace() or before in _BEFORE_ANCHOR)
+            and after
+            and not (after.isspace() or after in _NOT_IN_ANCHOR)
+        ):
+            return True
+        i = text.find("&", i + 1)
+    return False
 
 
 def _nesting_bound(raw: bytes, text: str) -> int:
@@ -184,6 +353,37 @@ def _nesting_bound(raw: bytes, text: str) -> int:
     flow = int(np.cumsum(step).max()) if len(step) else 0
     block = max((len(m) for m in _LEAD.findall(text)), default=0)
     return flow + block
+
+
+_BRACKETS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[{]}")
+
+
+def _flow_depth(raw: bytes) -> int:
+    """The flow part of `_nesting_bound`: the deepest running count of open brackets.
+
+    Only the brackets are kept (bytes.translate), as +1 and -1: a few arrays the size of the
+    brackets, not several the size of the file.
+    """
+    steps = np.frombuffer(raw.translate(_BRACKETS, _NOT_BRACKETS), dtype=np.int8)
+    if not len(steps):
+        return 0
+    deepest = int(np.cumsum(steps, dtype=np.int64).max())
+    if raw[:1] not in (b"[", b"{", b"]", b"}"):
+        deepest = max(deepest, 0)  # the running count is 0 before the first bracket
+    return deepest
+
+
+def _nesting_exceeds(text: str, flow: int, limit: int) -> bool:
+    """`_nesting_bound(raw, text) > limit`, given `flow = _flow_depth(raw)`: is some line's
+    leading run of spaces, tabs and dashes longer than `limit - flow`? (One regex search.)"""
+    need = limit - flow + 1
+    if need <= 0:
+        return True
+    run = f"[ \t-]{{{need},}}"
+    # a line starts at the text's start or after "\n" (as "^" with re.M), but a search for
+    # "\n" is several times faster than for "^"
+    return re.match(run, text) is not None or re.search("\n" + run, text) is not None
 
 
 _LEAD = re.compile(r"^[ \t-]*", re.M)
@@ -418,12 +618,60 @@ def _items(
     if not isinstance(raw, list):
         doc.add([key], f"expected a list of {key}")
         return []
-    out = []
-    for i, item in enumerate(raw):
-        obj = _model(model, item, [key, i], doc)
-        if obj is not None:
-            out.append((i, obj))
+    if model is Service:
+        _parse_hours_once(raw)
+    out: list[tuple[int, Any]] = []
+    batch = _list_adapter(model)
+    for start in range(0, len(raw), _BATCH):
+        chunk = raw[start : start + _BATCH]
+        try:
+            # one call into pydantic-core for many records: the same records, faster
+            out.extend(enumerate(batch.validate_python(chunk), start))
+            continue
+        except pydantic.ValidationError:
+            pass  # record by record, to report each problem where it is
+        for i, item in enumerate(chunk, start):
+            obj = _model(model, item, [key, i], doc)
+            if obj is not None:
+                out.append((i, obj))
     return out
+
+
+_BATCH = 2000
+"""Records validated per call; a chunk with a problem is validated again record by record."""
+
+
+@lru_cache(maxsize=8)
+def _list_adapter(model: type[pydantic.BaseModel]) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _parse_hours_once(raw: list[Any]) -> None:
+    """Replace each service's `hours` by its parsed `Hours`, parsing each distinct text once.
+
+    The `Service` validator keeps an `Hours` as it is and parses anything else, so the records
+    are the same; most services of a large inventory share a handful of opening hours. Values
+    that do not parse are left as they are, for the validator to report.
+    """
+    parsed: dict[Any, Hours | None] = {}
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        value = item.get("hours")
+        if isinstance(value, str):
+            key: Any = value
+        elif isinstance(value, dict) and all(isinstance(v, str | None) for v in value.values()):
+            key = tuple(value.items())
+        else:
+            continue
+        if key not in parsed:
+            try:
+                parsed[key] = parse_hours(value)
+            except (ValueError, TypeError):
+                parsed[key] = None
+        hours = parsed[key]
+        if hours is not None:
+            item["hours"] = hours
 
 
 def _report(
@@ -441,9 +689,14 @@ def _report(
         return
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     value = err.get("input")
-    if kind.startswith(
-        ("literal_", "greater_", "less_", "int_", "float_", "bool_", "date_", "string_")
-    ) and not isinstance(value, dict | list):
+    places = {"location", "intake"}  # a value there may be a (confidential) coordinate pair
+    if (
+        kind.startswith(
+            ("literal_", "greater_", "less_", "int_", "float_", "bool_", "date_", "string_")
+        )
+        and not isinstance(value, dict | list)
+        and not places & {p for p in full if isinstance(p, str)}
+    ):
         msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
     doc.add(full, msg)
 
@@ -498,6 +751,7 @@ def _check_referrals(
     doc: _Document,
 ) -> None:
     first: dict[tuple[str, str], int] = {}
+    offers: dict[str, frozenset[str]] = {}  # service id -> what `Service.has` is True for
     for i, r in referrals:
         for key, sid in (("from", r.source_id), ("to", r.target_id)):
             if sid not in raw_ids:
@@ -507,9 +761,12 @@ def _check_referrals(
         if r.source_id == r.target_id:
             doc.add(["referrals", i, "to"], f"'{r.target_id}' refers to itself")
         target = services.get(r.target_id)
-        if target is not None:
+        if target is not None and r.needs:
+            has = offers.get(r.target_id)
+            if has is None:
+                has = offers[r.target_id] = _prefixes(target.categories)
             for j, need in enumerate(r.needs):
-                if not target.has(need) and is_category(need):
+                if need not in has and is_category(need):
                     doc.add(
                         ["referrals", i, "for", j],
                         f"'{need}' is not a category of '{r.target_id}' "
@@ -524,6 +781,15 @@ def _check_referrals(
             )
         else:
             first[pair] = i
+
+
+def _prefixes(categories: Iterable[str]) -> frozenset[str]:
+    """Every category and dotted prefix of one: `Service.has(c)` is `c in _prefixes(...)`."""
+    out = set()
+    for c in categories:
+        parts = c.split(".")
+        out.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return frozenset(out)
 
 
 def _check_site_files(site: Site, path: Path, doc: _Document) -> None:

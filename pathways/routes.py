@@ -16,14 +16,14 @@ import bisect
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import networkx as nx
 
 from pathways.graph import distance_km, providers, serves_need, service
-from pathways.inventory import DAYS, Group, Inventory, Point, Service, category_label
+from pathways.inventory import DAYS, Group, Hours, Inventory, Point, Service, category_label
 
 Gender = Literal["female", "male", "nonbinary"]
 HOURS_PER_WEEK = 168
@@ -184,6 +184,7 @@ class Usable:
         cache = G.graph.setdefault("_usable", {})
         if len(cache) > 64:
             cache.clear()
+        self.key = key
         self.memo: dict[str, bool] = cache.setdefault(key, {})
 
     def __contains__(self, node: object) -> bool:
@@ -194,6 +195,272 @@ class Usable:
             ok = exclusion_reason(service(self.G, node), self.profile) is None  # type: ignore[arg-type]
             self.memo[node] = ok  # type: ignore[index]
         return ok
+
+    @property
+    def restricts(self) -> bool:
+        """False when `exclusion_reason` is None for every service (nothing is asked)."""
+        p = self.profile
+        return bool(
+            p.group is not None
+            or p.age is not None
+            or p.legal_status == "undocumented"
+            or p.language
+            or p.avoid
+        )
+
+    def allows(self, node: str) -> bool:
+        """Can the profile use this service? (`always` aside: `exclusion_reason` is None.)"""
+        ok = self.memo.get(node)
+        if ok is None:
+            ok = self.memo[node] = exclusion_reason(service(self.G, node), self.profile) is None
+        return ok
+
+
+class _SearchIndex:
+    """What the time-dependent searches read, taken out of networkx once per graph.
+
+    Plain dicts and lists instead of networkx's views: the successors of each service with the
+    hand-off's delay, travel and needs (in the graph's order), each service record, the services
+    that never make anyone wait (24/7 or unknown hours: `wait_hours` is 0 for them), and per
+    category the set of its providers and the routes that serve it into each provider.
+    """
+
+    def __init__(self, G: nx.DiGraph) -> None:
+        self.key = G.number_of_nodes()
+        self.services: dict[str, Service] = {n: d["service"] for n, d in G._node.items()}
+        self.succ: dict[str, list[tuple[str, float, float, tuple[str, ...]]]] = {
+            u: [(v, e["delay"], e["travel"], e["needs"]) for v, e in nbrs.items()]
+            for u, nbrs in G._adj.items()
+        }
+        self.no_wait = {n for n, s in self.services.items() if not s.hours.known or s.hours.is_24_7}
+        spans: dict[Hours, tuple[list[int], list[int]]] = {}
+        self.spans = {
+            n: spans.get(s.hours) or spans.setdefault(s.hours, _open_spans(s.hours))
+            for n, s in self.services.items()
+            if n not in self.no_wait
+        }
+        self._G = G
+        self._providers: dict[str, set[str]] = {}
+        self._serving: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._reach: dict[Any, _Reachability] = {}
+
+    def providers(self, category: str) -> set[str]:
+        """Services offering the category (or a sub-category): `Service.has`, as a set."""
+        found = self._providers.get(category)
+        if found is None:
+            found = self._providers[category] = set(providers(self._G, category))
+        return found
+
+    def reachability(self, usable: Usable | None = None) -> _Reachability:
+        """Who reaches whom, through any service or (with `usable`) through those a profile
+        can use; kept for the last few profiles."""
+        key = None if usable is None else usable.key
+        found = self._reach.get(key)
+        if found is None:
+            if len(self._reach) > 16:
+                self._reach.clear()
+            allowed = None if usable is None else usable.allows
+            found = self._reach[key] = _Reachability(self._G._succ, allowed)
+        return found
+
+    def serving(self, category: str) -> dict[str, tuple[str, ...]]:
+        """Per provider of the category, its predecessors whose route serves the category."""
+        found = self._serving.get(category)
+        if found is None:
+            pred = self._G._pred
+            found = {
+                v: tuple(u for u, e in pred[v].items() if _serves(e["needs"], category))
+                for v in providers(self._G, category)
+            }
+            self._serving[category] = found
+        return found
+
+
+BIG_COMPONENT = 32
+"""Strongly connected components at least this large keep their reach set, for all queries."""
+
+
+class _Reached:
+    """A set of services held as a few sets: a reach shared by many queries is not copied."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[set[str] | frozenset[str]]) -> None:
+        self.parts = parts
+
+    def __contains__(self, node: object) -> bool:
+        for part in self.parts:  # noqa: SIM110 - faster than any() on a generator
+            if node in part:
+                return True
+        return False
+
+
+class _Reachability:
+    """Reach sets in a graph, moving only through `allowed` services (all if None).
+
+    Every service of a strongly connected component reaches the same services, so the reach
+    of each large component (most of a national network is one) is computed once; a search
+    from elsewhere stops where it enters a large component and borrows that component's set.
+    """
+
+    def __init__(self, succ: Any, allowed: Callable[[str], bool] | None) -> None:
+        self.succ = succ
+        self.allowed = allowed
+        self.component = _components(succ, allowed)
+        sizes: dict[int, int] = {}
+        for c in self.component.values():
+            sizes[c] = sizes.get(c, 0) + 1
+        self.big = {c for c, k in sizes.items() if k >= BIG_COMPONENT}
+        self.reach_of: dict[int, frozenset[str]] = {}
+
+    def beyond(self, start: str) -> _Reached:
+        """`start` and every service reachable from it through allowed services (`start`
+        itself need not be allowed)."""
+        succ, allowed, component, big = self.succ, self.allowed, self.component, self.big
+        seen = {start}
+        parts: list[set[str] | frozenset[str]] = [seen]
+        borrowed: set[int] = set()
+        frontier = [start]
+        while frontier:
+            nxt = []
+            for u in frontier:
+                for v in succ[u]:
+                    if v in seen or (allowed is not None and not allowed(v)):
+                        continue
+                    if borrowed and any(v in p for p in parts[1:]):
+                        continue
+                    c = component[v]
+                    if c in big:
+                        if c not in borrowed:
+                            borrowed.add(c)
+                            parts.append(self._component_reach(c, v))
+                        continue
+                    seen.add(v)
+                    nxt.append(v)
+            frontier = nxt
+        return _Reached(parts)
+
+    def _component_reach(self, c: int, node: str) -> frozenset[str]:
+        found = self.reach_of.get(c)
+        if found is None:
+            succ, allowed = self.succ, self.allowed
+            seen = {node}
+            frontier = [node]
+            while frontier:
+                nxt = []
+                for u in frontier:
+                    for v in succ[u]:
+                        if v not in seen and (allowed is None or allowed(v)):
+                            seen.add(v)
+                            nxt.append(v)
+                frontier = nxt
+            found = self.reach_of[c] = frozenset(seen)
+        return found
+
+
+def _components(succ: Any, allowed: Callable[[str], bool] | None) -> dict[str, int]:
+    """Strongly connected components (Tarjan, iterative) of the allowed services."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    component: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    count = found = 0
+    for root in succ:
+        if root in index or (allowed is not None and not allowed(root)):
+            continue
+        index[root] = low[root] = count
+        count += 1
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, edges = work[-1]
+            for w in edges:
+                if allowed is not None and not allowed(w):
+                    continue
+                if w not in index:
+                    index[w] = low[w] = count
+                    count += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component[w] = found
+                        if w == v:
+                            break
+                    found += 1
+    return component
+
+
+def _search_index(G: nx.DiGraph) -> _SearchIndex:
+    """The graph's `_SearchIndex`, built on first use (graphs are not changed once built)."""
+    index = G.graph.get("_search")
+    if index is None or index.key != G.number_of_nodes():
+        index = G.graph["_search"] = _SearchIndex(G)
+    return index  # type: ignore[no-any-return]
+
+
+def _open_spans(hours: Hours) -> tuple[list[int], list[int]]:
+    """Opening ranges as (starts, ends) in minutes since Monday 00:00, over two weeks."""
+    starts, ends = [], []
+    for week in (0, 1):
+        for day, ranges in enumerate(hours.week):
+            base = week * MINUTES_PER_WEEK + day * 1440
+            for a, b in ranges:
+                starts.append(base + a)
+                ends.append(base + b)
+    return starts, ends
+
+
+MINUTES_PER_WEEK = HOURS_PER_WEEK * 60
+
+
+def _wait(spans: tuple[list[int], list[int]], t: float) -> float:
+    """`wait_hours` from a service's `_open_spans` (the same arithmetic, so the same value).
+
+    `Hours.wait_minutes` is 0 inside a range, else the minutes from the (whole) minute to the
+    next start, which is the first start after it in the two-week list.
+    """
+    t_week = t % HOURS_PER_WEEK
+    weekday = int(t_week // 24)
+    minute = t_week % 24 * 60
+    minute_floor = math.floor(minute)
+    now = weekday * 1440 + minute_floor
+    starts, ends = spans
+    i = bisect.bisect_right(starts, now) - 1
+    if i >= 0 and now < ends[i]:
+        return 0.0
+    wait = starts[i + 1] - now if i + 1 < len(starts) else math.inf
+    return (wait - (minute - minute_floor)) / 60.0
+
+
+def _serves(needs: Iterable[str], category: str) -> bool:
+    """`serves_need` on an edge's needs."""
+    return any(n == category or n.startswith(category + ".") for n in needs)
+
+
+def _on_path(parent: dict[str, str], start: str, end: str, node: str) -> bool:
+    """Is `node` on the route `_path(parent, start, end)`? (Without building the list.)"""
+    x = end
+    while True:
+        if x == node:
+            return True
+        if x == start:
+            return False
+        x = parent[x]
 
 
 def fastest_to(
@@ -211,47 +478,55 @@ def fastest_to(
     itself offers it. Ties go to fewer hand-offs, then to the smaller service id. The search
     stops as soon as nothing left in it can be earlier than the best provider found.
     """
-    w0 = wait_hours(service(G, start), t0)
+    index = _search_index(G)
+    services, succ, never_waits, spans = index.services, index.succ, index.no_wait, index.spans
+    offers = index.providers(category)
+    if isinstance(usable, Usable) and not usable.restricts:
+        usable = None  # the profile can use every service
+    w0 = wait_hours(services[start], t0)
     if no_wait and w0 > 0:
         return None
     t_start = t0 + w0
     seen = {start: t_start}
-    hops = {start: 0}
     parent: dict[str, str] = {}
     best: tuple[float, int, str] | None = None
     best_from: str | None = None
-    if service(G, start).has(category):
+    if start in offers:
         best = (t_start, 0, start)
     done: set[str] = set()
     heap = [(t_start, 0, start)]
+    pop, push, inf = heapq.heappop, heapq.heappush, math.inf
     while heap:
-        t, h, u = heapq.heappop(heap)
+        t, h, u = pop(heap)
         if u in done:
             continue
         if best is not None and t > best[0] + 1e-9:
             break
         done.add(u)
-        for v, e in G.adj[u].items():
+        for v, delay, travel, needs in succ[u]:
             if usable is not None and v not in usable:
                 continue
-            arrive = t + e["delay"] + e["travel"]
-            wait = wait_hours(service(G, v), arrive)
-            if no_wait and wait > 0:
-                continue
-            tv = arrive + wait
+            arrive = t + delay + travel
+            if v in never_waits:
+                tv = arrive
+            else:
+                wait = _wait(spans[v], arrive)
+                if no_wait and wait > 0:
+                    continue
+                tv = arrive + wait
             if (
-                service(G, v).has(category)
-                and serves_need(G, u, v, category)
+                v in offers
                 and (best is None or (tv, h + 1, v) < best)
-                and v not in _path(parent, start, u)
+                and _serves(needs, category)
+                and not _on_path(parent, start, u, v)
             ):
                 best, best_from = (tv, h + 1, v), u
             if v in done:
                 continue
-            old = seen.get(v, math.inf)
+            old = seen.get(v, inf)
             if tv < old - 1e-9 or (abs(tv - old) <= 1e-9 and u < parent.get(v, "\uffff")):
-                seen[v], hops[v], parent[v] = tv, h + 1, u
-                heapq.heappush(heap, (tv, h + 1, v))
+                seen[v], parent[v] = tv, u
+                push(heap, (tv, h + 1, v))
     if best is None:
         return None
     if best_from is None:
@@ -536,16 +811,20 @@ def _explain(
 ) -> None:
     """Say why each provider of `need` that is not on the chosen route was left out."""
     chosen = leg[1][-1] if leg else None
-    reached_usable, reached = _reach(G, here, Usable(G, profile, always=[here]))
+    index = _search_index(G)
+    usable = Usable(G, profile, always=[here])
+    reached = index.reachability().beyond(here)
+    reached_usable = index.reachability(usable).beyond(here)
     if G.graph.get("closed"):
         for s in inventory.services:
             if s.id not in G and s.has(need):
                 excluded.setdefault(s.id, "closed")
+    serving_of = index.serving(need)
     for v in providers(G, need):
         if v == chosen or v in excluded:
             continue
-        reason = exclusion_reason(service(G, v), profile)
-        serving = [u for u in G._pred[v] if serves_need(G, u, v, need)]
+        reason = None if usable.allows(v) else exclusion_reason(index.services[v], profile)
+        serving = serving_of[v]
         if reason:
             excluded[v] = reason
         elif v not in reached:
@@ -556,37 +835,6 @@ def _explain(
             excluded[v] = "reachable only through services this profile cannot use"
         else:
             excluded[v] = f"reachable, but not sooner than {chosen}"
-
-
-def _reach(G: nx.DiGraph, start: str, usable: Usable) -> tuple[set[str], set[str]]:
-    """(services reachable through usable ones only, services reachable at all): one sweep."""
-    succ = G._succ
-    inner = {start}
-    frontier, blocked = [start], []
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in succ[u]:
-                if v in inner:
-                    continue
-                if v in usable:
-                    inner.add(v)
-                    nxt.append(v)
-                else:
-                    blocked.append(v)
-        frontier = nxt
-    outer = set(inner)
-    frontier = [v for v in blocked if v not in outer]
-    outer.update(frontier)
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in succ[u]:
-                if v not in outer:
-                    outer.add(v)
-                    nxt.append(v)
-        frontier = nxt
-    return inner, outer
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pathways.gaps import PEP_HOURS, Gap, GapDiff
@@ -173,7 +173,8 @@ def route_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dic
     rounded = False
     for i, step in enumerate(route.steps, 1):
         service = inventory.by_id.get(step.service)
-        rounded = rounded or bool(service and service.confidential)
+        rounded = rounded or step.withheld or bool(service and service.confidential)
+        hand_off = step.delay_hours + (step.travel_hours or 0.0)  # travel None: withheld
         clock = step.clock.split(":")[0] + "h" if rounded and step.clock else step.clock
         rows.append(
             {
@@ -181,7 +182,7 @@ def route_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dic
                 t("col_service", lang): step.name,
                 t("col_what", lang): _what(step, lang),
                 t("col_how", lang): t("mode_" + step.mode, lang) if step.mode else "",
-                t("col_handoff_h", lang): _hours(step.delay_hours + step.travel_hours, rounded),
+                t("col_handoff_h", lang): _hours(hand_off, rounded),
                 t("col_wait_h", lang): _hours(step.wait_hours, rounded),
                 t("col_seen_h", lang): _hours(step.seen_hours, rounded),
                 t("col_clock", lang): _clock(clock, lang),
@@ -199,6 +200,18 @@ def _clock(clock: str, lang: str) -> str:
     if day in _DAY_INDEX:
         return f"{day_name(_DAY_INDEX[day], lang, short=True)} {rest}"
     return clock
+
+
+def for_display(route: Route, inventory: Inventory, lang: str = "en") -> Route:
+    """The route with its words in `lang` (days of its clock times, the reason there is none,
+    its warnings), for a map that prints them as they are."""
+    names = service_names(inventory)
+    return replace(
+        route,
+        steps=tuple(replace(s, clock=_clock(s.clock, lang)) for s in route.steps),
+        reason=reason_text(route.reason, lang, names) if route.reason else "",
+        warnings=tuple(reason_text(w, lang, names) for w in route.warnings),
+    )
 
 
 def service_names(inventory: Inventory) -> dict[str, str]:

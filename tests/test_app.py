@@ -1,7 +1,9 @@
 """The Streamlit app, run headless with AppTest: every page, the sidebar, filters, bad files.
 
 No JavaScript runs here: the map is checked through the st_folium component's arguments (the map
-script), the browser test (test_app_browser.py) proves it draws.
+script); a map click cannot be simulated, so the card is opened through the session state the
+page reads (the click itself is tested in test_app_browser.py, the selection logic in
+test_explore.py).
 """
 
 from __future__ import annotations
@@ -13,15 +15,25 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pathways.explore import Selection
 from pathways.load import load_site
 from pathways.table import SERVICE_COLUMNS, categories_present, services_table
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
-PAGES = ["pages/map.py", "pages/gaps.py", "pages/sites.py"]
+PAGES = [
+    "pages/explore.py",
+    "pages/workshop.py",
+    "pages/gaps.py",
+    "pages/compare.py",
+    "pages/export.py",
+    "pages/sites.py",
+]
 NOTICE = "Illustrative data: not field-verified; do not use for real referrals"
 SHELTER_TRUE = re.compile(r"50\.82(0*)\b\D{1,8}4\.37(0*)\b")
 """The confidential shelter's true position in tiny.yaml, as it would appear in map script."""
+EVERY_SERVICE = {"Hospital care centre", "Police station", "Women's NGO", "Safe house"}
+EVERY_SERVICE |= {"Legal clinic"}
 
 
 def _keys():
@@ -35,9 +47,21 @@ def _keys():
 keys = _keys()
 
 
-def run_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    if page:
+@pytest.fixture(autouse=True)
+def _folium_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app speeds up branca's template rendering for its process (`pages._common`); undo
+    that after each test, so the other test modules see folium as it ships."""
+    import branca.element
+
+    monkeypatch.setattr(branca.element, "Template", branca.element.Template)
+
+
+def run_app(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    if page and page != PAGES[0]:
         at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
@@ -50,17 +74,36 @@ def sites(at: AppTest):
 
 def site_of(expander) -> str:
     """The site name of a Gaps page expander, labelled `**Name**: 0 critical · ...`."""
-    return expander.label.split("**")[1]
+    return expander.label.split("**")[1].replace("\\", "")
+
+
+def services_df(at: AppTest):
+    """The Explore page's services table (the card's route tables come before it)."""
+    return next(d.value for d in at.dataframe if "organisation" in d.value.columns)
+
+
+def card_routes(at: AppTest) -> list:
+    """The card's two route tables: referred here by, refers on to."""
+    return [d.value for d in at.dataframe if "with" in d.value.columns]
 
 
 def table_services(at: AppTest) -> set[str]:
-    return set(at.dataframe[0].value["service"])
+    return set(services_df(at)["service"])
 
 
 def map_script(at: AppTest) -> str:
     components = at.get("component_instance")
     assert len(components) == 1
     return components[0].proto.json_args
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def plain(markdown: str) -> str:
+    """Escaped Markdown (as the app writes inventory text into st.table) back to the text."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 # --- every page ------------------------------------------------------------------------------
@@ -73,19 +116,6 @@ def test_every_page_runs(app_data: Path, page: str) -> None:
     assert sites(at).value == ["tiny", "twin"]
 
 
-def test_map_page_shows_map_and_services(app_data: Path) -> None:
-    at = run_app()
-    assert "L.map" in map_script(at)
-    assert table_services(at) == {
-        "Hospital care centre",
-        "Police station",
-        "Women's NGO",
-        "Safe house",
-        "Legal clinic",
-    }
-    assert len(at.dataframe[0].value) == 10  # five services at each of two sites
-
-
 def test_sites_page_lists_every_site(app_data: Path) -> None:
     at = run_app("pages/sites.py")
     df = at.dataframe[0].value
@@ -95,7 +125,74 @@ def test_sites_page_lists_every_site(app_data: Path) -> None:
     assert df["minor"].iloc[0] == df["minor"].iloc[1] > 0  # the same gaps at both sites
 
 
-def test_map_toggles_gaps_and_offline_basemap(app_data: Path) -> None:
+# --- Explore ---------------------------------------------------------------------------------
+
+
+def test_explore_shows_map_and_services(app_data: Path) -> None:
+    at = run_app()
+    assert "L.map" in map_script(at)
+    assert table_services(at) == EVERY_SERVICE
+    assert len(services_df(at)) == 10  # five services at each of two sites
+    assert "10 of 10 services match." in texts(at.caption)
+
+
+def test_explore_filters_change_map_and_table_together(app_data: Path) -> None:
+    at = run_app()
+    sites(at).set_value(["tiny"]).run()
+    at.selectbox(key=keys.LANGUAGE).set_value("ar").run()
+    assert table_services(at) == {"Hospital care centre", "Women's NGO"}  # hospital: interpreter
+    at.checkbox(key=keys.INTERPRETATION).uncheck().run()
+    assert table_services(at) == {"Women's NGO"}
+    script = map_script(at)
+    assert "Women" in script and "Hospital care centre" not in script
+    at.checkbox(key=keys.INTERPRETATION).check().run()
+    at.selectbox(key=keys.GROUP).set_value("girls").run()
+    at.number_input(key=keys.AGE).set_value(15).run()
+    at.toggle(key=keys.OPEN).set_value(True).run()
+    at.selectbox(key=keys.DAY).set_value(5).run()
+    at.selectbox(key=keys.TIME).set_value(22 * 60).run()
+    assert not at.exception
+    assert table_services(at) == {"Hospital care centre"}  # open Saturday 22:00, speaks via interp.
+    assert "Open Sat 22:00" in texts(at.caption)
+    at.text_input(key=keys.QUERY).input("nothing like this").run()
+    assert services_df(at).empty
+    assert any("No service matches" in i.value for i in at.info)
+
+
+def test_explore_entry_points_and_groups(app_data: Path) -> None:
+    at = run_app()
+    at.toggle(key=keys.ENTRY_ONLY).set_value(True).run()
+    assert table_services(at) == {"Hospital care centre", "Police station"}
+    at.toggle(key=keys.ENTRY_ONLY).set_value(False).run()
+    at.selectbox(key=keys.GROUP).set_value("men").run()
+    assert table_services(at) == {"Hospital care centre", "Police station", "Legal clinic"}
+
+
+def test_category_filter_changes_the_table(app_data: Path) -> None:
+    at = run_app()
+    assert "Legal aid" in at.multiselect(key=keys.CATEGORIES).options  # shown as labels
+    at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()
+    assert not at.exception
+    assert table_services(at) == {"Women's NGO", "Legal clinic"}
+
+
+def test_explore_card_opens_and_closes_when_filtered_out(app_data: Path) -> None:
+    at = run_app()
+    assert any("to open its card" in i.value for i in at.info)
+    at.session_state[keys.PICKED] = Selection("tiny/hospital")
+    at.run()
+    assert [s.value for s in at.subheader][:1] == ["Hospital care centre"]
+    card = texts(at.markdown)
+    assert "**Hours**: 24 hours a day, 7 days a week" in card
+    assert "Referred here by" in card and "Refers on to" in card
+    routes = card_routes(at)
+    assert list(routes[0]["with"]) == ["Police station"]
+    assert list(routes[1]["with"]) == ["Women's NGO"]
+    at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()  # the hospital is filtered out
+    assert "Hospital care centre" not in [s.value for s in at.subheader]
+
+
+def test_explore_map_toggles_gaps_and_offline_basemap(app_data: Path) -> None:
     at = run_app()
     assert "tile.openstreetmap.org" in map_script(at)
     at.toggle(key=keys.OFFLINE).set_value(True).run()
@@ -106,6 +203,99 @@ def test_map_toggles_gaps_and_offline_basemap(app_data: Path) -> None:
     assert not at.exception
     assert "Legal clinic is not an entry point" in map_script(at)
     assert "Legal clinic is not an entry point" not in without_gaps
+
+
+def test_choosing_a_site_changes_the_table(app_data: Path) -> None:
+    at = run_app()
+    sites(at).set_value(["twin"]).run()
+    assert not at.exception
+    assert set(services_df(at)["site"]) == {"Twin Town"}
+
+
+def test_sites_and_language_from_the_address(app_data: Path) -> None:
+    at = run_app(site="twin", lang="fr")
+    assert sites(at).value == ["twin"]
+    assert at.title[0].value == "Explorer les services"
+    assert at.query_params["lang"] == "fr"
+    assert "horaires" in at.dataframe[0].value.columns  # no card open: the services table
+
+
+def test_no_site_chosen_says_so(app_data: Path) -> None:
+    for page in PAGES[:5]:
+        at = run_app(page)
+        sites(at).set_value([]).run()
+        assert not at.exception
+        assert any("Choose at least one site" in i.value for i in at.info)
+
+
+def test_filters_and_sites_survive_switching_pages(app_data: Path) -> None:
+    at = run_app()
+    sites(at).set_value(["twin"]).run()
+    at.selectbox(key=keys.LANGUAGE).set_value("ar").run()
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception
+    assert sites(at).value == ["twin"]
+    assert [site_of(e) for e in at.expander] == ["Twin Town"]
+    at.switch_page("pages/explore.py").run()
+    assert at.selectbox(key=keys.LANGUAGE).value == "ar"
+
+
+# --- Workshop --------------------------------------------------------------------------------
+
+
+def test_workshop_route_verdict_and_steps(app_data: Path) -> None:
+    at = run_app("pages/workshop.py")
+    assert at.selectbox(key=keys.WS_ENTRY).options == ["Hospital care centre", "Police station"]
+    assert at.multiselect(key=keys.WS_NEEDS).value == ["health.cmr"]
+    at.selectbox(key=keys.WS_ENTRY).set_value("police").run()
+    assert "in time for post-exposure prophylaxis" in texts(at.success)
+    steps = at.dataframe[0].value
+    assert list(steps["service"]) == ["Police station", "Hospital care centre"]
+    assert list(steps["what"]) == ["arrival", "Clinical management of rape"]
+    assert "ra-step" in map_script(at)  # the numbered hand-offs of the route
+
+
+def test_workshop_what_if_closing_the_hospital(app_data: Path) -> None:
+    at = run_app("pages/workshop.py")
+    sites(at).set_value(["tiny"]).run()
+    at.selectbox(key=keys.WS_ENTRY).set_value("police").run()
+    at.multiselect(key=keys.WS_CLOSED).set_value(["hospital"]).run()
+    assert not at.exception
+    assert "cannot be reached at all" in texts(at.error)
+    assert any(e.icon == ":material/add_circle:" for e in at.error)  # new gaps, in red
+    excluded = at.table[0].value
+    assert dict(zip(excluded["service"], excluded["why not"], strict=True)) == {
+        "Hospital care centre": "closed"
+    }
+
+
+def test_workshop_profile_excludes_and_translates(app_data: Path) -> None:
+    at = run_app("pages/workshop.py")
+    at.sidebar.radio(key=keys.LANG).set_value("fr").run()
+    at.multiselect(key=keys.WS_NEEDS).set_value(["case_management"]).run()
+    at.selectbox(key=keys.WS_GENDER).set_value("male").run()
+    assert not at.exception
+    assert "Aucun parcours" in texts(at.markdown)
+    excluded = at.table[0].value
+    assert "ne reçoit que : Femmes, Filles (moins de 18 ans) ; pas : Hommes" in {
+        plain(why) for why in excluded["pourquoi pas"]
+    }
+
+
+def test_workshop_presentation_steps_through_gap_sentences(app_data: Path) -> None:
+    at = run_app("pages/workshop.py")
+    at.multiselect(key=keys.WS_CLOSED).set_value(["hospital"]).run()
+    at.toggle(key=keys.WS_PRESENT).set_value(True).run()
+    assert not at.exception
+    first = [c.value for c in at.caption if c.value.startswith("Gap 1 of")]
+    assert first and first[0].endswith("· new")
+    assert at.button(key=keys.WS_PREV).disabled
+    at.button(key=keys.WS_NEXT).click().run()
+    assert any(c.value.startswith("Gap 2 of") for c in at.caption)
+    assert at.session_state[keys.WS_INDEX] == 1
+
+
+# --- Gaps ------------------------------------------------------------------------------------
 
 
 def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
@@ -121,43 +311,65 @@ def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
 def test_gaps_page_speaks_french(app_data: Path) -> None:
     at = run_app("pages/gaps.py")
     at.sidebar.radio(key=keys.LANG).set_value("fr").run()
+    assert at.title[0].value == "Lacunes du référencement"
     messages = " ".join(str(v) for t in at.table for v in t.value["message"])
     assert "voie de référencement" in messages
+    assert all(set(t.value.index) <= {"critique", "majeure", "mineure"} for t in at.table)
 
 
-# --- interaction -----------------------------------------------------------------------------
+# --- Compare ---------------------------------------------------------------------------------
 
 
-def test_choosing_a_site_changes_the_table(app_data: Path) -> None:
+def test_compare_headlines_matrix_and_coverage(app_data: Path) -> None:
+    at = run_app("pages/compare.py")
+    headlines = at.table[0].value
+    assert list(headlines.columns) == ["Tiny Town", "Twin Town"]
+    assert headlines.loc["services"].tolist() == ["5", "5"]
+    assert len(at.get("vega_lite_chart")) >= 1  # the heatmap
+    # tiny.yaml has no population data: coverage says so, per site
+    notes = texts(at.caption) + texts(at.info)
+    assert "No coverage for Tiny Town" in notes or "not available" in notes
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def downloads(at: AppTest) -> dict[str, str]:
+    return {b.proto.id.rsplit("-", 1)[-1]: b.proto.label for b in at.get("download_button")}
+
+
+def test_export_offers_every_format(app_data: Path) -> None:
+    at = run_app("pages/export.py")
+    buttons = downloads(at)
+    for name in ("gaps_json", "gaps_csv", "services_csv", "map_html", "csv", "protocol"):
+        assert keys.DOWNLOAD_PREFIX + name in buttons, sorted(buttons)
+    # one-site formats: one button per site
+    assert buttons[keys.DOWNLOAD_PREFIX + "geojson_twin"] == "GeoJSON (QGIS) · Twin Town"
+    preview = at.code[0].value  # the start of the gaps JSON
+    assert preview.startswith("[") and '"site": "tiny"' in preview
+
+
+def test_export_preview_and_severity(app_data: Path) -> None:
+    at = run_app("pages/export.py")
+    at.multiselect(key=keys.SEVERITIES).set_value(["minor"]).run()
+    assert set(re.findall(r'"severity": "(\w+)"', at.code[0].value)) == {"minor"}
+    at.selectbox(key=keys.PREVIEW).select_index(2).run()  # the services table
+    assert set(at.dataframe[0].value["service"]) <= EVERY_SERVICE
+    at.sidebar.radio(key=keys.LANG).set_value("fr").run()
+    assert "Aperçu" in [s.value for s in at.subheader]
+
+
+def test_export_applies_the_explore_filters(app_data: Path) -> None:
     at = run_app()
-    sites(at).set_value(["twin"]).run()
+    at.toggle(key=keys.ENTRY_ONLY).set_value(True).run()
+    at.switch_page("pages/export.py").run()
     assert not at.exception
-    assert set(at.dataframe[0].value["site"]) == {"Twin Town"}
-
-
-def test_category_filter_changes_the_table(app_data: Path) -> None:
-    at = run_app()
-    assert "Legal aid" in at.multiselect(key=keys.CATEGORIES).options  # shown as labels
-    at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()
-    assert not at.exception
-    assert table_services(at) == {"Women's NGO", "Legal clinic"}
-
-
-def test_no_site_chosen_says_so(app_data: Path) -> None:
-    for page in PAGES[:2]:
-        at = run_app(page)
-        sites(at).set_value([]).run()
-        assert not at.exception
-        assert any("Choose at least one site" in i.value for i in at.info)
-
-
-def test_site_choice_survives_switching_pages(app_data: Path) -> None:
-    at = run_app()
-    sites(at).set_value(["twin"]).run()
-    at.switch_page("pages/gaps.py").run()
-    assert not at.exception
-    assert sites(at).value == ["twin"]
-    assert [site_of(e) for e in at.expander] == ["Twin Town"]
+    assert at.toggle(key=keys.EXPORT_FILTERS).value
+    assert "4 services" in texts(at.caption)
+    at.selectbox(key=keys.PREVIEW).select_index(2).run()
+    assert set(at.dataframe[0].value["service"]) == {"Hospital care centre", "Police station"}
+    at.toggle(key=keys.EXPORT_FILTERS).set_value(False).run()
+    assert "10 services" in texts(at.caption)
 
 
 # --- notices and errors ----------------------------------------------------------------------
@@ -202,6 +414,18 @@ def test_missing_data_folder_is_an_error_not_a_crash(
         assert any("no such file or folder" in e.value for e in at.error)
 
 
+def test_a_chosen_site_that_breaks_is_dropped_not_a_crash(app_data: Path) -> None:
+    at = run_app()
+    at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()
+    twin = app_data / "twin.yaml"
+    twin.write_text(twin.read_text(encoding="utf-8").replace("lat: 50.8350", "lat: 95"), "utf-8")
+    at.run()
+    assert not at.exception
+    assert sites(at).value == ["tiny"]
+    assert any("twin.yaml:" in e.value for e in at.error)
+    assert table_services(at) == {"Women's NGO", "Legal clinic"}
+
+
 # --- confidentiality -------------------------------------------------------------------------
 
 
@@ -212,6 +436,11 @@ def test_map_never_carries_the_shelters_true_location(app_data: Path) -> None:
     assert not SHELTER_TRUE.search(script)
     at.multiselect(key=keys.CATEGORIES).set_value(["safety.shelter"]).run()
     assert not SHELTER_TRUE.search(map_script(at))
+    at.session_state[keys.PICKED] = Selection("tiny/shelter")
+    at.run()
+    card = texts(at.markdown)
+    assert "Safe house" in [s.value for s in at.subheader]
+    assert "withheld" in card and "50.82" not in card and "4.37" not in card
 
 
 def test_services_table_is_public_information_only() -> None:
@@ -233,13 +462,42 @@ def test_services_table_filters_by_category_and_sub_category() -> None:
     assert categories_present([inv])[:2] == ["case_management", "health.cmr"]
 
 
-def test_a_chosen_site_that_breaks_is_dropped_not_a_crash(app_data: Path) -> None:
+def test_inventory_text_is_escaped_in_markdown(app_data: Path) -> None:
+    text = (app_data / "tiny.yaml").read_text(encoding="utf-8")
+    hostile = "[click](https://example.org) *bold* <b>x</b>"
+    (app_data / "tiny.yaml").write_text(
+        text.replace("name: Hospital care centre", f'name: "{hostile}"'), encoding="utf-8"
+    )
     at = run_app()
-    at.multiselect(key=keys.CATEGORIES).set_value(["legal"]).run()
-    twin = app_data / "twin.yaml"
-    twin.write_text(twin.read_text(encoding="utf-8").replace("lat: 50.8350", "lat: 95"), "utf-8")
+    at.session_state[keys.PICKED] = Selection("tiny/hospital")
     at.run()
-    assert not at.exception
-    assert sites(at).value == ["tiny"]
-    assert any("twin.yaml:" in e.value for e in at.error)
-    assert table_services(at) == {"Women's NGO", "Legal clinic"}
+    shown = at.subheader[0].value  # Markdown that shows the name as written
+    assert shown.startswith(r"\[click\]\(https\://example\.org\) \*bold\* \<b\>x\</b\>")
+
+
+# --- speed ------------------------------------------------------------------------------------
+
+
+def test_faster_map_rendering_draws_the_same_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    import branca.element
+    from streamlit_folium import _get_map_string
+
+    from mapping.build import build_map
+    from pages._common import speed_up_map_rendering
+    from pathways.gaps import find_gaps
+
+    inv = load_site(TINY)
+
+    def script() -> str:
+        m = build_map([inv], gaps=find_gaps(inv))
+        m.render()
+        return re.sub(r"_[0-9a-f]{32}", "_ID", _get_map_string(m))
+
+    before = script()
+    jinja = branca.element.Template
+    monkeypatch.setattr(branca.element, "Template", jinja)  # restored after the test
+    speed_up_map_rendering()
+    patched = branca.element.Template
+    speed_up_map_rendering()  # twice is once
+    assert patched is not jinja and branca.element.Template is patched
+    assert script() == before

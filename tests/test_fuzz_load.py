@@ -197,7 +197,7 @@ def test_pathological_files_fail_cleanly_on_the_command_line(tmp_path, capsys, n
 
 def test_huge_file_is_refused_before_reading(tmp_path):
     path = tmp_path / "huge.yaml"
-    with path.open("wb") as f:  # sparse: 200 MiB on paper, nothing on disk
-        f.truncate(200 * 2**20)
-    with pytest.raises(ValidationError, match="200 MiB; the limit is 64 MiB"):
+    with path.open("wb") as f:  # sparse: 300 MiB on paper, nothing on disk
+        f.truncate(300 * 2**20)
+    with pytest.raises(ValidationError, match="300 MiB; the limit is 256 MiB"):
         load_site(path)

@@ -14,6 +14,8 @@ import datetime as dt
 import os
 import re
 import sys
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,22 @@ from pathways.errors import InventoryError, Problem, ValidationError, display_pa
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")
 HSDS_SUFFIXES = (".json", ".zip")
+
+MAX_BYTES = 32 * 2**20
+"""Largest source file read (CSV, JSON, XLSX or zip on disk), and largest total a workbook or an
+HSDS package may unpack to (the sizes its zip directory declares; `zipfile` never reads a member
+past its declared size). A mapping of 10,000 services is about 5 MiB; 32 MiB of worksheet XML
+takes openpyxl about 20 s and 600 MiB."""
+
+MAX_MEMBERS = 2_000
+"""Most files a workbook or an HSDS zip may hold."""
+
+MAX_CELLS = 2_000_000
+"""Most cells a sheet's table may span (rows x columns up to the last value), merged ranges
+filled in."""
+
+MAX_PROBLEMS = 500
+"""An import stops listing problems after this many (fix those first)."""
 
 
 @dataclass
@@ -123,10 +141,85 @@ def import_file(
     )
 
 
+def check_size(path: Path) -> None:
+    """Refuse a source file larger than `MAX_BYTES` before reading it."""
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_BYTES:
+        raise ValidationError(
+            [
+                Problem(
+                    display_path(path),
+                    0,
+                    "",
+                    f"file is {size // 2**20} MiB; the limit is {MAX_BYTES // 2**20} MiB "
+                    "(split the mapping by site)",
+                )
+            ]
+        )
+
+
+def open_zip(path: Path, what: str) -> zipfile.ZipFile:
+    """A zip checked before anything is unpacked: readable, at most `MAX_MEMBERS` files and
+    `MAX_BYTES` unpacked in all. `what` names the kind of file in messages."""
+    check_size(path)
+    name = display_path(path)
+    try:
+        z = zipfile.ZipFile(path)
+        members = z.infolist()
+    except ZIP_ERRORS as e:
+        raise ValidationError([Problem(name, 0, "", f"not a readable {what}: {e}")]) from None
+    total = sum(m.file_size for m in members)
+    problem = None
+    if len(members) > MAX_MEMBERS:
+        problem = f"holds {len(members)} files; the limit is {MAX_MEMBERS}"
+    elif total > MAX_BYTES:
+        problem = (
+            f"unpacks to {total // 2**20} MiB; the limit is {MAX_BYTES // 2**20} MiB "
+            "(a zip bomb, or a mapping to split by site)"
+        )
+    if problem:
+        z.close()
+        raise ValidationError([Problem(name, 0, "", f"not imported: the {what} {problem}")])
+    return z
+
+
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    zlib.error,
+    NotImplementedError,  # a compression method zipfile does not have
+    RuntimeError,  # an encrypted member
+    ValueError,
+)
+"""What reading a damaged zip member raises."""
+
+
+def read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, what: str) -> bytes:
+    """One member of a zip opened by `open_zip`; a damaged one is a `ValidationError`."""
+    try:
+        return z.read(info)
+    except ZIP_ERRORS as e:
+        raise ValidationError(
+            [Problem(display_path(path), 0, "", f"not a readable {what}: {info.filename}: {e}")]
+        ) from None
+
+
+def capped(problems: list[Problem], source: str) -> list[Problem]:
+    """At most `MAX_PROBLEMS` problems (the first ones), and one saying how many more there are."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    shown = sorted(problems, key=lambda p: (p.file, p.line, p.field))[:MAX_PROBLEMS]
+    return [*shown, Problem(source, 0, "", f"{more} more problem(s) not listed: fix these first")]
+
+
 def site_block(
     site: SiteOptions, *, found: dict[str, Any], source: str, report: ImportReport
 ) -> dict[str, Any]:
     """The site block: the command line's values first, then the file's, then defaults."""
+    found = _plain_site(found, report)
     country = site.country or found.get("country")
     if not country:
         raise InventoryError(f"{source}: the site's country is not in the file: give --country CC")
@@ -151,18 +244,44 @@ def site_block(
     return block
 
 
+_SITE_TEXT = ("country", "name", "timezone", "data_status")
+
+
+def _plain_site(found: dict[str, Any], report: ImportReport) -> dict[str, Any]:
+    """The site block a file gives, with values of the wrong type left out (and reported)."""
+    out = dict(found)
+    for key in _SITE_TEXT:
+        if key in out and not isinstance(out[key], str):
+            report.left_out.append(f"site {key} {out.pop(key)!r}: not text")
+    for key in ("languages", "sources"):
+        value = out.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(x, str) for x in value)
+        ):
+            report.left_out.append(f"site {key} {out.pop(key)!r}: not a list of text")
+    return out
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, False for names no file can have (NUL bytes, too long)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve_site_files(found: dict[str, Any], base: Path, report: ImportReport) -> None:
     """Make the site's boundary and areas paths absolute (the writer makes them relative again)."""
     if found.get("boundary"):
         target = base / str(found["boundary"])
-        if target.is_file():
+        if _is_file(target):
             found["boundary"] = str(target)
         else:
             report.left_out.append(f"site boundary '{found.pop('boundary')}': file not found")
     areas = found.get("areas")
     if isinstance(areas, dict) and areas.get("path"):
         target = base / str(areas["path"])
-        if target.is_file():
+        if _is_file(target):
             found["areas"] = {**areas, "path": str(target)}
         else:
             report.left_out.append(f"site areas '{areas['path']}': file not found")

@@ -17,6 +17,7 @@ from pathways.imports import (
     ImportReport,
     Origin,
     SiteOptions,
+    check_size,
     ordered,
     resolve_site_files,
     site_block,
@@ -26,38 +27,59 @@ from pathways.imports import (
 def read_geojson(path: Path, site: SiteOptions) -> Imported:
     """Read a FeatureCollection of services (+ `site`, `referrals`) into inventory records."""
     name = display_path(path)
+    check_size(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValidationError([Problem(name, 0, "", f"not a readable GeoJSON file: {e}")]) from None
+    except RecursionError:
+        raise ValidationError([Problem(name, 1, "", "arrays nested too deeply")]) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise ValidationError([Problem(name, 1, "", "not a GeoJSON FeatureCollection")])
     report = ImportReport(name)
     services: list[dict[str, Any]] = []
     origins: list[Origin] = []
-    for i, feature in enumerate(data.get("features") or []):
-        geometry = (feature or {}).get("geometry") or {}
-        props = dict((feature or {}).get("properties") or {})
+    features = data.get("features")
+    for i, feature in enumerate(features if isinstance(features, list) else []):
+        feature = feature if isinstance(feature, dict) else {}
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+        props = feature.get("properties")
+        props = dict(props) if isinstance(props, dict) else {}
         if geometry.get("type") == "LineString" and props.get("feature") == "referral":
             continue
-        if geometry.get("type") != "Point":
+        coords = geometry.get("coordinates")
+        if geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
             report.left_out.append(f"feature {i} ({props.get('id', '?')}): no point to place it")
             continue
-        lon, lat = geometry["coordinates"][:2]
-        props["location"] = {"lat": lat, "lon": lon, **(props.get("location") or {})}
+        lon, lat = coords[:2]
+        location = props.get("location")
+        props["location"] = {
+            "lat": lat,
+            "lon": lon,
+            **(location if isinstance(location, dict) else {}),
+        }
         services.append(ordered(props))
         origins.append(Origin(name, "features", i, {"location": "geometry"}))
-    ids = {s.get("id") for s in services}
+    ids = {sid for s in services if isinstance(sid := s.get("id"), str)}
     referrals = []
-    for r in data.get("referrals") or []:
-        if isinstance(r, dict) and (r.get("from") not in ids or r.get("to") not in ids):
+    listed = data.get("referrals")
+    for r in listed if isinstance(listed, list) else []:
+        if isinstance(r, dict) and not (_known(r.get("from"), ids) and _known(r.get("to"), ids)):
             report.left_out.append(
                 f"referral {r.get('from')} -> {r.get('to')}: an end has no place"
             )
             continue
         referrals.append(r)
-    found = dict(data.get("site") or {})
+    found = dict(data["site"]) if isinstance(data.get("site"), dict) else {}
     resolve_site_files(found, path.resolve().parent, report)
     block = site_block(site, found=found, source=name, report=report)
     report.services, report.referrals = len(services), len(referrals)
     return Imported({"site": block, "services": services, "referrals": referrals}, report, origins)
+
+
+def _known(value: Any, ids: set[Any]) -> bool:
+    """True if `value` is one of the imported services' ids (any type may come in)."""
+    try:
+        return value in ids
+    except TypeError:  # a list or an object is not an id
+        return False

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,16 @@ from typing import Any
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
 from pathways.export.hsds import ATTRIBUTE_TAXONOMY, CSV_FILES, EXTENSION_TERMS
 from pathways.imports import (
+    MAX_BYTES,
     Imported,
     ImportReport,
     Origin,
     SiteOptions,
+    capped,
+    check_size,
+    open_zip,
     ordered,
+    read_member,
     resolve_site_files,
     site_block,
 )
@@ -80,15 +84,24 @@ class Tables:
 # --- reading ---------------------------------------------------------------------------------
 
 
+MAX_DEPTH = 16
+"""Nested HSDS objects deeper than this are not read (HSDS nests four levels at most)."""
+
+
 def _load_json(text: str, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise ValidationError([Problem(name, e.lineno, "", f"not valid JSON: {e.msg}")]) from None
+    except RecursionError:
+        raise ValidationError(
+            [Problem(name, 1, "", "not HSDS: arrays or objects nested too deeply")]
+        ) from None
 
 
 def _from_json(path: Path) -> Tables:
     name = display_path(path)
+    check_size(path)
     try:
         data = _load_json(path.read_text(encoding="utf-8-sig"), name)
     except UnicodeDecodeError:
@@ -123,9 +136,19 @@ def _from_json(path: Path) -> Tables:
 
 
 def _flatten(
-    t: Tables, table: str, obj: dict[str, Any], parent: tuple[str, str] | None, file: str, line: int
+    t: Tables,
+    table: str,
+    obj: dict[str, Any],
+    parent: tuple[str, str] | None,
+    file: str,
+    line: int,
+    depth: int = 0,
 ) -> str | None:
     """Put a nested HSDS object and its children into tables, linking them by id."""
+    if depth > MAX_DEPTH:
+        raise ValidationError(
+            [Problem(file, line, table, f"objects nested more than {MAX_DEPTH} deep: not HSDS")]
+        )
     row = {k: val for k, val in obj.items() if not isinstance(val, dict | list)}
     if parent is not None:
         ptable, pid = parent
@@ -143,48 +166,70 @@ def _flatten(
         if isinstance(val, list):
             for item in val:
                 if isinstance(item, dict):
-                    _flatten(t, child_table, item, (table, str(rid)), file, line)
+                    _flatten(t, child_table, item, (table, str(rid)), file, line, depth + 1)
         elif isinstance(val, dict):
-            cid = _flatten(t, child_table, val, None, file, line)
+            cid = _flatten(t, child_table, val, None, file, line, depth + 1)
             if cid is not None:
                 row.setdefault(f"{child_table}_id", cid)
     return str(rid) if rid is not None else None
 
 
-def _from_csv_package(path: Path) -> Tables:
+def _package_files(path: Path) -> dict[str, str]:
+    """The .csv and .json files of a package folder or zip, by file name, size-checked."""
     name = display_path(path)
     files: dict[str, str] = {}
     try:
         if path.is_dir():
-            for f in path.iterdir():
-                if f.suffix in (".csv", ".json"):
-                    files[f.name] = f.read_text(encoding="utf-8-sig")
+            found = [f for f in path.iterdir() if f.suffix in (".csv", ".json") and f.is_file()]
+            if sum(f.stat().st_size for f in found) > MAX_BYTES:
+                raise ValidationError(
+                    [Problem(name, 0, "", f"the package is over {MAX_BYTES // 2**20} MiB")]
+                )
+            for f in found:
+                files[f.name] = f.read_text(encoding="utf-8-sig")
         else:
-            with zipfile.ZipFile(path) as z:
+            with open_zip(path, "HSDS package (.zip)") as z:
                 for info in z.infolist():
                     base = Path(info.filename).name
-                    if base.endswith((".csv", ".json")) and info.file_size < 64 * 2**20:
-                        files[base] = z.read(info).decode("utf-8-sig")
-    except (zipfile.BadZipFile, OSError) as e:
+                    if base.endswith((".csv", ".json")) and not info.is_dir():
+                        data = read_member(z, info, path, "HSDS package (.zip)")
+                        files[base] = data.decode("utf-8-sig")
+    except OSError as e:
         raise ValidationError([Problem(name, 0, "", f"not a readable HSDS package: {e}")]) from None
     except UnicodeDecodeError:
         raise ValidationError(
             [Problem(name, 0, "", "a file of the package is not UTF-8")]
         ) from None
+    return files
+
+
+def _from_csv_package(path: Path) -> Tables:
+    name = display_path(path)
+    files = _package_files(path)
     t = Tables(name)
     paths = dict((table, fname) for table, fname in CSV_FILES.items())
     if "datapackage.json" in files:
         package = _load_json(files["datapackage.json"], f"{name}/datapackage.json")
-        t.extension = package.get("referral_atlas") or {}
-        for res in package.get("resources") or []:
+        if not isinstance(package, dict):
+            raise ValidationError(
+                [Problem(f"{name}/datapackage.json", 1, "", "not a data package (an object)")]
+            )
+        extension = package.get("referral_atlas")
+        t.extension = extension if isinstance(extension, dict) else {}
+        resources = package.get("resources")
+        for res in resources if isinstance(resources, list) else []:
             if isinstance(res, dict) and res.get("name") and res.get("path"):
                 paths[str(res["name"])] = Path(str(res["path"])).name
     for table, fname in paths.items():
         text = files.get(fname) or files.get(f"{table}.csv")
         if text is None:
             continue
-        reader = csv.DictReader(io.StringIO(text))
-        for i, raw in enumerate(reader):
+        where = f"{name}/{fname}" if path.is_dir() else f"{name}:{fname}"
+        try:
+            rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as e:
+            raise ValidationError([Problem(where, 0, "", f"not readable as CSV: {e}")]) from None
+        for i, raw in enumerate(rows):
             row: dict[str, Any] = {}
             for k, val in raw.items():
                 if k is None or val in (None, ""):
@@ -336,7 +381,7 @@ class _Builder:
         if ext.get("hours"):
             try:
                 rec["hours"] = json.loads(ext["hours"][0])
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 self.fail(row, "attributes", f"hours attribute is not JSON: {ext['hours'][0]!r}")
         else:
             week: dict[str, list[str]] = {}
@@ -452,7 +497,7 @@ def read_hsds(path: Path, site: SiteOptions) -> Imported:
         services.append(rec)
     referrals, ref_origins = _referrals(t, b, hsds_to_ours, ids)
     if b.problems:
-        raise ValidationError(b.problems)
+        raise ValidationError(capped(b.problems, display_path(path)))
     if not services:
         raise ValidationError(
             [
@@ -461,7 +506,8 @@ def read_hsds(path: Path, site: SiteOptions) -> Imported:
                 )
             ]
         )
-    found = dict(t.extension.get("site") or {})
+    given = t.extension.get("site")
+    found = dict(given) if isinstance(given, dict) else {}
     resolve_site_files(found, path.resolve() if path.is_dir() else path.resolve().parent, report)
     report.matched = [(f"{table} ({len(rows)} rows)", "read") for table, rows in t.rows.items()]
     block = site_block(site, found=found, source=display_path(path), report=report)
@@ -482,7 +528,7 @@ def _referrals(
             continue
         try:
             rec = json.loads(str(a.get("value")))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             b.fail(a, "value", "a referral attribute's value is not JSON")
             continue
         if not isinstance(rec, dict):

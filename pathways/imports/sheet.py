@@ -13,15 +13,30 @@ becomes the `referrals`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
-from pathways.imports import Imported, ImportReport, Origin, SiteOptions, ordered, site_block
+from pathways.imports import (
+    MAX_CELLS,
+    Imported,
+    ImportReport,
+    Origin,
+    SiteOptions,
+    capped,
+    check_size,
+    open_zip,
+    ordered,
+    read_member,
+    site_block,
+)
 from pathways.imports import values as v
 
 # field -> header words (normalised); the longest matching phrase wins
@@ -278,46 +293,150 @@ def column_letter(i: int) -> str:
 
 
 def _read_xlsx(path: Path) -> list[Grid]:
-    import zipfile
-
+    """The sheets of a workbook, bounded: a zip bomb, a stray value at XFD1048576 or a merged
+    range over the whole sheet is refused (or trimmed) before it costs memory or time."""
     import openpyxl
 
+    name = display_path(path)
+    with open_zip(path, "Excel workbook (.xlsx)") as z:
+        _check_ranges(z, path)
+    with path.open("rb") as f:  # ours to close: openpyxl leaves a file open when it fails
+        try:
+            wb = openpyxl.load_workbook(f, data_only=True)
+        except Exception as e:  # openpyxl raises whatever its zip and XML readers raise
+            detail = " ".join(str(e).split())[:200] or type(e).__name__
+            raise ValidationError(
+                [Problem(name, 0, "", f"not a readable Excel workbook (.xlsx): {detail}")]
+            ) from None
+        try:
+            return [_grid(ws, name) for ws in wb.worksheets]
+        finally:
+            wb.close()
+
+
+_RANGE = re.compile(
+    rb"<(?:\w+:)?(mergeCell|hyperlink)\b[^>]*?\sref\s*=\s*[\"']([A-Za-z$]+[$0-9]+:[A-Za-z$]+[$0-9]+)"
+)
+
+
+def _check_ranges(z: zipfile.ZipFile, path: Path) -> None:
+    """Refuse merged ranges and hyperlinks over huge ranges before openpyxl reads them: it
+    makes an object for every cell they cover (A1:XFD1048576 is 17 billion)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    total = 0
+    for info in z.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        for m in _RANGE.finditer(read_member(z, info, path, "Excel workbook (.xlsx)")):
+            ref = m.group(2).decode("ascii")
+            try:
+                c0, r0, c1, r1 = range_boundaries(ref.replace("$", ""))
+            except (ValueError, TypeError):
+                continue  # openpyxl will refuse it, with its own message
+            total += (abs((r1 or r0 or 1) - (r0 or 1)) + 1) * (abs((c1 or c0 or 1) - (c0 or 1)) + 1)
+            if total > MAX_CELLS:
+                what = "merged range" if m.group(1) == b"mergeCell" else "hyperlink range"
+                raise ValidationError(
+                    [
+                        Problem(
+                            display_path(path),
+                            0,
+                            Path(info.filename).stem,
+                            f"{what} {ref} covers more than {MAX_CELLS:,} cells: unmerge or "
+                            "delete it",
+                        )
+                    ]
+                )
+
+
+def _grid(ws: Any, file: str) -> Grid:
+    """A worksheet's values as rows, up to the last value of each row; merged ranges filled
+    (within the table: the rows and columns that hold values)."""
+    # openpyxl keeps the cells it read in `_cells`; iter_rows would visit every empty cell of
+    # the sheet's dimension, which a single value at XFD1048576 makes 17 billion cells
+    values = {k: c.value for k, c in ws._cells.items() if c.value is not None}
+    n_rows = max((r for r, _ in values), default=0)
+    n_cols = max((c for _, c in values), default=0)
+    rows: list[list[Any]] = [[] for _ in range(n_rows)]
+    for (r, c), value in values.items():
+        row = rows[r - 1]
+        if len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = value
+    filled = len(values)
+    for rng in ws.merged_cells.ranges:
+        value = values.get((rng.min_row, rng.min_col))
+        top, right = min(rng.max_row, n_rows), min(rng.max_col, n_cols)
+        filled += max(0, top - rng.min_row + 1) * max(0, right - rng.min_col + 1)
+        if filled > MAX_CELLS:
+            raise ValidationError(
+                [
+                    Problem(
+                        file,
+                        rng.min_row,
+                        f"{ws.title}!{rng.coord}",
+                        f"merged cells fill more than {MAX_CELLS:,} cells: unmerge them",
+                    )
+                ]
+            )
+        for r in range(rng.min_row, top + 1):
+            row = rows[r - 1]
+            if len(row) < right:
+                row.extend([None] * (right - len(row)))
+            for c in range(rng.min_col, right + 1):
+                row[c - 1] = value
+    return Grid(ws.title, rows)
+
+
+def _decode(raw: bytes, path: Path, report: ImportReport) -> str:
+    """CSV bytes as text: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode
+    text"), else Windows-1252 or Latin-1 (and the report says so)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise ValidationError(
-            [Problem(display_path(path), 0, "", f"not a readable Excel workbook (.xlsx): {e}")]
-        ) from None
-    grids = []
-    for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        for rng in ws.merged_cells.ranges:
-            value = ws.cell(rng.min_row, rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                        rows[r - 1][c - 1] = value
-        grids.append(Grid(ws.title, rows))
-    wb.close()
-    return grids
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for encoding, label in (("cp1252", "Windows-1252 (Excel's default)"), ("latin-1", "Latin-1")):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        report.notes.append(f"{path.name} is not UTF-8: read as {label}")
+        return text
+    raise AssertionError("Latin-1 decodes any bytes")  # pragma: no cover
 
 
 def _read_csv(path: Path, report: ImportReport) -> list[Grid]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-        report.notes.append(f"{path.name} is not UTF-8: read as Windows-1252 (Excel's default)")
+    check_size(path)
+    text = _decode(path.read_bytes(), path, report)
     if "\x00" in text:
         raise ValidationError(
-            [Problem(display_path(path), 0, "", "binary content; not a CSV file")]
+            [
+                Problem(
+                    display_path(path),
+                    0,
+                    "",
+                    "binary content (NUL bytes); not a CSV file: save the sheet as CSV UTF-8",
+                )
+            ]
         )
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        sample = text[:4096].replace("\r\n", "\n").replace("\r", "\n")  # the sniffer splits on \n
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows = [list(r) for r in reader]
+    except csv.Error as e:
+        raise ValidationError(
+            [Problem(display_path(path), reader.line_num, "", f"not readable as CSV: {e}")]
+        ) from None
     return [Grid(path.stem, rows)]
 
 
@@ -743,7 +862,7 @@ def read_sheet(path: Path, site: SiteOptions, *, sheet: str | None = None) -> Im
             referrals, problems = refs, ref_problems
             break
         report.left_out.append(f"sheet '{g.name}': neither services nor referral routes")
-    problems = reader.problems + problems
+    problems = capped(reader.problems + problems, display_path(path))
     if problems:
         raise ValidationError(problems)
     if not services:

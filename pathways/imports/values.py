@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -55,15 +56,16 @@ def parse_bool(text: Any) -> bool:
 
 def parse_float(text: Any) -> float:
     """A number, with a decimal comma allowed ('50,835')."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
     s = str(text).strip().replace(" ", "").replace("\u00a0", "")
     if s.count(",") == 1 and "." not in s:
         s = s.replace(",", ".")
     try:
-        return float(s)
-    except ValueError:
+        value = float(text if isinstance(text, int | float) and not isinstance(text, bool) else s)
+    except (ValueError, OverflowError):
         raise ValueError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"'{text}' is not a number")
+    return value
 
 
 def parse_int(text: Any) -> int:

@@ -1,0 +1,111 @@
+"""Export (analysts): every format of `pathways export`, the gaps and the services table, and
+the standalone map, as download buttons for the chosen sites (and the Explore filters), with a
+short preview."""
+
+import io
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from pages import _common, keys
+from pathways.downloads import (
+    EXPORT_FORMATS,
+    OWN_FORMATS,
+    available,
+    file_name,
+    preview_text,
+    size_text,
+)
+from pathways.explore import OpenAt, filter_services, subsets
+from pathways.gaps import SEVERITY_ORDER
+from pathways.i18n import t
+
+inventories = _common.selected_inventories()
+lang = _common.lang()
+st.title(t("export_title", lang))
+_common.need_sites(inventories)
+
+# --- what is exported: the Explore filters (kept in the session), the severities ----------------
+state = st.session_state
+found = filter_services(
+    inventories,
+    categories=state.get(keys.CATEGORIES) or None,
+    language=state.get(keys.LANGUAGE),
+    interpretation=state.get(keys.INTERPRETATION, True),
+    group=state.get(keys.GROUP),
+    age=state.get(keys.AGE),
+    entry_only=state.get(keys.ENTRY_ONLY, False),
+    open_at=OpenAt(state.get(keys.DAY, 0), state.get(keys.TIME, 0))
+    if state.get(keys.OPEN)
+    else None,
+    query=state.get(keys.QUERY, ""),
+)
+c1, c2 = st.columns(2)
+if len(found) < sum(len(inv.services) for inv in inventories):
+    use_filters = c1.toggle(t("use_filters", lang), value=True, key=keys.EXPORT_FILTERS)
+else:
+    use_filters = False
+    c1.caption(t("filters_none", lang))
+chosen = subsets(inventories, found) if use_filters else inventories
+st.session_state.setdefault(keys.SEVERITIES, list(SEVERITY_ORDER))
+severities = c2.multiselect(
+    t("severity", lang),
+    list(SEVERITY_ORDER),
+    format_func=lambda s: t(f"sev_{s}", lang),
+    key=keys.SEVERITIES,
+)
+sites = _common.md(", ".join(inv.site.name for inv in inventories))
+n = sum(len(inv.services) for inv in chosen)
+st.caption(t("export_scope", lang, sites=sites, n=n) + " " + t("gaps_scope", lang))
+data_of = partial(_common.export_data, sites=inventories, lang=lang, severities=tuple(severities))
+
+# --- one button per format (the file is made when the button is clicked) ------------------------
+st.subheader(t("downloads", lang))
+formats = [*OWN_FORMATS, _common.MAP_HTML, *EXPORT_FORMATS]
+grid = st.columns(3)
+for i, fmt in enumerate(formats):
+    cell = grid[i % 3]
+    reason = available(fmt)
+    if reason:
+        cell.caption(
+            t("format_unavailable", lang, label=t(fmt.label, lang), reason=_common.md(reason))
+        )
+        continue
+    groups = [[inv] for inv in chosen] if fmt.per_site and len(chosen) > 1 else [chosen]
+    for invs in groups:
+        each = len(groups) > 1
+        cell.download_button(
+            t(fmt.label, lang) + (f" · {_common.md(invs[0].site.name)}" if each else ""),
+            data=partial(data_of, invs, fmt=fmt.name),
+            file_name=file_name(fmt, invs),
+            mime=fmt.mime,
+            on_click="ignore",
+            icon=":material/download:",
+            key=keys.DOWNLOAD_PREFIX + fmt.name + (f"_{invs[0].site.id}" if each else ""),
+            width="stretch",
+        )
+
+# --- a short preview of one format --------------------------------------------------------------
+st.subheader(t("preview", lang))
+fmt = st.selectbox(
+    t("preview_of", lang),
+    [f for f in formats if not available(f)],
+    format_func=lambda f: t(f.label, lang),
+    key=keys.PREVIEW,
+)
+sample = chosen[:1] if fmt.per_site else chosen
+data = data_of(sample, fmt=fmt.name)
+about = f"{file_name(fmt, sample)} · {size_text(len(data))}"
+if fmt.binary:
+    st.caption(t("binary_preview", lang, name=file_name(fmt, sample), size=size_text(len(data))))
+elif fmt.suffix == ".csv":
+    st.dataframe(pd.read_csv(io.BytesIO(data), nrows=8), hide_index=True)
+    st.caption(about)
+else:
+    st.code(
+        preview_text(data),
+        language="json" if fmt.suffix in (".json", ".geojson") else None,
+        height=320,
+    )
+    st.caption(about)

@@ -1,0 +1,217 @@
+"""Workshop (facilitators): a survivor profile's route drawn hand-off by hand-off, what was left
+out and why, and "what if" services close or interpreters are lacking; a presentation view reads
+the gap sentences out one at a time."""
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from mapping.build import build_map
+from pages import _common, keys
+from pathways.explore import (
+    day_options,
+    languages_present,
+    round_time,
+    site_now,
+    time_label,
+    time_options,
+)
+from pathways.i18n import day_name, language_name, t
+from pathways.inventory import REQUIREMENTS, category_label
+from pathways.routes import Profile
+from pathways.table import categories_present
+from pathways.workshop import (
+    care_verdict,
+    entry_options,
+    excluded_rows,
+    for_display,
+    gap_sentences,
+    reason_text,
+    route_rows,
+    route_summary,
+    step_index,
+)
+
+COLORS = {"new": "#c62828", "gone": "#2e7d32", "unchanged": "#222222"}
+
+inventories = _common.selected_inventories()
+lang = _common.lang()
+st.title(t("workshop_title", lang))
+_common.need_sites(inventories)
+
+by_id = {inv.site.id: inv for inv in inventories}
+_common.keep_valid(keys.WS_SITE, list(by_id))
+top = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
+site_id = top[0].selectbox(
+    t("site_one", lang), list(by_id), format_func=lambda s: by_id[s].site.name, key=keys.WS_SITE
+)
+inv = by_id[site_id]
+names = {s.id: s.name for s in inv.services}
+entries = entry_options(inv)
+if not entries:
+    st.warning(t("no_entry_points", lang))
+    st.stop()
+
+# --- the profile and the what-if ----------------------------------------------------------------
+cats = categories_present([inv])
+_common.keep_valid(keys.WS_ENTRY, entries)
+_common.keep_valid(keys.WS_NEEDS, cats, many=True)
+_common.keep_valid(keys.WS_CLOSED, list(names), many=True)
+_common.keep_valid(keys.WS_LANGUAGE, [None, *languages_present([inv])])
+st.session_state.setdefault(keys.WS_NEEDS, [c for c in ("health.cmr",) if c in cats])
+now = site_now(inv)
+st.session_state.setdefault(keys.WS_DAY, now.weekday)
+st.session_state.setdefault(keys.WS_TIME, round_time(now.minute))
+present = top[2].toggle(t("presentation", lang), key=keys.WS_PRESENT)
+offline = top[3].toggle(t("offline", lang), key=keys.OFFLINE)
+
+with st.expander(t("profile", lang), expanded=not present):
+    c = st.columns(4)
+    entry = c[0].selectbox(
+        t("entry", lang), entries, format_func=names.__getitem__, key=keys.WS_ENTRY
+    )
+    needs = c[1].multiselect(
+        t("needs", lang), cats, format_func=lambda x: category_label(x, lang), key=keys.WS_NEEDS
+    )
+    day = c[2].selectbox(
+        t("arrival_day", lang),
+        day_options(),
+        format_func=lambda d: day_name(d, lang),
+        key=keys.WS_DAY,
+    )
+    arrival = c[3].selectbox(
+        t("arrival_time", lang), time_options(), format_func=time_label, key=keys.WS_TIME
+    )
+    c = st.columns(5)
+    language = c[0].selectbox(
+        t("speaks_only", lang),
+        [None, *languages_present([inv])],
+        format_func=lambda x: t("not_asked", lang) if x is None else language_name(x, lang),
+        placeholder=t("not_asked", lang),
+        key=keys.WS_LANGUAGE,
+    )
+    age = c[1].number_input(
+        t("age", lang), min_value=0, max_value=120, value=None, placeholder="–", key=keys.WS_AGE
+    )
+    gender = c[2].selectbox(
+        t("gender", lang),
+        [None, "female", "male", "nonbinary"],
+        format_func=lambda g: t("not_asked", lang) if g is None else t(f"gender_{g}", lang),
+        placeholder=t("not_asked", lang),
+        key=keys.WS_GENDER,
+    )
+    legal = c[3].selectbox(
+        t("legal", lang),
+        [None, "documented", "undocumented"],
+        format_func=lambda x: t("not_asked", lang) if x is None else t(f"legal_{x}", lang),
+        placeholder=t("not_asked", lang),
+        key=keys.WS_LEGAL,
+    )
+    avoid = c[4].multiselect(
+        t("avoid", lang), REQUIREMENTS, format_func=lambda r: t(f"req_{r}", lang), key=keys.WS_AVOID
+    )
+with st.expander(t("what_if", lang), expanded=not present):
+    c = st.columns([4, 1], vertical_alignment="bottom")
+    closed = c[0].multiselect(
+        t("close_services", lang), list(names), format_func=names.__getitem__, key=keys.WS_CLOSED
+    )
+    interpreters = c[1].toggle(t("interpreters", lang), value=True, key=keys.WS_INTERP)
+
+profile = Profile(
+    entry=entry,
+    language=language,
+    age=None if age is None else int(age),
+    gender=gender,
+    legal_status=legal,
+    weekday=day,
+    hour=arrival / 60,
+    avoid=tuple(avoid),
+    interpretation=interpreters,
+)
+route = _common.survivor_route(inv, profile, tuple(needs), tuple(closed)) if needs else None
+diff = _common.what_if_diff(inv, tuple(closed), interpreters)
+
+
+def _big(text: str, color: str, size: str) -> None:
+    """Large type for a room (the text is escaped: it may hold service names)."""
+    st.markdown(
+        f'<div style="font-size:{size};line-height:1.3;color:{color}">{html.escape(text)}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+# --- the route ----------------------------------------------------------------------------------
+verdict = care_verdict(route, lang) if route else None
+if verdict and present:
+    _big(verdict.text, COLORS["gone" if verdict.in_time else "new"], "1.8rem")
+elif verdict:
+    (st.success if verdict.in_time else st.error)(verdict.text)
+
+m = build_map(
+    [inv],
+    route=for_display(route, inv, lang) if route else None,
+    gaps=list(diff.appeared) or None,
+    lang=lang,
+    tiles=None if offline else "OpenStreetMap",
+)
+# A key per size: a new height needs a new map (st_folium keeps the first one's size).
+height = 720 if present else 520
+_common.show_map(m, key=f"{keys.WS_MAP}_{height}", height=height)
+
+
+def _move(delta: int, count: int) -> None:
+    st.session_state[keys.WS_INDEX] = step_index(
+        st.session_state.get(keys.WS_INDEX, 0), count, delta
+    )
+
+
+@st.fragment
+def _read_out(sentences: list[tuple[str, str]]) -> None:
+    """One gap sentence at a time, large, with Previous and Next (reruns only this part)."""
+    n = len(sentences)
+    if not n:
+        st.info(t("no_gaps_to_read", lang))
+        return
+    i = step_index(st.session_state.get(keys.WS_INDEX, 0), n, 0)
+    change, text = sentences[i]
+    st.caption(f"{t('gap_of', lang, i=i + 1, n=n)} · {t('change_' + change, lang)}")
+    _big(text, COLORS[change], "2.2rem")
+    b = st.columns([1, 1, 6])
+    b[0].button(
+        t("previous", lang), key=keys.WS_PREV, on_click=_move, args=(-1, n), disabled=i == 0
+    )
+    b[1].button(t("next", lang), key=keys.WS_NEXT, on_click=_move, args=(1, n), disabled=i >= n - 1)
+
+
+if present:
+    _read_out(gap_sentences(diff, lang))
+
+st.subheader(t("route", lang))
+if route is None:
+    st.info(t("needs", lang) + ": –")
+else:
+    st.markdown(_common.md(route_summary(route, inv, lang)))  # it names services
+    for warning in route.warnings:
+        st.warning(_common.md(t("route_warning", lang, text=reason_text(warning, lang, names))))
+    st.dataframe(pd.DataFrame(route_rows(route, inv, lang)), hide_index=True, width="stretch")
+    if route.excluded:
+        st.markdown(f"**{t('route_excluded', lang)}**")
+        _common.table(pd.DataFrame(excluded_rows(route, inv, lang)))
+
+if not present:
+    st.subheader(t("gap_changes", lang))
+    if not closed and interpreters:
+        st.caption(t("no_change", lang))
+    new, gone = st.columns(2)
+    new.markdown(f"**{t('gaps_new', lang, n=len(diff.appeared))}**")
+    for gap in diff.appeared:
+        new.error(_common.md(gap.text(lang)), icon=":material/add_circle:")
+    if not diff.appeared:
+        new.caption(t("none_new", lang))
+    gone.markdown(f"**{t('gaps_gone', lang, n=len(diff.disappeared))}**")
+    for gap in diff.disappeared:
+        gone.success(_common.md(gap.text(lang)), icon=":material/check_circle:")
+    if not diff.disappeared:
+        gone.caption(t("none_gone", lang))
+    st.caption(t("gaps_same", lang, n=len(diff.unchanged)))

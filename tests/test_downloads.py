@@ -1,0 +1,135 @@
+"""pathways.downloads and pathways.compare_view: what the Export and Compare pages offer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pathways.compare import compare_sites
+from pathways.compare_view import coverage_rows, headline_table, matrix_long
+from pathways.downloads import (
+    EXPORT_FORMATS,
+    OWN_FORMATS,
+    available,
+    download_bytes,
+    file_name,
+    format_named,
+    preview_text,
+    size_text,
+)
+from pathways.errors import InventoryError
+from pathways.gaps import find_gaps
+from pathways.inventory import TAXONOMY
+from pathways.load import load_site
+
+TINY = Path(__file__).parent / "data" / "tiny.yaml"
+SHELTER = re.compile(r"(?<![\d.])(50\.820*|4\.370*)(?!\d)")
+"""Either coordinate of the confidential shelter's true position in tiny.yaml, as a number."""
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_site(TINY)
+
+
+@pytest.fixture(scope="module")
+def twin(tiny):
+    site = tiny.site.model_copy(update={"id": "twin", "name": "Twin Town"})
+    return tiny.model_copy(update={"site": site})
+
+
+@pytest.mark.parametrize("fmt", [*OWN_FORMATS, *EXPORT_FORMATS], ids=lambda f: f.name)
+def test_every_format_downloads_without_the_shelters_place(tiny, fmt) -> None:
+    reason = available(fmt)
+    if reason:
+        pytest.skip(reason)
+    data = download_bytes([tiny], fmt, gaps=find_gaps(tiny), lang="fr")
+    assert data
+    if fmt.suffix == ".zip":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            data = b"".join(z.read(n) for n in z.namelist())
+    if not fmt.binary or fmt.suffix == ".zip":
+        assert not SHELTER.search(data.decode("utf-8"))
+
+
+def test_per_site_formats_are_the_ones_that_refuse_several_sites(tiny, twin) -> None:
+    for fmt in EXPORT_FORMATS:
+        if available(fmt) or fmt.suffix == ".pdf":  # the PDF is slow; the HTML one is checked
+            continue
+        if fmt.per_site:
+            with pytest.raises(InventoryError, match="one site per file"):
+                download_bytes([tiny, twin], fmt)
+        else:
+            assert download_bytes([tiny, twin], fmt)
+
+
+def test_gaps_json_is_what_the_command_line_prints(tiny) -> None:
+    gaps = find_gaps(tiny)
+    data = json.loads(download_bytes([tiny], format_named("gaps_json"), gaps=gaps))
+    assert data == [g.to_dict() for g in gaps]
+
+
+def test_gaps_csv_in_french_and_services_csv_public(tiny) -> None:
+    gaps = find_gaps(tiny)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                download_bytes([tiny], format_named("gaps_csv"), gaps=gaps, lang="fr").decode()
+            )
+        )
+    )
+    assert [r["message"] for r in rows] == [g.text("fr") for g in gaps]
+    services = download_bytes([tiny], format_named("services_csv")).decode()
+    assert "Safe house" in services
+    assert not SHELTER.search(services)
+    assert services.splitlines()[0].startswith("key,site,service")
+
+
+def test_file_names_and_words(tiny, twin) -> None:
+    assert file_name(format_named("gaps_json"), [tiny]) == "tiny-gaps-json.json"
+    assert file_name(format_named("protocol_pdf"), [tiny, twin]) == "tiny-twin-protocol.pdf"
+    assert file_name(format_named("hsds"), [tiny] * 4) == "sites-hsds.zip"
+    assert preview_text(b"a\nb\n" * 1000, limit=10).endswith("\n…")
+    assert preview_text(b"short") == "short"
+    assert size_text(999) == "999 B" and size_text(12_345) == "12 kB"
+    assert size_text(1_400_000) == "1.4 MB"
+    with pytest.raises(KeyError):
+        format_named("docx")
+
+
+def test_compare_tables(tiny, twin) -> None:
+    summaries = compare_sites([tiny, twin])
+    table = headline_table(summaries, "fr")
+    assert list(table.columns) == ["Tiny Town", "Twin Town"]
+    assert "lacunes critiques" in table.index
+    cells = matrix_long(summaries, "en")
+    assert len(cells) == 2 * len(TAXONOMY)
+    legal = next(c for c in cells if c["site"] == "Tiny Town" and c["category"] == "Legal aid")
+    assert (legal["services"], legal["label"]) == (2, f"2 ({legal['reaching']})")
+
+
+def test_coverage_rows_skip_sites_without_coverage() -> None:
+    class Category:
+        def __init__(self) -> None:
+            self.within = {60: 0.5, 30: 0.25}
+
+    class Coverage:
+        name = "Tiny Town"
+
+        def category(self, category: str) -> Category:
+            if category != "health.cmr":
+                raise KeyError(category)
+            return Category()
+
+    rows = coverage_rows([Coverage(), None, "no population data"], "health.cmr", "fr")
+    assert rows == [
+        {"site": "Tiny Town", "within": "30 min", "share": 0.25},
+        {"site": "Tiny Town", "within": "60 min", "share": 0.5},
+    ]
+    assert coverage_rows([Coverage()], "legal") == []
