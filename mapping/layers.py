@@ -282,7 +282,7 @@ def _element(text: str) -> Element:
 class _DataElement(MacroElement):
     """A `MacroElement` whose rendered macros are not compiled again (see `_Verbatim`)."""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement's
         """`MacroElement.render`, with `_element` in place of `Element`."""
         figure = self.get_root()
         assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure"

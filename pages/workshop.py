@@ -197,7 +197,8 @@ else:
     st.dataframe(pd.DataFrame(route_rows(route, inv, lang)), hide_index=True, width="stretch")
     if route.excluded:
         st.markdown(f"**{t('route_excluded', lang)}**")
-        _common.table(pd.DataFrame(excluded_rows(route, inv, lang)))
+        excluded = pd.DataFrame(excluded_rows(route, inv, lang))
+        _common.table(excluded.set_index(t("col_service", lang)))
 
 if not present:
     st.subheader(t("gap_changes", lang))

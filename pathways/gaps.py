@@ -19,6 +19,7 @@ from typing import Any, Literal
 import networkx as nx
 import pycountry
 
+from pathways._gc import pausing_collector
 from pathways.graph import (
     build_referral_graph,
     entry_points,
@@ -34,7 +35,7 @@ from pathways.graph import (
     service,
 )
 from pathways.inventory import Inventory, Service, category_label
-from pathways.routes import fastest_to, hour_ranges, week_profile, within_by_hour
+from pathways.routes import fastest_to, hour_ranges, serving_routes, week_profile, within_by_hour
 
 Severity = Literal["critical", "major", "minor"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "major": 1, "minor": 2}
@@ -46,8 +47,27 @@ LIFE_SAVING = frozenset({"health.cmr"})
 def _by_category(category: str, inventory: Inventory) -> Severity:
     if category in LIFE_SAVING:
         return "critical"
-    in_package = any(category in item for item in inventory.minimum_package())
+    in_package = any(category in item for item in _minimum_package(inventory))
     return "major" if in_package else "minor"
+
+
+_LAST_PACKAGE: tuple[Inventory, tuple[tuple[str, ...], ...]] | None = None
+
+
+def _minimum_package(inventory: Inventory) -> tuple[tuple[str, ...], ...]:
+    """`inventory.minimum_package()`, remembered for the last inventory asked about.
+
+    It looks at every service (does any serve children?), and the severity of every gap
+    asks for it: at 100,000 services and thousands of gaps that was most of the analysis.
+    (One immutable pair, read and replaced whole: safe across threads.)
+    """
+    global _LAST_PACKAGE
+    last = _LAST_PACKAGE
+    if last is not None and last[0] is inventory:
+        return last[1]
+    package = inventory.minimum_package()
+    _LAST_PACKAGE = (inventory, package)
+    return package
 
 
 SEVERITY: dict[str, Callable[[str, Inventory], Severity] | Severity] = {
@@ -305,6 +325,7 @@ def _hours_text(h: float) -> str:
     return "never" if math.isinf(h) else f"{h:.0f} h"
 
 
+@pausing_collector
 def missing_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Minimum-package items no open service offers (an item is met by any of its categories)."""
     gaps = []
@@ -314,6 +335,7 @@ def missing_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> li
     return gaps
 
 
+@pausing_collector
 def unreachable_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Categories offered at the site that no route from any entry point leads to."""
     entries = entry_points(G)
@@ -326,6 +348,7 @@ def unreachable_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -
     return gaps
 
 
+@pausing_collector
 def dead_ends(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Entry points with no referral route out."""
     return [
@@ -335,6 +358,7 @@ def dead_ends(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     ]
 
 
+@pausing_collector
 def orphans(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Services that are not entry points and that no referral route reaches."""
     return [
@@ -349,6 +373,7 @@ EXACT_TIMES_LIMIT = 2000
 search per failing entry point and arrival hour); above it, hours are given in 72/120 h bands."""
 
 
+@pausing_collector
 def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Entry points from which clinical rape care takes longer than 72 h, for some arrivals.
 
@@ -446,6 +471,7 @@ def _time_gap(
     )
 
 
+@pausing_collector
 def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """No route to clinical rape care on which every service is open when the survivor arrives."""
     cmr = providers(G, "health.cmr")
@@ -471,6 +497,7 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
     ]
 
 
+@pausing_collector
 def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Services every route from an entry point to a category passes through.
 
@@ -567,13 +594,9 @@ def _cut_points(
         succ: list[list[int]] = [*rsucc, []]
         pred = [*rpred, []]
         provider_of: dict[int, str] = {}
-        sub = category + "."
+        serving_of = serving_routes(G, category)
         for v in offering:
-            serving = [
-                number[u]
-                for u, edge in G._pred[v].items()
-                if any(c == category or c.startswith(sub) for c in edge["needs"])
-            ]
+            serving = [number[u] for u in serving_of[v]]
             if not serving:
                 continue
             via = len(succ)
@@ -584,14 +607,13 @@ def _cut_points(
             for u in serving:
                 pred[u] = [*pred[u], via]
         if fast:
-            found = rustworkx_dominators(succ, sink, base)
-            idom = [found.get(i, -1) for i in range(len(succ))]
+            idom: dict[int, int] | list[int] = rustworkx_dominators(succ, sink, base)
         else:
             idom = immediate_dominators(succ, pred, sink)
         for e, i in checked:
+            if (i not in idom) if fast else (idom[i] == -1):  # type: ignore[operator]
+                continue  # no route from e to the category at all
             d = idom[i]
-            if d == -1:
-                continue
             while d != sink:
                 node = provider_of[d] if d > sink else nodes[d]
                 cut.setdefault((node, category), []).append(e)
@@ -618,6 +640,7 @@ def _add_sink(R: nx.DiGraph, G: nx.DiGraph, category: str) -> list[Any]:
     return added
 
 
+@pausing_collector
 def language_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Site languages that no provider of a minimum-package category speaks or interprets."""
     gaps = []
@@ -692,6 +715,7 @@ def _usable_by(s: Service, group: str) -> bool:
     return s.age_max is None or s.age_max >= 18
 
 
+@pausing_collector
 def eligibility_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Groups (girls, boys, men, non-binary or undocumented people...) left without a category."""
     gaps = []
@@ -743,6 +767,7 @@ def _deterring(s: Service) -> tuple[str, ...]:
     return conds
 
 
+@pausing_collector
 def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Categories reachable today only through a service with a deterring condition."""
     entries = entry_points(G)
@@ -820,6 +845,7 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
 
 
+@pausing_collector
 def stale(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Services not verified, and routes not tested, within the site's review period."""
     months = inventory.site.review_months
@@ -889,6 +915,7 @@ FINDERS: dict[str, Callable[[nx.DiGraph, Inventory, Options], list[Gap]]] = {
 """Every gap kind this version finds, in the order they are reported."""
 
 
+@pausing_collector
 def find_gaps(
     inventory: Inventory,
     *,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import networkx as nx
 from pyproj import Geod
 
+from pathways._gc import pausing_collector
 from pathways.inventory import Inventory, Point, Service, Travel
 
 TravelHours = Callable[[Service, Service], float]
@@ -36,6 +37,7 @@ def straight_line_hours(travel: Travel) -> TravelHours:
     return hours
 
 
+@pausing_collector
 def build_referral_graph(
     inventory: Inventory,
     *,

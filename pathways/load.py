@@ -8,11 +8,9 @@ YAML is read safely (no tags) and alias expansion is bounded; files must be UTF-
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import numpy as np
 import pydantic
 import yaml
 
+from pathways._gc import collector_paused
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
 from pathways.inventory import (
     Hours,
@@ -77,7 +76,7 @@ def load_site(path: str | os.PathLike[str]) -> Inventory:
     """Load and validate one site inventory; raise `ValidationError` listing every problem."""
     path = Path(path)
     name = display_path(path)
-    with _collector_paused():
+    with collector_paused():  # millions of objects, no garbage: see pathways._gc
         text, root, data = _read_document(path, name)
         doc = _Document(name, root, text)
         if path.suffix in (".geojson", ".json"):
@@ -114,23 +113,6 @@ def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[Inventory]:
     if problems:
         raise ValidationError(problems)
     return inventories
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a file is read and validated.
-
-    Loading makes millions of dicts, lists and records and frees none of them: each automatic
-    collection walks them all again for nothing (at 100,000 services it tripled the parse
-    time). Nothing built here is cyclic garbage; the collector is resumed afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -223,6 +205,9 @@ class _Unusual(Exception):
 
 
 _NO_KEY: Any = object()
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+\Z")
+"""Plain decimals (most coordinates): PyYAML's first resolver for their first character, the
+float one, matches them, and its constructor gives `float(text)` (negation is exact)."""
 _PLAIN_TAGS = frozenset(
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
 )
@@ -247,6 +232,7 @@ def _build_from_events(text: str) -> Any:
         if loader.yaml_path_resolvers or None in resolvers:
             raise _Unusual
         constructors, resolve = loader.yaml_constructors, loader.resolve
+        decimal = _DECIMAL.match
         str_tag = loader.DEFAULT_SCALAR_TAG
         built: dict[str, Any] = {}  # plain scalar text -> its value (immutable values only)
         get = loader.get_event
@@ -272,7 +258,9 @@ def _build_from_events(text: str) -> Any:
                 value = event.value
                 if event.implicit[0] and (value[:1] if value else "") in resolvers:
                     found = built.get(value, _NO_KEY)
-                    if found is _NO_KEY:
+                    if found is _NO_KEY and decimal(value):
+                        found = float(value)  # what the float resolver and constructor give
+                    elif found is _NO_KEY:
                         tag = resolve(yaml.ScalarNode, value, event.implicit)
                         if tag == str_tag:
                             found = value
@@ -750,8 +738,10 @@ def _check_referrals(
     services: dict[str, Service],
     doc: _Document,
 ) -> None:
-    first: dict[tuple[str, str], int] = {}
     offers: dict[str, frozenset[str]] = {}  # service id -> what `Service.has` is True for
+    if _referrals_fine(referrals, raw_ids, services, offers):
+        return
+    first: dict[tuple[str, str], int] = {}
     for i, r in referrals:
         for key, sid in (("from", r.source_id), ("to", r.target_id)):
             if sid not in raw_ids:
@@ -783,9 +773,35 @@ def _check_referrals(
             first[pair] = i
 
 
+def _referrals_fine(
+    referrals: list[tuple[int, Referral]],
+    raw_ids: set[str],
+    services: dict[str, Service],
+    offers: dict[str, frozenset[str]],
+) -> bool:
+    """True when `_check_referrals` would find nothing (checked in bulk: most files)."""
+    pairs = [(r.source_id, r.target_id) for _, r in referrals]
+    if len(set(pairs)) != len(pairs) or any(a == b for a, b in pairs):
+        return False
+    if not raw_ids.issuperset(a for a, _ in pairs) or not raw_ids.issuperset(b for _, b in pairs):
+        return False
+    for _, r in referrals:
+        if not r.needs:
+            continue
+        target = services.get(r.target_id)
+        if target is None:
+            continue
+        has = offers.get(r.target_id)
+        if has is None:
+            has = offers[r.target_id] = _prefixes(target.categories)
+        if any(need not in has and is_category(need) for need in r.needs):
+            return False
+    return True
+
+
 def _prefixes(categories: Iterable[str]) -> frozenset[str]:
     """Every category and dotted prefix of one: `Service.has(c)` is `c in _prefixes(...)`."""
-    out = set()
+    out: set[str] = set()
     for c in categories:
         parts = c.split(".")
         out.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
+from pathways._gc import pausing_collector
 from pathways.graph import distance_km, providers, serves_need, service
 from pathways.inventory import DAYS, Group, Hours, Inventory, Point, Service, category_label
 
@@ -405,6 +406,12 @@ def _components(succ: Any, allowed: Callable[[str], bool] | None) -> dict[str, i
     return component
 
 
+def serving_routes(G: nx.DiGraph, category: str) -> dict[str, tuple[str, ...]]:
+    """Per provider of `category`, the services whose route to it serves the category
+    (`serves_need`), in the graph's order; computed once per graph and category."""
+    return _search_index(G).serving(category)
+
+
 def _search_index(G: nx.DiGraph) -> _SearchIndex:
     """The graph's `_SearchIndex`, built on first use (graphs are not changed once built)."""
     index = G.graph.get("_search")
@@ -630,7 +637,15 @@ def order_needs(needs: Iterable[str]) -> tuple[str, ...]:
 def nearest_entry(
     G: nx.DiGraph, location: tuple[float, float], profile: Profile
 ) -> tuple[str, float] | None:
-    """The usable entry point fastest to reach from a location, with the hours to get there."""
+    """The usable entry point fastest to reach from a location, with the hours to get there.
+
+    Distances are measured to each entry point's public place (`mapping.privacy`), never to a
+    confidential one's true location: answers for a grid of locations would otherwise trace
+    the line halfway between it and a public entry point. A hidden one (no place) is not
+    offered as a place to walk to.
+    """
+    from mapping.privacy import public_place  # what a confidential location may become
+
     inventory: Inventory = G.graph["inventory"]
     travel = inventory.site.travel
     here = Point(lat=location[0], lon=location[1])
@@ -639,12 +654,17 @@ def nearest_entry(
         s = service(G, n)
         if not s.entry_point or exclusion_reason(s, profile):
             continue
-        hours = distance_km(here, s.location) * travel.circuity / travel.speed_kmh
+        place = s.location if not s.confidential else public_place(s, inventory)
+        if place is None:
+            continue
+        there = place if isinstance(place, Point) else Point(lat=place.lat, lon=place.lon)
+        hours = distance_km(here, there) * travel.circuity / travel.speed_kmh
         if best is None or hours < best[0]:
             best = (hours, n)
     return (best[1], best[0]) if best else None
 
 
+@pausing_collector
 def route(
     G: nx.DiGraph,
     profile: Profile,
@@ -968,8 +988,17 @@ class _Reverse:
     def __init__(self, G: nx.DiGraph, category: str, usable: set[str] | None = None) -> None:
         self.ids = [n for n in G if usable is None or n in usable]
         index = {n: i for i, n in enumerate(self.ids)}
-        self.times = [_OpenTimes(service(G, n)) for n in self.ids]
+        shared: dict[Hours, _OpenTimes] = {}  # one per distinct opening hours
+        self.times = [
+            shared.get(s.hours) or shared.setdefault(s.hours, _OpenTimes(s))
+            for s in (service(G, n) for n in self.ids)
+        ]
         self.always = [t.always for t in self.times]
+        # `_OpenTimes.latest_arrival`, unrolled in `latest`: opening starts and ends
+        self.starts: list[list[float] | None] = [None if t.always else t.starts for t in self.times]
+        self.ends: list[list[float] | None] = [
+            None if t.always else [b for _, b in t.spans] for t in self.times
+        ]
         self.pred: list[list[tuple[int, float]]] = [
             [(index[w], e["delay"] + e["travel"]) for w, e in G.pred[u].items() if w in index]
             for u in self.ids
@@ -989,7 +1018,8 @@ class _Reverse:
         done = bytearray(n)
         heap: list[tuple[float, int]] = []
         push, pop, times, pred = heapq.heappush, heapq.heappop, self.times, self.pred
-        always = self.always
+        starts_of, ends_of = self.starts, self.ends
+        right, floor_of, week_hours = bisect.bisect_right, math.floor, HOURS_PER_WEEK
         for u, v, cost in self.terminal:
             t = times[v].latest_arrival(deadline) - cost
             if t >= floor and t > best[u]:
@@ -1000,7 +1030,18 @@ class _Reverse:
             if done[u]:
                 continue
             done[u] = 1
-            arrive_by = -neg if always[u] else times[u].latest_arrival(-neg)
+            starts = starts_of[u]
+            if starts is None:  # always open
+                arrive_by = -neg
+            else:  # times[u].latest_arrival(-neg), the same arithmetic
+                t = -neg
+                week = floor_of(t / week_hours) * week_hours
+                local = t - week
+                i = right(starts, local) - 1
+                if i < 0:
+                    continue  # -inf: nobody gets there in time
+                end = ends_of[u][i]  # type: ignore[index]
+                arrive_by = t if local < end else week + end - 1e-9
             for w, cost in pred[u]:
                 t = arrive_by - cost
                 if t > best[w] and t >= floor and not done[w]:
@@ -1031,11 +1072,14 @@ def within_by_hour(
     rev = _Reverse(G, category)
     index = {n: i for i, n in enumerate(rev.ids)}
     out: dict[str, list[bool]] = {e: [True] * HOURS_PER_WEEK for e in entries}
-    rows = [(e, index[e], service(G, e).has(category), _OpenTimes(service(G, e))) for e in entries]
+    rows = [(e, index[e], service(G, e).has(category), rev.times[index[e]]) for e in entries]
     for h in hours:
         deadline = h + limit
         latest = rev.latest(deadline, float(h))
+        opens: dict[int, float] = {}  # next_open(h) per distinct opening hours
         for e, i, offers, times in rows:
-            seen = times.next_open(float(h))
+            seen = opens.get(id(times))
+            if seen is None:
+                seen = opens[id(times)] = times.next_open(float(h))
             out[e][h] = seen <= latest[i] + 1e-9 or (offers and seen <= deadline + 1e-9)
     return out

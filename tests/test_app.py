@@ -264,7 +264,8 @@ def test_workshop_what_if_closing_the_hospital(app_data: Path) -> None:
     assert "cannot be reached at all" in texts(at.error)
     assert any(e.icon == ":material/add_circle:" for e in at.error)  # new gaps, in red
     excluded = at.table[0].value
-    assert dict(zip(excluded["service"], excluded["why not"], strict=True)) == {
+    assert excluded.index.name == "service"
+    assert dict(zip(excluded.index, excluded["why not"], strict=True)) == {
         "Hospital care centre": "closed"
     }
 

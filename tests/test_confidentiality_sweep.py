@@ -762,3 +762,19 @@ def test_moving_a_shelter_within_its_public_place_changes_no_command_output(
     a = _run(capsys, argv[0], str(site), *argv[1:])
     b = _run(capsys, argv[0], str(twin), *argv[1:])
     assert a.replace(str(site), "SITE") == b.replace(str(twin), "SITE")
+
+
+def test_route_from_a_place_does_not_depend_on_a_confidential_entry_points_true_location(
+    site: Path, tmp_path: Path
+) -> None:
+    from pathways.graph import build_referral_graph
+    from pathways.routes import Profile, route
+
+    a, b = load_site(site), load_site(_twin(site, tmp_path / "twin"))
+    Ga, Gb = build_referral_graph(a), build_referral_graph(b)
+    for lat in (50.805, 50.815, 50.82):
+        for lon in (4.335, 4.35, 4.36):
+            here = Profile(location=(lat, lon))
+            ra = route(Ga, here, need=["health.cmr"]).to_dict()
+            rb = route(Gb, here, need=["health.cmr"]).to_dict()
+            assert ra == rb, (lat, lon, ra["steps"][0]["service"], rb["steps"][0]["service"])

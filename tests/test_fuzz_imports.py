@@ -593,12 +593,23 @@ def _xlsx_parts(sheet: bytes, *, shared: bytes | None = None) -> dict[str, bytes
     return parts
 
 
+def _row(r: int, *cells: str | float) -> bytes:
+    out = []
+    for c, value in zip("ABCD", cells, strict=False):
+        if isinstance(value, str):
+            out.append(f'<c r="{c}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
+        else:
+            out.append(f'<c r="{c}{r}"><v>{value}</v></c>')
+    return f'<row r="{r}">{"".join(out)}</row>'.encode()
+
+
 SHEET_HEAD = (
     b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-    b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Nom du '
-    b'service</t></is></c><c r="B1" t="inlineStr"><is><t>Cat\xc3\xa9gorie</t></is></c><c r="C1">'
-    b"<v>1</v></c></row>"
+    b'spreadsheetml/2006/main"><sheetData>'
+    + _row(1, "Nom du service", "Catégorie", "Latitude", "Longitude")
+    + _row(2, "Police", "Police", 50.8466, 4.3528)
 )
+"""A header and one good service; the cases add what breaks it."""
 
 
 def _write_zip(path: Path, parts: dict[str, bytes], *, huge: dict[str, int] = {}) -> Path:  # noqa: B006
@@ -615,7 +626,7 @@ def _write_zip(path: Path, parts: dict[str, bytes], *, huge: dict[str, int] = {}
 
 
 def _pathological(name: str, folder: Path) -> Path:
-    far_cell = SHEET_HEAD + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    far_cell = SHEET_HEAD + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'  # stray
     far_cell += b"</sheetData></worksheet>"
     merged = SHEET_HEAD + b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD1048576"/>'
     merged += b"</mergeCells></worksheet>"
@@ -627,9 +638,8 @@ def _pathological(name: str, folder: Path) -> Path:
     laughs += b'<!ELEMENT lolz (#PCDATA)>]><worksheet xmlns="http://schemas.openxmlformats.org/'
     laughs += b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
     laughs += b"&lol9;</t></is></c></row></sheetData></worksheet>"
-    many_rows = SHEET_HEAD + b"".join(
-        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>S{r}</t></is></c></row>'.encode()
-        for r in range(2, 200_002)
+    many_rows = SHEET_HEAD + b"".join(  # 30,000 services without a category
+        _row(r, f"S{r}", "", 50.8, 4.3) for r in range(3, 30_003)
     )
     many_rows += b"</sheetData></worksheet>"
     deep = "[" * 200_000 + "]" * 200_000
@@ -638,12 +648,12 @@ def _pathological(name: str, folder: Path) -> Path:
         "bomb.xlsx": lambda p: _write_zip(
             p,
             _xlsx_parts(SHEET_HEAD + b"</sheetData></worksheet>"),
-            huge={"xl/styles.xml": 400 * 2**20},
+            huge={"xl/styles.xml": 100 * 2**20},
         ),
         "bomb-sheet.xlsx": lambda p: _write_zip(
             p,
             {k: v for k, v in _xlsx_parts(b"").items() if "sheet1" not in k},
-            huge={"xl/worksheets/sheet1.xml": 300 * 2**20},
+            huge={"xl/worksheets/sheet1.xml": 100 * 2**20},
         ),
         "many-members.xlsx": lambda p: _write_zip(
             p, {**_xlsx_parts(far_cell), **{f"x/{i}.xml": b"" for i in range(20_000)}}
@@ -655,9 +665,9 @@ def _pathological(name: str, folder: Path) -> Path:
         "garbage.xlsx": lambda p: _put(p, random.Random(1).randbytes(5000)),
         "empty.xlsx": lambda p: _put(p, b""),
         "bomb-hsds.zip": lambda p: _write_zip(
-            p, {}, huge={"services.csv": 60 * 2**20, "locations.csv": 60 * 2**20}
+            p, {}, huge={"services.csv": 20 * 2**20, "locations.csv": 20 * 2**20}
         ),
-        "bomb-one-member-hsds.zip": lambda p: _write_zip(p, {}, huge={"services.csv": 500 * 2**20}),
+        "bomb-one-member-hsds.zip": lambda p: _write_zip(p, {}, huge={"services.csv": 100 * 2**20}),
         "deep.json": lambda p: _put(p, deep),
         "deep-service.json": lambda p: _put(
             p, '{"services": [' + '{"phones": [' * 50_000 + "]}" * 50_000 + "]}"

@@ -42,9 +42,10 @@ def read_geojson(path: Path, site: SiteOptions) -> Imported:
     features = data.get("features")
     for i, feature in enumerate(features if isinstance(features, list) else []):
         feature = feature if isinstance(feature, dict) else {}
-        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
-        props = feature.get("properties")
-        props = dict(props) if isinstance(props, dict) else {}
+        given = feature.get("geometry")
+        geometry: dict[str, Any] = given if isinstance(given, dict) else {}
+        given = feature.get("properties")
+        props: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
         if geometry.get("type") == "LineString" and props.get("feature") == "referral":
             continue
         coords = geometry.get("coordinates")

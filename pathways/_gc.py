@@ -1,0 +1,42 @@
+"""Pause Python's cyclic garbage collector during the heavy passes over a large inventory.
+
+Loading and analysing 100,000 services makes millions of dicts, lists, tuples and records
+that stay alive; every automatic collection of the oldest generation walks all of them
+again, for no garbage (the passes make no reference cycles). Pausing the collector for the
+duration of a pass took a third off the analysis and two thirds off the parse at that size.
+The collector is resumed afterwards (if it was running), and then collects as usual.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run a block with the cyclic garbage collector paused (nested blocks are fine)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def pausing_collector(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a function so that it runs with the collector paused."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collector_paused():
+            return func(*args, **kwargs)
+
+    return wrapper
