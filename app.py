@@ -9,8 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from mapping.assets import publish_static
-from pages import _common
+from mapping.rendering import speed_up_map_rendering
 from pathways.i18n import t
+from views import _common
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -18,9 +19,9 @@ APP_DIR = Path(__file__).resolve().parent
 @st.cache_resource(show_spinner=False)
 def _publish_static(folder: str) -> None:
     """Copy Leaflet under ./static once per server process (served at /app/static/), and make
-    map rendering cheap (see `_common.speed_up_map_rendering`)."""
+    map rendering cheap (`mapping.rendering.speed_up_map_rendering`)."""
     publish_static(Path(folder))
-    _common.speed_up_map_rendering()
+    speed_up_map_rendering()
 
 
 # An emoji favicon (drawn inline): without page_icon, the browser would turn the page's Material
@@ -29,44 +30,44 @@ st.set_page_config(page_title="Referral Atlas", page_icon="🗺️", layout="wid
 _publish_static(str(APP_DIR / "static"))
 _common.frame()
 lang = _common.lang()
-# URL paths differ from the file names on purpose: while a pages/ folder exists, Streamlit's first
-# run (and every AppTest run) goes through its legacy pages/ router, which would run a page whose
-# name matches the URL *without* this file, i.e. without the sidebar and the notices.
+# Page files live in views/, not pages/: a pages/ folder switches on Streamlit's legacy router for
+# a session's first run, which answered a deep link after a restart with "Page not found" (and
+# would run a page whose name matched the URL without this file's sidebar and notices).
 page = st.navigation(
     [
         st.Page(
-            "pages/explore.py",
+            "views/explore.py",
             title=t("nav_explore", lang),
             icon=":material/map:",
             url_path="services",
             default=True,
         ),
         st.Page(
-            "pages/workshop.py",
+            "views/workshop.py",
             title=t("nav_workshop", lang),
             icon=":material/route:",
             url_path="what-if",
         ),
         st.Page(
-            "pages/gaps.py",
+            "views/gaps.py",
             title=t("nav_gaps", lang),
             icon=":material/report:",
             url_path="referral-gaps",
         ),
         st.Page(
-            "pages/compare.py",
+            "views/compare.py",
             title=t("nav_compare", lang),
             icon=":material/compare:",
             url_path="site-comparison",
         ),
         st.Page(
-            "pages/export.py",
+            "views/export.py",
             title=t("nav_export", lang),
             icon=":material/download:",
             url_path="downloads",
         ),
         st.Page(
-            "pages/sites.py",
+            "views/sites.py",
             title=t("nav_sites", lang),
             icon=":material/table_view:",
             url_path="site-overview",

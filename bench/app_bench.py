@@ -65,12 +65,17 @@ def serve() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def interactive(page: Any, *, timeout: float = 120_000) -> None:
-    """Wait until the page has a title, the script is done, no skeleton, and the map is drawn."""
+def interactive(page: Any, *, timeout: float = 120_000, polling: str | int = "raf") -> None:
+    """Wait until the page has a title, the script is done, no skeleton, and the map is drawn.
+
+    `polling` every animation frame times one page closely; many pages at once poll every
+    250 ms instead (twenty pages repainting to poll would slow each other down)."""
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout)
     page.wait_for_selector(DONE, timeout=timeout)
     page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout
+        "!document.querySelector('[data-testid=\"stSkeleton\"]')",
+        timeout=timeout,
+        polling=polling,
     )
     page.frame_locator(MAP_FRAME).locator(".leaflet-container").wait_for(timeout=timeout)
 
@@ -164,14 +169,21 @@ def server_reruns(repeat: int = 3) -> dict[str, float]:
 
 
 def sessions(browser: Any, url: str, n: int) -> tuple[float, list[float]]:
-    contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in range(n)]
+    from tests.test_app_browser import STILL  # animations off: see there
+
+    contexts = [
+        browser.new_context(viewport={"width": 1200, "height": 900}, reduced_motion="reduce")
+        for _ in range(n)
+    ]
+    for c in contexts:
+        c.add_init_script(STILL)
     pages = [c.new_page() for c in contexts]
     start = time.perf_counter()
     for page in pages:
         page.goto(url + "?site=brussels", wait_until="commit")
     each = []
     for page in pages:
-        interactive(page, timeout=600_000)
+        interactive(page, timeout=600_000, polling=250)
         each.append(time.perf_counter() - start)
     total = time.perf_counter() - start
     for c in contexts:

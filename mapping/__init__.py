@@ -5,7 +5,18 @@ Modules are exposed so calls read `mapping.layers.services_layer(inventory, m=m)
 imports Streamlit; Leaflet is linked or inlined from a local copy (`mapping.assets`).
 """
 
-from mapping import assets, build, coverage, layers, population, privacy, static, style, travel
+from mapping import (
+    assets,
+    build,
+    coverage,
+    layers,
+    population,
+    privacy,
+    rendering,
+    static,
+    style,
+    travel,
+)
 from mapping.build import build_map, save_map
 from mapping.privacy import PublicPlace, public_place
 
@@ -19,6 +30,7 @@ __all__ = [
     "population",
     "privacy",
     "public_place",
+    "rendering",
     "save_map",
     "static",
     "style",

@@ -22,12 +22,12 @@ from pathways.table import SERVICE_COLUMNS, categories_present, services_table
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 PAGES = [
-    "pages/explore.py",
-    "pages/workshop.py",
-    "pages/gaps.py",
-    "pages/compare.py",
-    "pages/export.py",
-    "pages/sites.py",
+    "views/explore.py",
+    "views/workshop.py",
+    "views/gaps.py",
+    "views/compare.py",
+    "views/export.py",
+    "views/sites.py",
 ]
 NOTICE = "Illustrative data: not field-verified; do not use for real referrals"
 SHELTER_TRUE = re.compile(r"50\.82(0*)\b\D{1,8}4\.37(0*)\b")
@@ -37,7 +37,7 @@ EVERY_SERVICE |= {"Legal clinic"}
 
 
 def _keys():
-    spec = importlib.util.spec_from_file_location("app_keys", ROOT / "pages" / "keys.py")
+    spec = importlib.util.spec_from_file_location("app_keys", ROOT / "views" / "keys.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -49,7 +49,7 @@ keys = _keys()
 
 @pytest.fixture(autouse=True)
 def _folium_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app speeds up branca's template rendering for its process (`pages._common`); undo
+    """The app speeds up branca's template rendering for its process (`mapping.rendering`); undo
     that after each test, so the other test modules see folium as it ships."""
     import branca.element
 
@@ -117,7 +117,7 @@ def test_every_page_runs(app_data: Path, page: str) -> None:
 
 
 def test_sites_page_lists_every_site(app_data: Path) -> None:
-    at = run_app("pages/sites.py")
+    at = run_app("views/sites.py")
     df = at.dataframe[0].value
     assert list(df["site"]) == ["tiny", "twin"]
     assert list(df["data_status"]) == ["illustrative", "field-verified"]
@@ -232,11 +232,11 @@ def test_filters_and_sites_survive_switching_pages(app_data: Path) -> None:
     at = run_app()
     sites(at).set_value(["twin"]).run()
     at.selectbox(key=keys.LANGUAGE).set_value("ar").run()
-    at.switch_page("pages/gaps.py").run()
+    at.switch_page("views/gaps.py").run()
     assert not at.exception
     assert sites(at).value == ["twin"]
     assert [site_of(e) for e in at.expander] == ["Twin Town"]
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("views/explore.py").run()
     assert at.selectbox(key=keys.LANGUAGE).value == "ar"
 
 
@@ -244,7 +244,7 @@ def test_filters_and_sites_survive_switching_pages(app_data: Path) -> None:
 
 
 def test_workshop_route_verdict_and_steps(app_data: Path) -> None:
-    at = run_app("pages/workshop.py")
+    at = run_app("views/workshop.py")
     assert at.selectbox(key=keys.WS_ENTRY).options == ["Hospital care centre", "Police station"]
     assert at.multiselect(key=keys.WS_NEEDS).value == ["health.cmr"]
     at.selectbox(key=keys.WS_ENTRY).set_value("police").run()
@@ -256,7 +256,7 @@ def test_workshop_route_verdict_and_steps(app_data: Path) -> None:
 
 
 def test_workshop_what_if_closing_the_hospital(app_data: Path) -> None:
-    at = run_app("pages/workshop.py")
+    at = run_app("views/workshop.py")
     sites(at).set_value(["tiny"]).run()
     at.selectbox(key=keys.WS_ENTRY).set_value("police").run()
     at.multiselect(key=keys.WS_CLOSED).set_value(["hospital"]).run()
@@ -271,7 +271,7 @@ def test_workshop_what_if_closing_the_hospital(app_data: Path) -> None:
 
 
 def test_workshop_profile_excludes_and_translates(app_data: Path) -> None:
-    at = run_app("pages/workshop.py")
+    at = run_app("views/workshop.py")
     at.sidebar.radio(key=keys.LANG).set_value("fr").run()
     at.multiselect(key=keys.WS_NEEDS).set_value(["case_management"]).run()
     at.selectbox(key=keys.WS_GENDER).set_value("male").run()
@@ -284,7 +284,7 @@ def test_workshop_profile_excludes_and_translates(app_data: Path) -> None:
 
 
 def test_workshop_presentation_steps_through_gap_sentences(app_data: Path) -> None:
-    at = run_app("pages/workshop.py")
+    at = run_app("views/workshop.py")
     at.multiselect(key=keys.WS_CLOSED).set_value(["hospital"]).run()
     at.toggle(key=keys.WS_PRESENT).set_value(True).run()
     assert not at.exception
@@ -300,7 +300,7 @@ def test_workshop_presentation_steps_through_gap_sentences(app_data: Path) -> No
 
 
 def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
-    at = run_app("pages/gaps.py")
+    at = run_app("views/gaps.py")
     assert [site_of(e) for e in at.expander] == ["Tiny Town", "Twin Town"]
     messages = " ".join(str(v) for t in at.table for v in t.value["message"])
     assert "Legal clinic" in messages  # the lawyer is an orphan: nothing refers to it
@@ -310,7 +310,7 @@ def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
 
 
 def test_gaps_page_speaks_french(app_data: Path) -> None:
-    at = run_app("pages/gaps.py")
+    at = run_app("views/gaps.py")
     at.sidebar.radio(key=keys.LANG).set_value("fr").run()
     assert at.title[0].value == "Lacunes du référencement"
     messages = " ".join(str(v) for t in at.table for v in t.value["message"])
@@ -322,7 +322,7 @@ def test_gaps_page_speaks_french(app_data: Path) -> None:
 
 
 def test_compare_headlines_matrix_and_coverage(app_data: Path) -> None:
-    at = run_app("pages/compare.py")
+    at = run_app("views/compare.py")
     headlines = at.table[0].value
     assert list(headlines.columns) == ["Tiny Town", "Twin Town"]
     assert headlines.loc["services"].tolist() == ["5", "5"]
@@ -340,7 +340,7 @@ def downloads(at: AppTest) -> dict[str, str]:
 
 
 def test_export_offers_every_format(app_data: Path) -> None:
-    at = run_app("pages/export.py")
+    at = run_app("views/export.py")
     buttons = downloads(at)
     for name in ("gaps_json", "gaps_csv", "services_csv", "map_html", "csv", "protocol"):
         assert keys.DOWNLOAD_PREFIX + name in buttons, sorted(buttons)
@@ -351,7 +351,7 @@ def test_export_offers_every_format(app_data: Path) -> None:
 
 
 def test_export_preview_and_severity(app_data: Path) -> None:
-    at = run_app("pages/export.py")
+    at = run_app("views/export.py")
     at.multiselect(key=keys.SEVERITIES).set_value(["minor"]).run()
     assert set(re.findall(r'"severity": "(\w+)"', at.code[0].value)) == {"minor"}
     at.selectbox(key=keys.PREVIEW).select_index(2).run()  # the services table
@@ -363,7 +363,7 @@ def test_export_preview_and_severity(app_data: Path) -> None:
 def test_export_applies_the_explore_filters(app_data: Path) -> None:
     at = run_app()
     at.toggle(key=keys.ENTRY_ONLY).set_value(True).run()
-    at.switch_page("pages/export.py").run()
+    at.switch_page("views/export.py").run()
     assert not at.exception
     assert at.toggle(key=keys.EXPORT_FILTERS).value
     assert "4 services" in texts(at.caption)
@@ -371,6 +371,16 @@ def test_export_applies_the_explore_filters(app_data: Path) -> None:
     assert set(at.dataframe[0].value["service"]) == {"Hospital care centre", "Police station"}
     at.toggle(key=keys.EXPORT_FILTERS).set_value(False).run()
     assert "10 services" in texts(at.caption)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_picker_speaks_french(app_data: Path, page: str) -> None:
+    """No multiselect, nor select box left empty, shows Streamlit's English placeholder."""
+    at = run_app(page, lang="fr")
+    pickers = [*at.multiselect, *(w for w in at.selectbox if w.value is None)]
+    assert pickers
+    for w in pickers:
+        assert w.placeholder and not w.placeholder.startswith("Choose"), (w.key, w.placeholder)
 
 
 # --- notices and errors ----------------------------------------------------------------------
@@ -484,7 +494,7 @@ def test_faster_map_rendering_draws_the_same_map(monkeypatch: pytest.MonkeyPatch
     from streamlit_folium import _get_map_string
 
     from mapping.build import build_map
-    from pages._common import speed_up_map_rendering
+    from mapping.rendering import speed_up_map_rendering
     from pathways.gaps import find_gaps
 
     inv = load_site(TINY)

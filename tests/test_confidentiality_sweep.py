@@ -549,7 +549,7 @@ def test_a_pasted_coordinate_pair_is_not_repeated(
 def _keys() -> Any:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("app_keys_sweep", ROOT / "pages" / "keys.py")
+    spec = importlib.util.spec_from_file_location("app_keys_sweep", ROOT / "views" / "keys.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -642,7 +642,7 @@ def test_app_explore(app_folder: Path, secrets: Secrets) -> None:
 
 def test_app_workshop(app_folder: Path, secrets: Secrets) -> None:
     keys = _keys()
-    at = _app("pages/workshop.py")
+    at = _app("views/workshop.py")
     _sweep(at, "workshop", secrets)
     for entry in ENTRIES:
         at.selectbox(key=keys.WS_ENTRY).set_value(entry)
@@ -665,7 +665,7 @@ def test_app_workshop(app_folder: Path, secrets: Secrets) -> None:
     _sweep(at, "workshop fr", secrets)
 
 
-@pytest.mark.parametrize("page", ["pages/gaps.py", "pages/compare.py", "pages/sites.py"])
+@pytest.mark.parametrize("page", ["views/gaps.py", "views/compare.py", "views/sites.py"])
 def test_app_gaps_compare_sites(app_folder: Path, secrets: Secrets, page: str) -> None:
     keys = _keys()
     at = _app(page)
@@ -679,7 +679,7 @@ def test_app_gaps_compare_sites(app_folder: Path, secrets: Secrets, page: str) -
 
 def test_app_export_previews(app_folder: Path, secrets: Secrets) -> None:
     keys = _keys()
-    at = _app("pages/export.py")
+    at = _app("views/export.py")
     _sweep(at, "export", secrets)
     box = at.selectbox(key=keys.PREVIEW)
     for i in range(len(box.options)):

@@ -13,7 +13,7 @@ from pathways.i18n import LANGS, STRINGS, clock_text, day_name, language_name, p
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILES = [
     ROOT / "app.py",
-    *sorted((ROOT / "pages").glob("*.py")),
+    *sorted((ROOT / "views").glob("*.py")),
     *(
         ROOT / "pathways" / f"{m}.py"
         for m in ("explore", "workshop", "downloads", "compare_view", "table")

@@ -320,7 +320,7 @@ def _write_mode(node: ast.Call) -> bool:
 
 
 def test_the_app_itself_writes_no_file() -> None:
-    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+    for path in [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]:
         assert _writes(path) == [], path.name
 
 
@@ -343,7 +343,7 @@ def test_using_the_app_changes_no_file_in_the_data_folder(app_data: Path) -> Non
     before = {p: p.read_bytes() for p in app_data.rglob("*")}
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()
-    for page in ("pages/workshop.py", "pages/gaps.py", "pages/compare.py", "pages/export.py"):
+    for page in ("views/workshop.py", "views/gaps.py", "views/compare.py", "views/export.py"):
         at.switch_page(page).run()
         assert not at.exception, at.exception
     assert {p: p.read_bytes() for p in app_data.rglob("*")} == before

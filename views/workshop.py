@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from mapping.build import build_map
-from pages import _common, keys
 from pathways.explore import (
     day_options,
     languages_present,
@@ -32,6 +31,7 @@ from pathways.workshop import (
     route_summary,
     step_index,
 )
+from views import _common, keys
 
 COLORS = {"new": "#c62828", "gone": "#2e7d32", "unchanged": "#222222"}
 
@@ -72,7 +72,11 @@ with st.expander(t("profile", lang), expanded=not present):
         t("entry", lang), entries, format_func=names.__getitem__, key=keys.WS_ENTRY
     )
     needs = c[1].multiselect(
-        t("needs", lang), cats, format_func=lambda x: category_label(x, lang), key=keys.WS_NEEDS
+        t("needs", lang),
+        cats,
+        format_func=lambda x: category_label(x, lang),
+        placeholder=t("choose", lang),
+        key=keys.WS_NEEDS,
     )
     day = c[2].selectbox(
         t("arrival_day", lang),
@@ -109,12 +113,20 @@ with st.expander(t("profile", lang), expanded=not present):
         key=keys.WS_LEGAL,
     )
     avoid = c[4].multiselect(
-        t("avoid", lang), REQUIREMENTS, format_func=lambda r: t(f"req_{r}", lang), key=keys.WS_AVOID
+        t("avoid", lang),
+        REQUIREMENTS,
+        format_func=lambda r: t(f"req_{r}", lang),
+        placeholder=t("accepts_all", lang),
+        key=keys.WS_AVOID,
     )
 with st.expander(t("what_if", lang), expanded=not present):
     c = st.columns([4, 1], vertical_alignment="bottom")
     closed = c[0].multiselect(
-        t("close_services", lang), list(names), format_func=names.__getitem__, key=keys.WS_CLOSED
+        t("close_services", lang),
+        list(names),
+        format_func=names.__getitem__,
+        placeholder=t("none_closed", lang),
+        key=keys.WS_CLOSED,
     )
     interpreters = c[1].toggle(t("interpreters", lang), value=True, key=keys.WS_INTERP)
 

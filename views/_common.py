@@ -24,7 +24,6 @@ from streamlit_folium import st_folium
 
 from mapping.assets import standalone_html, use_served_assets
 from mapping.build import build_map
-from pages import keys
 from pathways.compare import SiteSummary, summarise
 from pathways.downloads import Format, download_bytes, format_named
 from pathways.errors import InventoryError, ValidationError, display_path
@@ -35,6 +34,7 @@ from pathways.i18n import LANGS, LANGUAGE_NAMES, pick_lang, t
 from pathways.inventory import Inventory
 from pathways.load import find_inventories, load_site
 from pathways.routes import Profile, Route, route
+from views import keys
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DATA_ENV = "REFERRAL_ATLAS_DATA"
@@ -164,47 +164,6 @@ def export_data(
 # --- maps --------------------------------------------------------------------------------------
 
 
-class _LiteralTemplate:
-    """A template without Jinja syntax: renders to its source, as Jinja would, uncompiled."""
-
-    def __init__(self, source: str) -> None:
-        text = source.replace("\r\n", "\n").replace("\r", "\n")
-        self.source = text[:-1] if text.endswith("\n") else text  # Jinja drops one final \n
-
-    def render(self, *args: Any, **kwargs: Any) -> str:
-        return self.source
-
-
-def speed_up_map_rendering() -> None:
-    """Stop branca compiling every rendered map element as a Jinja template (once per process).
-
-    When folium renders a map, each element's script (its text already rendered) is wrapped in
-    a new `branca.element.Element(text)`, whose constructor compiles the text as a Jinja
-    template: about 400 compilations and 0.2-0.7 s for Brussels, the bulk of a rerun of the
-    Explore page. Text without `{{`, `{%` or `{#` renders to itself (less one final newline),
-    so this returns such text uncompiled; anything else still goes to Jinja. The map's HTML is
-    the same (tests/test_app.py compares it).
-    """
-    import branca.element
-
-    jinja_template = branca.element.Template
-    if getattr(jinja_template, "_referral_atlas", False):
-        return
-
-    def template(source: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if (
-            isinstance(source, str)
-            and not args
-            and not kwargs
-            and not any(mark in source for mark in ("{{", "{%", "{#"))
-        ):
-            return _LiteralTemplate(source)
-        return jinja_template(source, *args, **kwargs)
-
-    template._referral_atlas = True  # type: ignore[attr-defined]
-    branca.element.Template = template  # type: ignore[assignment,misc]
-
-
 def show_map(
     m: folium.Map, *, key: str, height: int = 560, returned: Sequence[str] = ()
 ) -> dict[str, Any] | None:
@@ -268,7 +227,11 @@ def frame() -> None:
     keep_valid(keys.SITES, list(names), many=True)
     language = lang()
     st.sidebar.multiselect(
-        t("sites", language), list(names), format_func=names.__getitem__, key=keys.SITES
+        t("sites", language),
+        list(names),
+        format_func=names.__getitem__,
+        placeholder=t("choose", language),
+        key=keys.SITES,
     )
     st.sidebar.radio(
         t("language", language),

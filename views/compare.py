@@ -5,10 +5,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import _common, keys
 from pathways.compare_view import coverage_rows, headline_table, matrix_long
 from pathways.i18n import t
 from pathways.inventory import TAXONOMY, category_label
+from views import _common, keys
 
 inventories = _common.selected_inventories()
 lang = _common.lang()

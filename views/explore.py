@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 
 from mapping.build import build_map
-from pages import _common, keys
 from pathways.explore import (
     GROUP_CHOICES,
     OpenAt,
@@ -24,6 +23,7 @@ from pathways.explore import (
 from pathways.i18n import day_name, language_name, t
 from pathways.inventory import category_label
 from pathways.table import categories_present, found_table, localize_columns
+from views import _common, keys
 
 inventories = _common.selected_inventories()
 lang = _common.lang()

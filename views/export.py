@@ -8,7 +8,6 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from pages import _common, keys
 from pathways.downloads import (
     EXPORT_FORMATS,
     OWN_FORMATS,
@@ -20,6 +19,7 @@ from pathways.downloads import (
 from pathways.explore import OpenAt, filter_services, subsets
 from pathways.gaps import SEVERITY_ORDER
 from pathways.i18n import t
+from views import _common, keys
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
@@ -53,6 +53,7 @@ severities = c2.multiselect(
     t("severity", lang),
     list(SEVERITY_ORDER),
     format_func=lambda s: t(f"sev_{s}", lang),
+    placeholder=t("choose", lang),
     key=keys.SEVERITIES,
 )
 sites = _common.md(", ".join(inv.site.name for inv in inventories))

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from pages import _common
 from pathways.i18n import t
 from pathways.table import localize_columns, sites_table
+from views import _common
 
 inventories = _common.all_inventories()
 lang = _common.lang()

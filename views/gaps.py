@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from pages import _common, keys
 from pathways.gaps import SEVERITY_ORDER
 from pathways.i18n import t
 from pathways.table import gaps_table, localize_columns, localize_values
+from views import _common, keys
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
@@ -17,6 +17,7 @@ severities = st.multiselect(
     t("severity", lang),
     list(SEVERITY_ORDER),
     format_func=lambda s: t(f"sev_{s}", lang),
+    placeholder=t("choose", lang),
     key=keys.SEVERITIES,
 )
 for inv in inventories:

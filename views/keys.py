@@ -136,4 +136,4 @@ DOWNLOAD_PREFIX = "download_"
 
 PERSISTENT = (*EXPLORE_FILTERS, OFFLINE, SEVERITIES)
 """Widget values kept while other pages are shown (Streamlit drops a widget's state when its
-page is not run; `pages._common.frame` keeps these)."""
+page is not run; `views._common.frame` keeps these)."""
