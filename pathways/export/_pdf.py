@@ -21,6 +21,9 @@ PURPLE = (91, 42, 134)
 RED = (179, 38, 30)
 GREY = (85, 85, 85)
 HEAD_FILL = (239, 232, 246)
+TOTAL_PAGES = "{pages}"
+"""The alias fpdf2 replaces with the page count once the document is done; its width is the room
+kept for the number (the default "{nb}" is too narrow for a national protocol's 2,000+ pages)."""
 
 
 @lru_cache(maxsize=1)
@@ -65,14 +68,14 @@ def _make_pdf(protocols: Sequence[SiteProtocol]) -> Any:
             text = p.text["footer"].format(site=p.site_name, date=p.printed.isoformat())
             self.cell(0, 4, _safe(f"{text} · {p.status_short}"), align="L")
             self.set_y(-12)
-            self.cell(0, 4, f"{self.page_no()}/{{nb}}", align="R")
+            self.cell(0, 4, f"{self.page_no()}/{TOTAL_PAGES}", align="R")
 
     pdf = _Protocol(orientation="portrait", unit="mm", format="A4")
     for style, path in _font_files().items():
         pdf.add_font(FONT, style, str(path))
     pdf.set_margins(14, 14, 14)
     pdf.set_auto_page_break(True, margin=16)
-    pdf.alias_nb_pages()
+    pdf.alias_nb_pages(TOTAL_PAGES)
     printed = protocols[0].printed if protocols else dt.date.today()
     pdf.set_creation_date(dt.datetime(printed.year, printed.month, printed.day, tzinfo=dt.UTC))
     pdf.set_title(_safe(protocols[0].text["title"]) if protocols else "Referral protocol")
