@@ -84,5 +84,7 @@ def write_geojson(inventories: Sequence[Inventory], path: Path, options: ExportO
 
     inventory = one_site(inventories, "geojson")
     data = to_geojson(inventory, lines=options.lines, folder=Path(path).parent)
-    with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as f:
+        # streamed to the file: one joined string of a national inventory held 4 GB at once
+        json.dump(data, f, ensure_ascii=False, indent=1)
+        f.write("\n")

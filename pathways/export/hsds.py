@@ -398,8 +398,9 @@ def write_hsds(inventories: Sequence[Inventory], path: Path, options: ExportOpti
     data = to_hsds(inventory, folder=folder)
     name = f"referral-atlas-{inventory.site.id}"
     if path.suffix == ".json":
-        with atomic_output(path) as tmp:
-            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)  # streamed (see geojson.py)
+            f.write("\n")
     elif path.suffix == ".zip":
         with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             for fname, text in _package_files(data, name).items():
