@@ -220,6 +220,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "sev_critical": {"en": "critical", "fr": "critique"},
     "sev_major": {"en": "major", "fr": "majeure"},
     "sev_minor": {"en": "minor", "fr": "mineure"},
+    # gap kinds (`pathways.gaps.FINDERS`), as the Gaps page lists them
+    "gapkind_missing_category": {"en": "missing category", "fr": "catégorie absente"},
+    "gapkind_unreachable": {"en": "unreachable", "fr": "inatteignable"},
+    "gapkind_time_critical": {"en": "too late (72 h)", "fr": "trop tard (72 h)"},
+    "gapkind_hours": {"en": "nights and weekends", "fr": "nuits et week-ends"},
+    "gapkind_single_point_of_failure": {
+        "en": "single point of failure",
+        "fr": "point de défaillance unique",
+    },
+    "gapkind_language": {"en": "language", "fr": "langue"},
+    "gapkind_eligibility": {"en": "eligibility", "fr": "éligibilité"},
+    "gapkind_deterrent": {"en": "deterring condition", "fr": "condition dissuasive"},
+    "gapkind_dead_end": {"en": "dead end", "fr": "impasse"},
+    "gapkind_orphan": {"en": "orphan service", "fr": "service isolé"},
+    "gapkind_stale": {"en": "not verified lately", "fr": "non vérifié récemment"},
     "no_severity": {"en": "no severity chosen", "fr": "aucune gravité choisie"},
     "no_gaps": {
         "en": "No gaps of the chosen severities.",

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pathways.explore import Selection
+from pathways.gaps import FINDERS
 from pathways.load import load_site
 from pathways.table import SERVICE_COLUMNS, categories_present, services_table
 
@@ -316,6 +317,8 @@ def test_gaps_page_speaks_french(app_data: Path) -> None:
     messages = " ".join(str(v) for t in at.table for v in t.value["message"])
     assert "voie de référencement" in messages
     assert all(set(t.value.index) <= {"critique", "majeure", "mineure"} for t in at.table)
+    kinds = {str(v) for t in at.table for v in t.value["type"]}
+    assert kinds and not kinds & set(FINDERS), kinds  # "inatteignable", not "unreachable"
 
 
 # --- Compare ---------------------------------------------------------------------------------

@@ -69,3 +69,10 @@ def test_days_and_languages_in_words() -> None:
     assert language_name("ar", "en") == "Arabic"
     assert language_name("ar", "fr") == "arabe"
     assert language_name("xx", "fr") == "xx"
+
+
+def test_every_gap_kind_has_a_label_in_both_languages() -> None:
+    from pathways.gaps import FINDERS
+
+    for kind in FINDERS:
+        assert STRINGS[f"gapkind_{kind}"]["en"] and STRINGS[f"gapkind_{kind}"]["fr"], kind

@@ -34,4 +34,5 @@ for inv in inventories:
             shown = localize_values(
                 table[["severity", "kind", "message"]], "severity", "sev_", lang
             )
+            shown = localize_values(shown, "kind", "gapkind_", lang)
             _common.table(localize_columns(shown, lang).set_index(t("col_severity", lang)))
