@@ -36,6 +36,7 @@ def build_map(
     lang: str = "en",
     tiles: str | None = "OpenStreetMap",
     cluster: bool = True,
+    legend_open: bool = True,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """The interactive map of the sites, fitted to them, with a layer control and a legend.
@@ -45,6 +46,8 @@ def build_map(
     hand-offs, services per category (clustered where they crowd, unless `cluster=False`),
     and gaps. `tiles=None` draws no tile layer (offline): a light background with the
     sites' boundaries as land. `categories` keeps only services offering one of them.
+    `legend_open=False` folds the legend to its title (a map inside a page, where an open legend
+    would cover part of the sites; a click opens it).
     """
     invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
     covs = (
@@ -88,13 +91,21 @@ def build_map(
     box = layers.bounds(invs)
     if box is not None:
         left = 370 if route is not None else 50  # room for the route's box
-        fit = folium.map.FitBounds(box, padding_top_left=(left, 30), padding_bottom_right=(280, 30))
+        right = 280 if legend_open else 40  # room for the legend
+        fit = folium.map.FitBounds(
+            box, padding_top_left=(left, 30), padding_bottom_right=(right, 30)
+        )
         fit.options["animate"] = False  # settle at once: clusters are made for the final zoom
         m.add_child(fit)
     folium.LayerControl(collapsed=True).add_to(m)
     shown = _categories_on_map(invs, selected)
     layers.legend(
-        lang, categories=shown, gaps=bool(gaps), route=route is not None, cluster=cluster
+        lang,
+        categories=shown,
+        gaps=bool(gaps),
+        route=route is not None,
+        cluster=cluster,
+        open=legend_open,
     ).add_to(m)
     return assets.strip_cdn_assets(m)
 

@@ -1294,8 +1294,10 @@ def legend(
     gaps: bool = True,
     route: bool = False,
     cluster: bool = False,
+    open: bool = True,
 ) -> MacroElement:
-    """A legend box (a Leaflet control) with category colours and codes and the symbols.
+    """A legend box (a Leaflet control) with category colours and codes and the symbols
+    (`open=False`: folded to its title until clicked).
 
     `categories` limits the colour list to those (e.g. the ones on the map); all by default.
     `gaps=False` leaves out the gap rings (for a map drawn without gaps); `route` and
@@ -1376,5 +1378,9 @@ def legend(
             f'<span style="flex:none;line-height:0">{svg}</span><span>{_e(label)}</span></div>'
         )
     return MapControl(
-        _e(style.text("legend", lang)), "".join(rows), position="bottomright", css_class="ra-legend"
+        _e(style.text("legend", lang)),
+        "".join(rows),
+        position="bottomright",
+        css_class="ra-legend",
+        open=open,
     )

@@ -260,6 +260,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "choose": {"en": "Choose", "fr": "Choisir"},
     "accepts_all": {"en": "Accepts every condition", "fr": "Accepte toutes les conditions"},
     "none_closed": {"en": "None: every service open", "fr": "Aucun : tous les services ouverts"},
+    "click_to_close": {
+        "en": "Or click a service on the map to close it; reopen it here (×).",
+        "fr": "Ou cliquez sur un service de la carte pour le fermer ; rouvrez-le ici (×).",
+    },
     "gender": {"en": "Gender", "fr": "Genre"},
     "gender_female": {"en": "female", "fr": "féminin"},
     "gender_male": {"en": "male", "fr": "masculin"},
@@ -489,7 +493,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "why_no_route_to": {
         "en": "no route from {service} to {need} for this profile",
-        "fr": "aucun parcours de {service} vers : {need}, pour ce profil",
+        "fr": "aucun parcours de {service} jusqu'à « {need} » pour ce profil",
     },
     "why_entry_warning": {
         "en": "the entry point {service} {reason}; counted as arrival only",

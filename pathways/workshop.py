@@ -9,10 +9,11 @@ only turns them into what a room of professionals reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from pathways.explore import match_click
 from pathways.gaps import PEP_HOURS, Gap, GapDiff
 from pathways.i18n import day_name, labels, language_name, t
 from pathways.inventory import TAXONOMY, Inventory, category_label
@@ -24,6 +25,21 @@ Change = Literal["new", "gone", "unchanged"]
 def entry_options(inventory: Inventory) -> list[str]:
     """The ids of the site's entry points, in file order (where a survivor may arrive)."""
     return [s.id for s in inventory.services if s.entry_point]
+
+
+def clicked_service(inventory: Inventory, tooltip: str | None, lang: str = "en") -> str | None:
+    """The id of the site's service whose map marker was clicked, from the tooltip text the map
+    returned; None for anything else (a referral line, a cluster, a gap ring, nothing)."""
+    key = match_click([(inventory, s) for s in inventory.services], tooltip, lang)
+    return key.split("/", 1)[1] if key else None
+
+
+def close_one_more(closed: list[str], service_id: str | None, known: Iterable[str]) -> list[str]:
+    """The closed services once `service_id` closes too (as they were if it is unknown, or
+    closed already)."""
+    if service_id is None or service_id in closed or service_id not in set(known):
+        return closed
+    return [*closed, service_id]
 
 
 # --- reasons, in words --------------------------------------------------------------------------

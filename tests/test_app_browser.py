@@ -277,6 +277,19 @@ def test_facilitator_shows_why_koro_saturday_night_is_too_late(
     assert int(re.findall(r"\d+", new)[0]) > 0
     s.shot("workshop.png")
 
+    # a click on a service's marker closes that service too (the hospital is closed already)
+    tags = s.page.locator(".st-key-ws_closed [data-tag]")
+    icons = frame.locator(".ra-icon")
+    if icons.count() == 0:
+        frame.locator(".ra-cluster").first.click()
+        icons.first.wait_for(timeout=10_000)
+    for i in range(icons.count()):
+        s.rerun(lambda i=i: icons.nth(i).click(force=True))
+        if tags.count() == 2:
+            break
+    tags.nth(1).wait_for(timeout=30_000)
+    assert tags.count() == 2
+
     s.flip("ws_presentation")
     assert s.text(r"Gap 1 of \d+").endswith("new")
     s.rerun(lambda: s.page.locator(".st-key-ws_next button").click())

@@ -61,7 +61,7 @@ NAMES = {"bxl-ngo": "Women's NGO", "bxl-cpvs": "Care centre"}
         ("no entry point this survivor can use", "aucun point d'entrée"),
         (
             "no route from bxl-ngo to Clinical management of rape for this profile",
-            "aucun parcours de Women's NGO vers : Prise en charge clinique du viol",
+            "aucun parcours de Women's NGO jusqu'à « Prise en charge clinique du viol »",
         ),
         (
             "the entry point bxl-ngo serves women only, not men; counted as arrival only",
@@ -172,10 +172,28 @@ def test_a_route_for_a_french_map(tiny) -> None:
         build_referral_graph(tiny, closed=["hospital"]), Profile(entry="police"), need="health.cmr"
     )
     shown = for_display(closed, tiny, "fr")
-    assert shown.reason.startswith("aucun parcours de Police station vers")
+    assert shown.reason.startswith("aucun parcours de Police station jusqu")
     assert shown.steps[0].clock.startswith("lun. ")
     assert (shown.found, shown.needs, shown.excluded) == (
         closed.found,
         closed.needs,
         closed.excluded,
     )
+
+
+def test_a_click_on_a_service_marker_closes_that_service(koro) -> None:
+    from pathways.explore import tooltip_text
+    from pathways.workshop import clicked_service, close_one_more
+
+    ids = [s.id for s in koro.services]
+    for lang in ("en", "fr"):
+        for s in koro.services:  # the tooltip text as streamlit-folium returns it
+            assert clicked_service(koro, tooltip_text(s, lang) + " · open 24/7", lang) == s.id
+    assert clicked_service(koro, None) is None
+    assert clicked_service(koro, "3 services") is None  # a cluster, a line, a gap ring
+    first, second = ids[0], ids[1]
+    assert close_one_more([], first, ids) == [first]
+    assert close_one_more([first], first, ids) == [first]  # once
+    assert close_one_more([first], second, ids) == [first, second]
+    assert close_one_more([first], "elsewhere", ids) == [first]
+    assert close_one_more([first], None, ids) == [first]

@@ -91,11 +91,12 @@ st.caption(caption + " " + t("confidential_note", lang))
 # --- map, card and table ------------------------------------------------------------------------
 left, right = st.columns([2, 1])
 with left:
-    m = build_map(
+    m = build_map(  # legend folded: open, it would cover part of a map this size
         subsets(inventories, found),
         gaps=_common.gaps_of(inventories) if show_gaps else None,
         lang=lang,
         tiles=None if offline else "OpenStreetMap",
+        legend_open=False,
     )
     clicked = _common.show_map(m, key=keys.MAP, returned=["last_object_clicked_tooltip"])
 

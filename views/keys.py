@@ -106,7 +106,16 @@ WS_PRESENT = "ws_presentation"
 """Workshop toggle: presentation view (large map, large type, one gap sentence at a time)."""
 
 WS_MAP = "ws_map"
-"""Workshop map (st_folium, nothing returned); the key gets the map's height appended."""
+"""Workshop map (st_folium; returns the tooltip of a clicked marker, which closes that service);
+the key gets the map's height appended."""
+
+WS_CLICK = "ws_map_click"
+"""Workshop: the last map click handled (the tooltip streamlit-folium returned), so that one
+click closes one service once."""
+
+WS_CLOSE_NEXT = "ws_close_next"
+"""Workshop: a service clicked on the map, to add to `WS_CLOSED` at the start of the next run
+(a widget's value cannot change once the widget is drawn)."""
 
 WS_INDEX = "ws_index"
 """Session state (not a widget): which gap sentence the presentation shows."""

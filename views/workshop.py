@@ -22,6 +22,8 @@ from pathways.routes import Profile
 from pathways.table import categories_present
 from pathways.workshop import (
     care_verdict,
+    clicked_service,
+    close_one_more,
     entry_options,
     excluded_rows,
     for_display,
@@ -58,6 +60,10 @@ cats = categories_present([inv])
 _common.keep_valid(keys.WS_ENTRY, entries)
 _common.keep_valid(keys.WS_NEEDS, cats, many=True)
 _common.keep_valid(keys.WS_CLOSED, list(names), many=True)
+if keys.WS_CLOSE_NEXT in st.session_state:  # a service clicked on the map in the last run
+    st.session_state[keys.WS_CLOSED] = close_one_more(
+        st.session_state.get(keys.WS_CLOSED, []), st.session_state.pop(keys.WS_CLOSE_NEXT), names
+    )
 _common.keep_valid(keys.WS_LANGUAGE, [None, *languages_present([inv])])
 st.session_state.setdefault(keys.WS_NEEDS, [c for c in ("health.cmr",) if c in cats])
 now = site_now(inv)
@@ -129,6 +135,7 @@ with st.expander(t("what_if", lang), expanded=not present):
         key=keys.WS_CLOSED,
     )
     interpreters = c[1].toggle(t("interpreters", lang), value=True, key=keys.WS_INTERP)
+    st.caption(t("click_to_close", lang))
 
 profile = Profile(
     entry=entry,
@@ -160,16 +167,26 @@ if verdict and present:
 elif verdict:
     (st.success if verdict.in_time else st.error)(verdict.text)
 
-m = build_map(
+m = build_map(  # legend folded: between it and the route's box, little of the site shows
     [inv],
     route=for_display(route, inv, lang) if route else None,
     gaps=list(diff.appeared) or None,
     lang=lang,
     tiles=None if offline else "OpenStreetMap",
+    legend_open=False,
 )
 # A key per size: a new height needs a new map (st_folium keeps the first one's size).
 height = 720 if present else 520
-_common.show_map(m, key=f"{keys.WS_MAP}_{height}", height=height)
+clicked = _common.show_map(
+    m, key=f"{keys.WS_MAP}_{height}", height=height, returned=["last_object_clicked_tooltip"]
+)
+tooltip = (clicked or {}).get("last_object_clicked_tooltip")
+if tooltip != st.session_state.get(keys.WS_CLICK):  # a new click: close that service
+    st.session_state[keys.WS_CLICK] = tooltip
+    hit = clicked_service(inv, tooltip, lang)
+    if hit is not None and hit not in closed:
+        st.session_state[keys.WS_CLOSE_NEXT] = hit
+        st.rerun()
 
 
 def _move(delta: int, count: int) -> None:
