@@ -241,6 +241,19 @@ def test_filters_and_sites_survive_switching_pages(app_data: Path) -> None:
     assert at.selectbox(key=keys.LANGUAGE).value == "ar"
 
 
+def test_the_workshop_scenario_survives_switching_pages(app_data: Path) -> None:
+    at = run_app("views/workshop.py")
+    at.selectbox(key=keys.WS_DAY).set_value(5).run()
+    at.multiselect(key=keys.WS_CLOSED).select("hospital").run()
+    at.toggle(key=keys.WS_INTERP).set_value(False).run()
+    for page in ("views/gaps.py", "views/explore.py", "views/workshop.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+    assert at.multiselect(key=keys.WS_CLOSED).value == ["hospital"]
+    assert at.selectbox(key=keys.WS_DAY).value == 5
+    assert at.toggle(key=keys.WS_INTERP).value is False
+
+
 # --- Workshop --------------------------------------------------------------------------------
 
 

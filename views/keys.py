@@ -143,6 +143,24 @@ PREVIEW = "export_preview"
 DOWNLOAD_PREFIX = "download_"
 """Export download buttons: `download_<format>` (or `download_<format>_<site>` per site)."""
 
-PERSISTENT = (*EXPLORE_FILTERS, OFFLINE, SEVERITIES)
+WORKSHOP_SCENARIO = (
+    WS_SITE,
+    WS_ENTRY,
+    WS_NEEDS,
+    WS_LANGUAGE,
+    WS_AGE,
+    WS_GENDER,
+    WS_LEGAL,
+    WS_DAY,
+    WS_TIME,
+    WS_AVOID,
+    WS_CLOSED,
+    WS_INTERP,
+    WS_PRESENT,
+)
+"""The Workshop's survivor profile and what-if: a facilitator who shows the Gaps page and comes
+back finds the same scenario."""
+
+PERSISTENT = (*EXPLORE_FILTERS, *WORKSHOP_SCENARIO, OFFLINE, SEVERITIES)
 """Widget values kept while other pages are shown (Streamlit drops a widget's state when its
 page is not run; `views._common.frame` keeps these)."""
