@@ -231,3 +231,29 @@ def test_times_through_a_confidential_service_are_rounded_and_travel_withheld():
     assert "about" in r.describe() and '"travel_hours": null' in __import__("json").dumps(
         r.to_dict()
     )
+
+
+@st.composite
+def graph_with_entries(draw):
+    services, refs = draw(small_graph())
+    services[1]["entry_point"] = draw(st.booleans())  # a second entry point, sometimes
+    return services, refs
+
+
+@settings(max_examples=100, deadline=None)
+@given(graph_with_entries(), st.sampled_from([72.0, 120.0]))
+def test_reverse_passes_match_forward_searches_for_every_hour(site, limit):
+    """`within_by_hour` (one reverse pass per arrival hour, for every entry at once) answers as
+    a forward search from each entry point at each hour of the week does."""
+    from pathways.graph import entry_points
+    from pathways.routes import within_by_hour
+
+    services, refs = site
+    G = graph(services, refs)
+    entries = entry_points(G)
+    got = within_by_hour(G, entries, "health.cmr", limit)
+    for e in entries:
+        for h in range(168):
+            leg = fastest_to(G, e, float(h), "health.cmr")
+            expected = leg is not None and leg[0] - h <= limit + 1e-9
+            assert got[e][h] == expected, (e, h, leg)
