@@ -35,7 +35,14 @@ from pathways.graph import (
     service,
 )
 from pathways.inventory import Inventory, Service, category_label
-from pathways.routes import fastest_to, hour_ranges, serving_routes, week_profile, within_by_hour
+from pathways.routes import (
+    fastest_to,
+    hour_ranges,
+    serving_routes,
+    week_profile,
+    within_by_hour,
+    within_by_hour_twice,
+)
 
 Severity = Literal["critical", "major", "minor"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "major": 1, "minor": 2}
@@ -384,15 +391,12 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
     if not providers(G, "health.cmr"):
         return []  # missing_category says it
     entries = entry_points(G)
-    ok72 = within_by_hour(G, entries, "health.cmr", PEP_HOURS)
-    failing_entries = [e for e in entries if not all(ok72[e])]
     exact = G.number_of_nodes() <= EXACT_TIMES_LIMIT
-    failing_hours = sorted({h for e in failing_entries for h, ok in enumerate(ok72[e]) if not ok})
-    ok120 = (
-        {}
-        if exact
-        else within_by_hour(G, failing_entries, "health.cmr", EC_HOURS, hours=failing_hours)
-    )
+    if exact:  # 72 h passes here; the failing entry points' week profiles give the rest
+        ok72, ok120 = within_by_hour(G, entries, "health.cmr", PEP_HOURS), {}
+    else:  # one pass per hour answers 72 h and 120 h
+        ok72, ok120 = within_by_hour_twice(G, entries, "health.cmr", PEP_HOURS, EC_HOURS)
+    failing_entries = [e for e in entries if not all(ok72[e])]
     gaps = []
     for e in failing_entries:
         failing = [h for h, ok in enumerate(ok72[e]) if not ok]

@@ -1083,3 +1083,38 @@ def within_by_hour(
                 seen = opens[id(times)] = times.next_open(float(h))
             out[e][h] = seen <= latest[i] + 1e-9 or (offers and seen <= deadline + 1e-9)
     return out
+
+
+def within_by_hour_twice(
+    G: nx.DiGraph, entries: Sequence[str], category: str, short: float, long: float
+) -> tuple[dict[str, list[bool]], dict[str, list[bool]]]:
+    """`within_by_hour` for two limits (72 h and 120 h), with one reverse pass per hour.
+
+    A pass towards deadline D explored down to D - `long` answers two arrival hours at once:
+    D - `short` within `short`, and D - `long` within `long` (what the pass finds above a
+    later floor does not change when it goes lower; the week repeats, so an arrival before
+    Monday 00:00 is the same hour a week later). At national size, where most hours fail
+    somewhere, this halves the passes.
+    """
+    rev = _Reverse(G, category)
+    index = {n: i for i, n in enumerate(rev.ids)}
+    within: tuple[dict[str, list[bool]], dict[str, list[bool]]] = (
+        {e: [True] * HOURS_PER_WEEK for e in entries},
+        {e: [True] * HOURS_PER_WEEK for e in entries},
+    )
+    rows = [(e, index[e], service(G, e).has(category), rev.times[index[e]]) for e in entries]
+    for h in range(HOURS_PER_WEEK):
+        deadline = h + short
+        latest = rev.latest(deadline, deadline - long)
+        for out, arrival in zip(within, (h, deadline - long), strict=True):
+            slot = math.floor(arrival) % HOURS_PER_WEEK
+            opens: dict[int, float] = {}  # next_open(arrival) per distinct opening hours
+            for e, i, offers, times in rows:
+                seen = opens.get(id(times))
+                if seen is None:
+                    seen = opens[id(times)] = times.next_open(float(arrival))
+                # below `arrival` counts as never, as if the pass had stopped there
+                # (`within_by_hour`'s floor): a hand-off as a service closes is too late
+                found = latest[i] >= arrival and seen <= latest[i] + 1e-9
+                out[e][slot] = found or (offers and seen <= deadline + 1e-9)
+    return within

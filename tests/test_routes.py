@@ -257,3 +257,19 @@ def test_reverse_passes_match_forward_searches_for_every_hour(site, limit):
             leg = fastest_to(G, e, float(h), "health.cmr")
             expected = leg is not None and leg[0] - h <= limit + 1e-9
             assert got[e][h] == expected, (e, h, leg)
+
+
+@settings(max_examples=100, deadline=None)
+@given(graph_with_entries())
+def test_one_pass_per_hour_answers_both_limits(site):
+    """`within_by_hour_twice` (shared passes) gives `within_by_hour` for 72 h and for 120 h."""
+    from pathways.graph import entry_points
+    from pathways.routes import within_by_hour, within_by_hour_twice
+
+    services, refs = site
+    G = graph(services, refs)
+    entries = entry_points(G)
+    assert within_by_hour_twice(G, entries, "health.cmr", 72.0, 120.0) == (
+        within_by_hour(G, entries, "health.cmr", 72.0),
+        within_by_hour(G, entries, "health.cmr", 120.0),
+    )
