@@ -134,7 +134,8 @@ with st.expander(t("what_if", lang), expanded=not present):
         placeholder=t("none_closed", lang),
         key=keys.WS_CLOSED,
     )
-    interpreters = c[1].toggle(t("interpreters", lang), value=True, key=keys.WS_INTERP)
+    st.session_state.setdefault(keys.WS_INTERP, True)  # kept across pages: no `value=` here
+    interpreters = c[1].toggle(t("interpreters", lang), key=keys.WS_INTERP)
     st.caption(t("click_to_close", lang))
 
 profile = Profile(
