@@ -54,27 +54,8 @@ LIFE_SAVING = frozenset({"health.cmr"})
 def _by_category(category: str, inventory: Inventory) -> Severity:
     if category in LIFE_SAVING:
         return "critical"
-    in_package = any(category in item for item in _minimum_package(inventory))
+    in_package = any(category in item for item in inventory.minimum_package())
     return "major" if in_package else "minor"
-
-
-_LAST_PACKAGE: tuple[Inventory, tuple[tuple[str, ...], ...]] | None = None
-
-
-def _minimum_package(inventory: Inventory) -> tuple[tuple[str, ...], ...]:
-    """`inventory.minimum_package()`, remembered for the last inventory asked about.
-
-    It looks at every service (does any serve children?), and the severity of every gap
-    asks for it: at 100,000 services and thousands of gaps that was most of the analysis.
-    (One immutable pair, read and replaced whole: safe across threads.)
-    """
-    global _LAST_PACKAGE
-    last = _LAST_PACKAGE
-    if last is not None and last[0] is inventory:
-        return last[1]
-    package = inventory.minimum_package()
-    _LAST_PACKAGE = (inventory, package)
-    return package
 
 
 SEVERITY: dict[str, Callable[[str, Inventory], Severity] | Severity] = {

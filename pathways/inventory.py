@@ -461,6 +461,12 @@ class Inventory(_Record):
 
     def minimum_package(self) -> tuple[tuple[str, ...], ...]:
         """The site's minimum package; child protection only where the site serves children."""
+        return self._minimum_package
+
+    @cached_property
+    def _minimum_package(self) -> tuple[tuple[str, ...], ...]:
+        # once per inventory: it looks at every service, and every gap's severity asks for it
+        # (at 100,000 services and thousands of gaps that was most of the analysis)
         return tuple(
             item
             for item in self.site.minimum_package

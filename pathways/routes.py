@@ -654,10 +654,10 @@ def nearest_entry(
         s = service(G, n)
         if not s.entry_point or exclusion_reason(s, profile):
             continue
-        place = s.location if not s.confidential else public_place(s, inventory)
+        place = public_place(s, inventory)  # the exact location unless confidential
         if place is None:
             continue
-        there = place if isinstance(place, Point) else Point(lat=place.lat, lon=place.lon)
+        there = Point(lat=place.lat, lon=place.lon)
         hours = distance_km(here, there) * travel.circuity / travel.speed_kmh
         if best is None or hours < best[0]:
             best = (hours, n)
@@ -1069,19 +1069,11 @@ def within_by_hour(
     at once, instead of a forward search per entry point and hour. Hours not asked for count
     as reached.
     """
-    rev = _Reverse(G, category)
-    index = {n: i for i, n in enumerate(rev.ids)}
-    out: dict[str, list[bool]] = {e: [True] * HOURS_PER_WEEK for e in entries}
-    rows = [(e, index[e], service(G, e).has(category), rev.times[index[e]]) for e in entries]
+    answers = _Answers(G, entries, category)
+    out = answers.blank()
     for h in hours:
         deadline = h + limit
-        latest = rev.latest(deadline, float(h))
-        opens: dict[int, float] = {}  # next_open(h) per distinct opening hours
-        for e, i, offers, times in rows:
-            seen = opens.get(id(times))
-            if seen is None:
-                seen = opens[id(times)] = times.next_open(float(h))
-            out[e][h] = seen <= latest[i] + 1e-9 or (offers and seen <= deadline + 1e-9)
+        answers.fill(out, h, deadline, answers.rev.latest(deadline, float(h)))
     return out
 
 
@@ -1096,25 +1088,45 @@ def within_by_hour_twice(
     Monday 00:00 is the same hour a week later). At national size, where most hours fail
     somewhere, this halves the passes.
     """
-    rev = _Reverse(G, category)
-    index = {n: i for i, n in enumerate(rev.ids)}
-    within: tuple[dict[str, list[bool]], dict[str, list[bool]]] = (
-        {e: [True] * HOURS_PER_WEEK for e in entries},
-        {e: [True] * HOURS_PER_WEEK for e in entries},
-    )
-    rows = [(e, index[e], service(G, e).has(category), rev.times[index[e]]) for e in entries]
+    answers = _Answers(G, entries, category)
+    within = (answers.blank(), answers.blank())
     for h in range(HOURS_PER_WEEK):
         deadline = h + short
-        latest = rev.latest(deadline, deadline - long)
-        for out, arrival in zip(within, (h, deadline - long), strict=True):
-            slot = math.floor(arrival) % HOURS_PER_WEEK
-            opens: dict[int, float] = {}  # next_open(arrival) per distinct opening hours
-            for e, i, offers, times in rows:
-                seen = opens.get(id(times))
-                if seen is None:
-                    seen = opens[id(times)] = times.next_open(float(arrival))
-                # below `arrival` counts as never, as if the pass had stopped there
-                # (`within_by_hour`'s floor): a hand-off as a service closes is too late
-                found = latest[i] >= arrival and seen <= latest[i] + 1e-9
-                out[e][slot] = found or (offers and seen <= deadline + 1e-9)
+        latest = answers.rev.latest(deadline, deadline - long)
+        answers.fill(within[0], h, deadline, latest)
+        answers.fill(within[1], deadline - long, deadline, latest)
     return within
+
+
+class _Answers:
+    """Entry points' answers from reverse passes: reached in time, per arrival hour."""
+
+    def __init__(self, G: nx.DiGraph, entries: Sequence[str], category: str) -> None:
+        self.rev = _Reverse(G, category)
+        self.entries = entries
+        index = {n: i for i, n in enumerate(self.rev.ids)}
+        self.rows = [
+            (e, index[e], service(G, e).has(category), self.rev.times[index[e]]) for e in entries
+        ]
+
+    def blank(self) -> dict[str, list[bool]]:
+        """Every entry point reached at every hour (hours not asked for stay so)."""
+        return {e: [True] * HOURS_PER_WEEK for e in self.entries}
+
+    def fill(
+        self, out: dict[str, list[bool]], arrival: float, deadline: float, latest: list[float]
+    ) -> None:
+        """Answer for an arrival (an hour of this week, or the week before) by `deadline`,
+        from a reverse pass's `latest` times.
+
+        A latest time before the arrival counts as never, as if the pass had stopped there:
+        a hand-off as a service closes is too late.
+        """
+        slot = math.floor(arrival) % HOURS_PER_WEEK  # the week repeats
+        opens: dict[int, float] = {}  # next_open(arrival) per distinct opening hours
+        for e, i, offers, times in self.rows:
+            seen = opens.get(id(times))
+            if seen is None:
+                seen = opens[id(times)] = times.next_open(float(arrival))
+            found = latest[i] >= arrival and seen <= latest[i] + 1e-9
+            out[e][slot] = found or (offers and seen <= deadline + 1e-9)

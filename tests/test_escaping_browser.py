@@ -40,8 +40,7 @@ from tests.test_app_browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
+    streamlit_app,
 )
 
 if TYPE_CHECKING:
@@ -421,23 +420,10 @@ def app_url(evil_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """`streamlit run app.py` on a folder holding the hostile inventory."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing")
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.fileWatcherType", "none"]
     env = {**os.environ, "REFERRAL_ATLAS_DATA": str(evil_folder)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(f"http://localhost:{port}/_stcore/health", proc, log)
-        yield f"http://localhost:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with streamlit_app(log, env, "--server.headless", "true") as (url, _):
+        yield url
 
 
 def _settle(page: Page) -> None:

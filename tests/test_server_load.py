@@ -23,7 +23,6 @@ import random
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import tomllib
 import urllib.error
@@ -37,7 +36,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, STARTUP_SECONDS, STILL, _free_port
+from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, STILL, streamlit_app
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -90,45 +89,17 @@ def _data_folder(folder: Path) -> Path:
     return folder
 
 
-def _healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        with (
-            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
-            urllib.request.urlopen(url, timeout=2) as response,
-        ):
-            if response.read().decode().strip() == "ok":
-                return
-        time.sleep(0.3)
-    pytest.fail(f"streamlit was not healthy after {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`streamlit run app.py` with the project's config (no address given: the config binds)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     pytest.importorskip("playwright.async_api", reason="the test extra (playwright) is missing")
-    port = _free_port()
     base = tmp_path_factory.mktemp("load")
     log = base / "streamlit.log"
     env = {**os.environ, "REFERRAL_ATLAS_DATA": str(_data_folder(base / "sites"))}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _healthy(f"http://localhost:{port}/_stcore/health", proc, log)
-        yield Server(f"http://localhost:{port}/", port, log, proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with streamlit_app(log, env) as (url, proc):  # no address given: the config binds
+        yield Server(url, int(urlparse(url).port or 0), log, proc)
 
 
 def _outside_addresses() -> list[str]:

@@ -28,7 +28,7 @@ from pathways.compare import SiteSummary, summarise
 from pathways.downloads import Format, download_bytes, format_named
 from pathways.errors import InventoryError, ValidationError, display_path
 from pathways.explore import round_time, site_now
-from pathways.gaps import Gap, GapDiff, find_gaps, what_if
+from pathways.gaps import SEVERITY_ORDER, Gap, GapDiff, find_gaps, what_if
 from pathways.graph import build_referral_graph
 from pathways.i18n import LANGS, LANGUAGE_NAMES, pick_lang, t
 from pathways.inventory import Inventory
@@ -162,6 +162,21 @@ def export_data(
 
 
 # --- maps --------------------------------------------------------------------------------------
+
+
+def severity_filter(where: Any) -> list[str]:
+    """The severities to list (all at first; shared by the Gaps and Export pages), picked in
+    `where` (`st` or a column)."""
+    language = lang()
+    st.session_state.setdefault(keys.SEVERITIES, list(SEVERITY_ORDER))
+    chosen: list[str] = where.multiselect(
+        t("severity", language),
+        list(SEVERITY_ORDER),
+        format_func=lambda s: t(f"sev_{s}", language),
+        placeholder=t("choose", language),
+        key=keys.SEVERITIES,
+    )
+    return chosen
 
 
 def show_map(

@@ -17,7 +17,6 @@ from pathways.downloads import (
     size_text,
 )
 from pathways.explore import OpenAt, filter_services, subsets
-from pathways.gaps import SEVERITY_ORDER
 from pathways.i18n import t
 from views import _common, keys
 
@@ -48,14 +47,7 @@ else:
     use_filters = False
     c1.caption(t("filters_none", lang))
 chosen = subsets(inventories, found) if use_filters else inventories
-st.session_state.setdefault(keys.SEVERITIES, list(SEVERITY_ORDER))
-severities = c2.multiselect(
-    t("severity", lang),
-    list(SEVERITY_ORDER),
-    format_func=lambda s: t(f"sev_{s}", lang),
-    placeholder=t("choose", lang),
-    key=keys.SEVERITIES,
-)
+severities = _common.severity_filter(c2)
 sites = _common.md(", ".join(inv.site.name for inv in inventories))
 n = sum(len(inv.services) for inv in chosen)
 st.caption(t("export_scope", lang, sites=sites, n=n) + " " + t("gaps_scope", lang))

@@ -5,21 +5,14 @@ import streamlit as st
 from pathways.gaps import SEVERITY_ORDER
 from pathways.i18n import t
 from pathways.table import gaps_table, localize_columns, localize_values
-from views import _common, keys
+from views import _common
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
 st.title(t("gaps_title", lang))
 _common.need_sites(inventories)
 
-st.session_state.setdefault(keys.SEVERITIES, list(SEVERITY_ORDER))
-severities = st.multiselect(
-    t("severity", lang),
-    list(SEVERITY_ORDER),
-    format_func=lambda s: t(f"sev_{s}", lang),
-    placeholder=t("choose", lang),
-    key=keys.SEVERITIES,
-)
+severities = _common.severity_filter(st)
 for inv in inventories:
     table = gaps_table(_common.site_gaps(inv), severities=severities, lang=lang)
     counts = table["severity"].value_counts()
