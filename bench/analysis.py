@@ -25,6 +25,19 @@ SITES = Path(__file__).resolve().parents[1] / "data" / "sites"
 NEEDS = ["health.cmr", "mhpss", "case_management", "legal", "safety.shelter"]
 
 
+def random_query(rng: random.Random, entries: list[str]) -> tuple[Profile, str]:
+    """A survivor profile at a random entry point and hour of the week, and what she needs."""
+    profile = Profile(
+        entry=rng.choice(entries),
+        weekday=rng.randrange(7),
+        hour=float(rng.randrange(24)),
+        language=rng.choice([None, "fr", "ar"]),
+        gender=rng.choice(["female", "male"]),
+        age=rng.choice([15, 30]),
+    )
+    return profile, rng.choice(NEEDS)
+
+
 def _clock() -> float:
     return time.perf_counter()
 
@@ -66,16 +79,9 @@ def synthetic(n: int, *, seed: int = 1, queries: int = 1000) -> dict[str, object
     entries = entry_points(G)
     times = []
     for _ in range(queries):
-        profile = Profile(
-            entry=rng.choice(entries),
-            weekday=rng.randrange(7),
-            hour=float(rng.randrange(24)),
-            language=rng.choice([None, "fr", "ar"]),
-            gender=rng.choice(["female", "male"]),
-            age=rng.choice([15, 30]),
-        )
+        profile, need = random_query(rng, entries)
         t = _clock()
-        route(G, profile, need=rng.choice(NEEDS))
+        route(G, profile, need=need)
         times.append(_clock() - t)
     times.sort()
     figures[f"route query median ({queries})"] = statistics.median(times)

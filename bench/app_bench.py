@@ -22,12 +22,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,26 +40,14 @@ DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 @contextlib.contextmanager
 def serve() -> Iterator[str]:
     """`streamlit run app.py` on a free port (the shipped inventories); stopped afterwards."""
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        port = s.getsockname()[1]
+    from tests.test_app_browser import streamlit_app  # the browser tests' server, as they run it
+
     env = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(200):
-            health = f"http://localhost:{port}/_stcore/health"
-            with contextlib.suppress(OSError), urllib.request.urlopen(health) as r:
-                if r.read() == b"ok":
-                    break
-            time.sleep(0.2)
-        yield f"http://localhost:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        streamlit_app(Path(folder) / "streamlit.log", env, "--server.headless", "true") as (url, _),
+    ):
+        yield url
 
 
 def interactive(page: Any, *, timeout: float = 120_000, polling: str | int = "raf") -> None:

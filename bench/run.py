@@ -54,7 +54,6 @@ from pathlib import Path
 from typing import Any
 
 GENERATOR = Path(__file__).with_name("generate.py")
-NEEDS = ["health.cmr", "mhpss", "case_management", "legal", "safety.shelter"]
 EXPORTS = [
     ("geojson", ".geojson"),
     ("gpkg", ".gpkg"),
@@ -253,26 +252,14 @@ class Worker:
         return G
 
     def routes(self, G: Any) -> None:
+        from bench.analysis import random_query
         from pathways.graph import entry_points
-        from pathways.routes import Profile, route
+        from pathways.routes import route
 
         n = self.args.queries
         rng = random.Random(self.args.seed)
         entries = entry_points(G)
-        queries = [
-            (
-                Profile(
-                    entry=rng.choice(entries),
-                    weekday=rng.randrange(7),
-                    hour=float(rng.randrange(24)),
-                    language=rng.choice([None, "fr", "ar"]),
-                    gender=rng.choice(["female", "male"]),
-                    age=rng.choice([15, 30]),
-                ),
-                rng.choice(NEEDS),
-            )
-            for _ in range(n)
-        ]
+        queries = [random_query(rng, entries) for _ in range(n)]
         times = []
         found = 0
         with self.stage(f"route queries ({n:,})") as row:
