@@ -277,9 +277,9 @@ class Worker:
 
         from bench.generate import population_points
         from mapping.coverage import coverage_categories, nearest, nearest_hours
-        from mapping.privacy import public_place
         from mapping.travel import local_crs, project, travel_model
         from pathways.graph import is_remote
+        from pathways.privacy import public_place
 
         pts, _ = population_points(self.args.points, seed=self.args.seed + 10)
         lat, lon = pts[:, 0].copy(), pts[:, 1].copy()

@@ -6,7 +6,7 @@ within 30, 60 and 120 minutes. Nearest services are found with scipy's `cKDTree`
 metric projection, vectorised over the units (no loop over points); with a road network the
 times come from one multi-source Dijkstra per category (`mapping.travel.RoadNetwork`).
 
-Confidential services count at their public place (`mapping.privacy.public_place`: the
+Confidential services count at their public place (`pathways.privacy.public_place`: the
 admin-area point or the public intake), never at their true location: the times of many places
 to one shelter would otherwise locate it by trilateration. Services with no public place
 (precision `hidden`, no intake) are left out, and the result says how many. Helplines count as
@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 
 from mapping.population import Population, PopulationUnit, load_population
-from mapping.privacy import public_place, site_areas
 from mapping.travel import (
     FloatArray,
     RoadNetwork,
@@ -40,6 +39,7 @@ from mapping.travel import (
 from pathways.errors import InventoryError
 from pathways.graph import is_remote
 from pathways.inventory import TAXONOMY, Inventory, Service, base_category
+from pathways.privacy import public_place, site_areas
 
 THRESHOLDS_MIN: tuple[int, ...] = (30, 60, 120)
 """Minutes the population shares are counted at."""

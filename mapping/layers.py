@@ -1,7 +1,7 @@
 """Folium layers of a site: boundaries, services, referral routes, gaps, and the legend.
 
 Every function draws; none computes analyses (gaps come in as arguments). Places come from
-`mapping.privacy` only, so a confidential service is never drawn where it is. Every string
+`pathways.privacy` only, so a confidential service is never drawn where it is. Every string
 taken from an inventory or a boundary file is HTML-escaped before it reaches a popup, tooltip
 or legend, and passed to JavaScript as JSON (never inside a template literal). Only Leaflet
 core is used: no awesome-markers, Font Awesome, jQuery or Bootstrap (see `mapping.assets`).
@@ -22,10 +22,10 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapping import style
-from mapping.privacy import PublicPlace, public_places, site_areas
 from pathways.errors import InventoryError, display_path
 from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, Service, base_category, category_label
+from pathways.privacy import PublicPlace, public_places, site_areas
 
 if TYPE_CHECKING:
     from mapping.coverage import SiteCoverage

@@ -5,7 +5,7 @@ The same content as the interactive map, flattened: the site boundary as land, a
 numbered hand-offs, services by category (entry points ringed, confidential services hollow
 and dashed at their public place), gap rings, a legend, a scale bar and a north arrow. Drawn in
 a local metric projection (true shapes and a true scale bar). Places come from
-`mapping.privacy` only.
+`pathways.privacy` only.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import shapely
 
 from mapping import style
 from mapping.layers import route_stops
-from mapping.privacy import public_places, site_areas
 from mapping.travel import local_crs, project
 from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, base_category, category_label
+from pathways.privacy import public_places, site_areas
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

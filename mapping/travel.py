@@ -175,7 +175,7 @@ def travel_hours(inventory: Inventory, *, roads: RoadNetwork | None = None) -> T
     """The `travel_hours` hook for `build_referral_graph`: the site's mode, on roads if given.
 
     Uses the services' true locations: routes are computed inside the program; what they
-    show goes through `mapping.privacy`.
+    show goes through `pathways.privacy`.
     """
     model = travel_model(inventory)
     if roads is None:

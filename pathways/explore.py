@@ -167,7 +167,7 @@ def languages_present(inventories: Iterable[Inventory]) -> list[str]:
 def subset(inventory: Inventory, service_ids: Iterable[str]) -> Inventory:
     """The inventory with only these services, and the referrals between them (for a map).
 
-    Public places do not depend on the other services (`mapping.privacy`), so a subset draws
+    Public places do not depend on the other services (`pathways.privacy`), so a subset draws
     every confidential service exactly where the whole inventory would.
     """
     keep = set(service_ids)

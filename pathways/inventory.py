@@ -484,7 +484,7 @@ class Inventory(_Record):
     def to_gdf(self) -> gpd.GeoDataFrame:
         """A GeoDataFrame view (EPSG:4326) of the services at their *true* locations.
 
-        For analysis only: anything shown or exported goes through `mapping.privacy` first.
+        For analysis only: anything shown or exported goes through `pathways.privacy` first.
         """
         import geopandas as gpd
 

@@ -639,12 +639,12 @@ def nearest_entry(
 ) -> tuple[str, float] | None:
     """The usable entry point fastest to reach from a location, with the hours to get there.
 
-    Distances are measured to each entry point's public place (`mapping.privacy`), never to a
+    Distances are measured to each entry point's public place (`pathways.privacy`), never to a
     confidential one's true location: answers for a grid of locations would otherwise trace
     the line halfway between it and a public entry point. A hidden one (no place) is not
     offered as a place to walk to.
     """
-    from mapping.privacy import public_place  # what a confidential location may become
+    from pathways.privacy import public_place  # what a confidential location may become
 
     inventory: Inventory = G.graph["inventory"]
     travel = inventory.site.travel

@@ -2,7 +2,7 @@
 
 Only public information goes in: names, what a service offers, when and in which languages, and
 whether it is confidential. No table carries coordinates or addresses, so a confidential
-service's location cannot leak through one (maps go through `mapping.privacy` instead).
+service's location cannot leak through one (maps go through `pathways.privacy` instead).
 """
 
 from __future__ import annotations

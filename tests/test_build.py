@@ -12,10 +12,10 @@ from branca.element import JavascriptLink
 
 from mapping import assets, layers, style
 from mapping.build import build_map, save_map
-from mapping.privacy import public_places
 from pathways.gaps import Gap, find_gaps
 from pathways.inventory import Inventory
 from pathways.load import load_site
+from pathways.privacy import public_places
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 

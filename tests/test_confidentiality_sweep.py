@@ -33,11 +33,11 @@ from typing import Any
 
 import pytest
 
-from mapping.privacy import public_places
 from pathways.cli import main
 from pathways.errors import InventoryError
 from pathways.inventory import Inventory
 from pathways.load import load_site
+from pathways.privacy import public_places
 from tests.leaks import Secrets, bytes_leaks, text_leaks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +123,7 @@ def logs_are_clean(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequ
 
 
 def test_the_fixture_hides_every_tier(inv: Inventory, secrets: Secrets) -> None:
-    from mapping.privacy import distance_m
+    from pathways.privacy import distance_m
 
     places = public_places(inv)
     tiers = {sid: (p.precision if p else "hidden") for sid, p in places.items()}

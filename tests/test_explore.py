@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from mapping.privacy import public_places
 from pathways.explore import (
     OpenAt,
     Selection,
@@ -25,6 +24,7 @@ from pathways.explore import (
     tooltip_text,
 )
 from pathways.load import load_site
+from pathways.privacy import public_places
 from pathways.table import FOUND_COLUMNS, found_table, localize_columns
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"

@@ -98,7 +98,7 @@ def test_geojson_round_trip_keeps_services_and_referrals(tmp_path, path):
 
 def test_geojson_round_trip_confidential_comes_back_at_its_public_place(tmp_path, tiny):
     """Dropped by design: a confidential service's true location (and its intake point)."""
-    from mapping.privacy import public_place
+    from pathways.privacy import public_place
 
     out = export(tiny, tmp_path / "t.geojson", format="geojson", options=ExportOptions(lines=False))
     back = load_site(out)

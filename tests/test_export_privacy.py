@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from mapping.privacy import MIN_DISTANCE_M, distance_m, public_place
 from pathways.export import ExportOptions, export
 from pathways.inventory import Inventory
 from pathways.load import load_site
+from pathways.privacy import MIN_DISTANCE_M, distance_m, public_place
 
 DATA = Path(__file__).parent / "data"
 SITES = Path(__file__).parents[1] / "data" / "sites"

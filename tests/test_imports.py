@@ -390,7 +390,7 @@ def test_hsds_round_trip(tmp_path, path, suffix):
 def test_hsds_round_trip_drops_what_must_not_travel(tmp_path):
     """A confidential service comes back at its public place; a hidden one without a public
     intake has no place at all, so it and its routes are left out (and the report says so)."""
-    from mapping.privacy import public_place
+    from pathways.privacy import public_place
 
     inv = load_site(SITES / "brussels.yaml")
     imported = import_file(

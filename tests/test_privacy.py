@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from mapping import privacy
 from mapping.assets import standalone_html
 from mapping.build import build_map
-from mapping.privacy import GRID_DEGREES, MIN_DISTANCE_M, distance_m, public_place, snap_to_grid
+from pathways import privacy
 from pathways.errors import InventoryError
 from pathways.gaps import find_gaps
 from pathways.inventory import Inventory
 from pathways.load import load_site
+from pathways.privacy import GRID_DEGREES, MIN_DISTANCE_M, distance_m, public_place, snap_to_grid
 from tests.factories import make_inventory, service
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"

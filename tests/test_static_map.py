@@ -10,9 +10,9 @@ from matplotlib.image import imread
 
 from mapping import static
 from mapping.coverage import site_coverage
-from mapping.privacy import MIN_DISTANCE_M, distance_m
 from pathways.gaps import find_gaps
 from pathways.load import load_site
+from pathways.privacy import MIN_DISTANCE_M, distance_m
 from tests.test_build import tiny_coverage, tiny_route
 from tests.test_privacy import public_pairs, secrets_of
 

@@ -31,7 +31,7 @@ def to_network(inventories: Sequence[Inventory], *, lang: str = "en") -> nx.DiGr
     Nodes are service ids (`site:id` when there are several sites); lat/lon are the public
     place (absent for a hidden service).
     """
-    from mapping.privacy import distance_m
+    from pathways.privacy import distance_m
 
     several = len(inventories) > 1
     G = nx.DiGraph(

@@ -1,6 +1,6 @@
 """What an export may write about a service: its public place, never a confidential location.
 
-Every export goes through `public_services`: it asks `mapping.privacy.public_place` (the one
+Every export goes through `public_services`: it asks `pathways.privacy.public_place` (the one
 rule for confidential locations) and keeps a confidential service's address and admin area out
 unless they are the public intake's own. A hidden service has no place at all: it is listed,
 never placed.
@@ -16,7 +16,7 @@ from pathways.export.records import service_record
 from pathways.inventory import Inventory, Service, base_category, category_label
 
 if TYPE_CHECKING:
-    from mapping.privacy import PublicPlace
+    from pathways.privacy import PublicPlace
 
 PlacePrecision = Literal["exact", "area", "intake", "hidden"]
 
@@ -94,7 +94,7 @@ class PublicService:
 
 def public_services(inventory: Inventory) -> list[PublicService]:
     """Every service of a site with its public place, in inventory order."""
-    from mapping.privacy import public_place
+    from pathways.privacy import public_place
 
     return [
         PublicService(s, inventory.site.id, public_place(s, inventory)) for s in inventory.services
