@@ -36,10 +36,11 @@ from mapping.travel import (
     project,
     travel_model,
 )
+from pathways.areas import site_areas
 from pathways.errors import InventoryError
 from pathways.graph import is_remote
 from pathways.inventory import TAXONOMY, Inventory, Service, base_category
-from pathways.privacy import public_place, site_areas
+from pathways.privacy import public_place
 
 THRESHOLDS_MIN: tuple[int, ...] = (30, 60, 120)
 """Minutes the population shares are counted at."""

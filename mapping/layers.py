@@ -22,10 +22,11 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapping import style
+from pathways.areas import site_areas
 from pathways.errors import InventoryError, display_path
 from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, Service, base_category, category_label
-from pathways.privacy import PublicPlace, public_places, site_areas
+from pathways.privacy import PublicPlace, public_places
 
 if TYPE_CHECKING:
     from mapping.coverage import SiteCoverage

@@ -22,9 +22,10 @@ import shapely
 from mapping import style
 from mapping.layers import route_stops
 from mapping.travel import local_crs, project
+from pathways.areas import site_areas
 from pathways.gaps import SEVERITY_ORDER, Gap
 from pathways.inventory import Inventory, base_category, category_label
-from pathways.privacy import public_places, site_areas
+from pathways.privacy import public_places
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

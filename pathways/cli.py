@@ -1,4 +1,4 @@
-"""The command line: `pathways validate | gaps | route | compare | map` (or `python -m pathways`).
+"""The command line: `pathways validate | gaps | route | show | compare | map | ...`.
 
 A user's mistake (a bad inventory, a missing file, an unknown service id) exits 1 with one line
 per problem and never a traceback; anything else is a bug and is allowed to crash loudly.
@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
 
+    p = sub.add_parser("show", help="the card of one service, as the app shows it")
+    p.add_argument("paths", nargs=1, metavar="SOURCE", help="one site inventory")
+    p.add_argument("service", metavar="SERVICE_ID")
+    p.add_argument("--json", action="store_true", help="print one JSON object (with `version`)")
+    p.add_argument("--lang", choices=["en", "fr"], default="en")
+
     p = sub.add_parser(
         "map", help="write the standalone interactive map (works offline), or a PNG for reports"
     )
@@ -181,7 +187,7 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_closed(inventories: list[Inventory], closed: list[str]) -> None:
+def _check_closed(inventories: Sequence[Inventory], closed: list[str]) -> None:
     known = {s.id for inv in inventories for s in inv.services}
     unknown = [c for c in closed if c not in known]
     if unknown:
@@ -213,7 +219,7 @@ def _gaps(args: argparse.Namespace) -> int:
     return 0
 
 
-def _what_if(args: argparse.Namespace, inventories: list[Inventory]) -> int:
+def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
     diffs = [
         (
             inv,
@@ -302,6 +308,21 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    from pathways.card import service_card
+
+    inventory = load_site(args.paths[0])
+    try:
+        card = service_card(inventory, args.service, args.lang)
+    except KeyError as e:
+        raise InventoryError(e.args[0]) from None
+    if args.json:
+        _dump(card.to_dict())
+    else:
+        print(card.text())
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     from pathways.compare import compare_sites, matrix_rows
 
@@ -365,5 +386,6 @@ _COMMANDS = {
     "gaps": _gaps,
     "route": _route,
     "compare": _compare,
+    "show": _show,
     "map": _map,
 }

@@ -26,11 +26,16 @@ import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pathways.i18n import clock_text, day_name, labels, language_name, t
-from pathways.inventory import DAYS, Hours, Inventory, Referral, Service, category_label
+from pathways.card import hours_text as hours_text  # re-exported: the card's words live there
+from pathways.card import languages_text as languages_text
+from pathways.card import place_text as place_text
+from pathways.card import service_card as service_card
+from pathways.card import who_text as who_text
+from pathways.i18n import clock_text
+from pathways.inventory import DAYS, Inventory, Service, category_label
 
 GroupChoice = Literal["women", "girls", "boys", "men", "lgbtiq", "undocumented"]
 GROUP_CHOICES: tuple[GroupChoice, ...] = ("women", "girls", "boys", "men", "lgbtiq", "undocumented")
@@ -167,11 +172,11 @@ def languages_present(inventories: Iterable[Inventory]) -> list[str]:
 def subset(inventory: Inventory, service_ids: Iterable[str]) -> Inventory:
     """The inventory with only these services, and the referrals between them (for a map).
 
-    Public places do not depend on the other services (`pathways.privacy`), so a subset draws
-    every confidential service exactly where the whole inventory would.
+    A subset of a public view is a public view (same class): its confidential services stand
+    where the whole inventory's do.
     """
     keep = set(service_ids)
-    return Inventory.model_construct(
+    return type(inventory).model_construct(
         site=inventory.site,
         services=tuple(s for s in inventory.services if s.id in keep),
         referrals=tuple(
@@ -187,135 +192,6 @@ def subsets(inventories: Sequence[Inventory], found: Iterable[Found]) -> list[In
     for inv, s in found:
         ids[inv.site.id].append(s.id)
     return [subset(inv, ids[inv.site.id]) for inv in inventories]
-
-
-# --- words --------------------------------------------------------------------------------------
-
-
-def hours_text(hours: Hours, lang: str = "en") -> str:
-    """Opening hours in words, days with the same hours grouped: 'Mon–Fri 09:00–17:00'."""
-    if not hours.known:
-        return t("unknown_hours", lang)
-    if hours.is_24_7:
-        return t("always", lang)
-    runs: list[list[int]] = []
-    for i, ranges in enumerate(hours.week):
-        if runs and hours.week[runs[-1][-1]] == ranges and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    parts = []
-    for run in runs:
-        ranges = hours.week[run[0]]
-        if not ranges:
-            continue
-        first = day_name(run[0], lang, short=True)
-        days = first if len(run) == 1 else f"{first}–{day_name(run[-1], lang, short=True)}"
-        times = ", ".join(f"{_hm(a)}–{_hm(b)}" for a, b in ranges)
-        parts.append(f"{days} {times}")
-    return "; ".join(parts) or t("closed_all_week", lang)
-
-
-def _hm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def who_text(service: Service, lang: str = "en") -> str:
-    """Who the service takes: groups, ages and legal status, in words."""
-    if len(set(service.serves)) == 5:
-        parts = [t("everyone", lang)]
-    else:
-        parts = [", ".join(labels("group_", service.serves, lang))]
-    if service.age_max is not None:
-        parts.append(t("ages", lang, a=service.age_min, b=service.age_max))
-    elif service.age_min:
-        parts.append(t("from_age", lang, a=service.age_min))
-    if service.legal_status != "any":
-        parts.append(t("legal_" + service.legal_status, lang))
-    return "; ".join(parts)
-
-
-def languages_text(service: Service, lang: str = "en") -> str:
-    """'French, Arabic; interpretation' in words."""
-    text = ", ".join(language_name(code, lang) for code in service.languages)
-    if service.interpretation:
-        text += ("; " if text else "") + t("interpretation", lang).lower()
-    return text or t("not_recorded", lang)
-
-
-def place_text(service: Service, lang: str = "en") -> str:
-    """Where the service is, in words, without ever giving a confidential service's address.
-
-    A confidential service shows only its public intake point's address, or says that its
-    location is withheld.
-    """
-    if not service.confidential:
-        return service.location.address or t("not_recorded", lang)
-    if service.intake is not None and service.intake.address:
-        return service.intake.address
-    return t("hidden" if service.precision == "hidden" else "withheld", lang)
-
-
-def _route_row(inventory: Inventory, r: Referral, other: str, lang: str) -> dict[str, Any]:
-    return {
-        t("col_with", lang): inventory.by_id[other].name,
-        t("col_for", lang): ", ".join(
-            category_label(c, lang) for c in inventory.referral_targets(r)
-        ),
-        t("col_mode", lang): t("mode_" + r.mode, lang),
-        t("col_delay_h", lang): round(r.delay, 1),
-        t("col_last_tested", lang): r.last_tested.isoformat() if r.last_tested else "",
-    }
-
-
-def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> dict[str, Any]:
-    """Everything the card of a service shows, as plain values (public information only).
-
-    Keys: `name`, `site`, `fields` (label -> text, in display order), `routes_in` and
-    `routes_out` (rows for tables, columns labelled in `lang`). No coordinates, ever; an
-    address only for a service that is not confidential (or its public intake's).
-    """
-    s = inventory.service(service_id)
-    yes_no = {True: t("yes", lang), False: t("no", lang)}
-    fields: dict[str, str] = {t("site", lang): inventory.site.name}
-    if s.organisation:
-        fields[t("organisation", lang)] = s.organisation
-    if s.description:
-        fields[t("description", lang)] = s.description
-    fields[t("categories", lang)] = ", ".join(category_label(c, lang) for c in s.categories)
-    fields[t("entry_point", lang)] = yes_no[s.entry_point]
-    fields[t("hours", lang)] = hours_text(s.hours, lang)
-    if s.hours_note:
-        fields[t("hours_note", lang)] = s.hours_note
-    fields[t("languages", lang)] = languages_text(s, lang)
-    fields[t("serves", lang)] = who_text(s, lang)
-    fields[t("cost", lang)] = t("cost_" + s.cost, lang)
-    if s.requires:
-        fields[t("requires", lang)] = ", ".join(labels("req_", s.requires, lang))
-    if s.contact is not None:
-        contact = [v for v in (s.contact.phone, s.contact.email, s.contact.website) if v]
-        if contact:
-            fields[t("contact", lang)] = " · ".join(contact)
-    fields[t("place", lang)] = place_text(s, lang)
-    fields[t("last_verified", lang)] = (
-        s.last_verified.isoformat() if s.last_verified else t("not_recorded", lang)
-    )
-    return {
-        "name": s.name,
-        "site": inventory.site.name,
-        "confidential": s.confidential,
-        "fields": fields,
-        "routes_in": [
-            _route_row(inventory, r, r.source_id, lang)
-            for r in inventory.referrals
-            if r.target_id == s.id
-        ],
-        "routes_out": [
-            _route_row(inventory, r, r.target_id, lang)
-            for r in inventory.referrals
-            if r.source_id == s.id
-        ],
-    }
 
 
 # --- choosing a service from the map or the table ----------------------------------------------
@@ -395,7 +271,7 @@ def time_options() -> list[int]:
 
 def time_label(minute: int) -> str:
     """'22:30' for a minute of the day."""
-    return _hm(minute)
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def round_time(minute: int) -> int:

@@ -374,7 +374,8 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
     entries = entry_points(G)
     exact = G.number_of_nodes() <= EXACT_TIMES_LIMIT
     if exact:  # 72 h passes here; the failing entry points' week profiles give the rest
-        ok72, ok120 = within_by_hour(G, entries, "health.cmr", PEP_HOURS), {}
+        ok120: dict[str, list[bool]] = {}
+        ok72 = within_by_hour(G, entries, "health.cmr", PEP_HOURS)
     else:  # one pass per hour answers 72 h and 120 h
         ok72, ok120 = within_by_hour_twice(G, entries, "health.cmr", PEP_HOURS, EC_HOURS)
     failing_entries = [e for e in entries if not all(ok72[e])]

@@ -106,6 +106,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "group_undocumented": {"en": "Undocumented people", "fr": "Personnes sans papiers"},
     # --- the service card --------------------------------------------------------------------
     "card": {"en": "Service card", "fr": "Fiche du service"},
+    "illustrative_short": {"en": "illustrative data", "fr": "données illustratives"},
     "field": {"en": "Field", "fr": "Champ"},
     "value": {"en": "Value", "fr": "Valeur"},
     "site": {"en": "Site", "fr": "Site"},

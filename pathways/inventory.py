@@ -10,14 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -155,6 +163,44 @@ def _check_slug(value: str) -> str:
 CategoryId = Annotated[str, AfterValidator(_check_category)]
 LanguageCode = Annotated[str, AfterValidator(check_language)]
 ServiceId = Annotated[str, AfterValidator(_check_slug)]
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\Z")
+_DATE_START = re.compile(r"\d{4}-\d\d-\d\d[T ]")
+
+DATE_MESSAGE = "not a real date (YYYY-MM-DD)"
+
+
+def _check_date(value: Any) -> Any:
+    """A date as an inventory writes it: `YYYY-MM-DD` text (the loader leaves dates as text).
+
+    An impossible date (`2026-02-30`, year 0), a number or other text is a ValueError; a date
+    object, or a date and time of day (`2026-10-15T00:00:00`), is left to pydantic.
+    """
+    if isinstance(value, str):
+        parsed = _date_text(value)
+        if parsed is None:
+            raise ValueError(DATE_MESSAGE)
+        return parsed
+    if isinstance(value, bool | int | float):
+        raise ValueError(DATE_MESSAGE)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: str) -> dt.date | str | None:
+    """`_check_date` of a text (once per distinct text: an inventory has few dates): the
+    date, the text itself when it holds a time of day too, or None."""
+    text = value.strip()
+    if m := _DATE.match(text):
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return value if _DATE_START.match(text) else None  # pydantic would read "0" as 1970
+
+
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_check_date)]
+"""A date field: None, a `datetime.date`, or `YYYY-MM-DD` text naming a real day."""
 
 # --- opening hours ---------------------------------------------------------------------------
 
@@ -300,7 +346,7 @@ class Site(_Record):
     timezone: str = "UTC"
     languages: tuple[LanguageCode, ...] = ()
     data_status: Literal["illustrative", "field-verified"] = "illustrative"
-    updated: dt.date | None = None
+    updated: OptionalDate = None
     description: str | None = None
     travel: Travel = Travel()
     review_months: int = Field(default=12, ge=1, le=120)
@@ -376,7 +422,7 @@ class Service(_Record):
     requires: tuple[
         Literal["police_report", "mandatory_reporting", "documents", "referral_letter", "fee"], ...
     ] = ()
-    last_verified: dt.date | None = None
+    last_verified: OptionalDate = None
     notes: str | None = None
 
     @field_validator("hours", mode="before")
@@ -395,10 +441,13 @@ class Service(_Record):
         return self
 
     @property
-    def precision(self) -> Literal["exact", "area", "hidden"]:
-        """How precisely this service may be shown: exact, area level, or not at all."""
+    def tier(self) -> Literal["exact", "intake", "area", "hidden"]:
+        """How this service may be shown: exact (not confidential), at its public intake point,
+        at area level, or not at all (hidden). The same on a record and on its public view."""
         if not self.confidential:
             return "exact"
+        if self.intake is not None:
+            return "intake"
         return self.location_precision or "area"
 
     @property
@@ -420,7 +469,7 @@ class Referral(_Record):
     consent: Literal["informed", "none"] = "informed"
     delay_hours: float | None = Field(default=None, ge=0, le=24 * 365)
     source: str | None = None
-    last_tested: dt.date | None = None
+    last_tested: OptionalDate = None
     notes: str | None = None
 
     @property
@@ -436,6 +485,13 @@ class Inventory(_Record):
     services: tuple[Service, ...] = ()
     referrals: tuple[Referral, ...] = ()
     path: Path | None = Field(default=None, exclude=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy, with what is cached from the services (`by_id`, ...) computed afresh."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in ("by_id", "_minimum_package"):
+            copy.__dict__.pop(name, None)
+        return copy
 
     @cached_property
     def by_id(self) -> dict[str, Service]:
@@ -482,9 +538,10 @@ class Inventory(_Record):
         return (base / relative).resolve()
 
     def to_gdf(self) -> gpd.GeoDataFrame:
-        """A GeoDataFrame view (EPSG:4326) of the services at their *true* locations.
+        """A GeoDataFrame view (EPSG:4326) of the services at their recorded locations.
 
-        For analysis only: anything shown or exported goes through `pathways.privacy` first.
+        On the public view (`pathways.privacy.public_view`, what every output reads) a
+        confidential service's location is already its public place.
         """
         import geopandas as gpd
 

@@ -2,14 +2,19 @@
 
 Every problem in a file is collected, each with its file and line, and raised once as a
 `ValidationError`; an inventory is returned only when it has none, so nothing is half loaded.
-YAML is read safely (no tags) and alias expansion is bounded; files must be UTF-8.
+YAML is read safely (no tags) and alias expansion is bounded; files must be UTF-8. Dates stay
+text until their fields parse them, so an impossible date is a problem, not a crash. Boundary and
+areas files must lie beside the inventory (or in the shipped data) and hold polygons. No message
+about a confidential service repeats a value or a key of its record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +27,7 @@ import yaml
 from pathways._gc import collector_paused
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
 from pathways.inventory import (
+    DATE_MESSAGE,
     Hours,
     Inventory,
     Point,
@@ -32,6 +38,7 @@ from pathways.inventory import (
     parse_hours,
     suggest,
 )
+from pathways.privacy import PublicInventory, public_view
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Larger files are refused before parsing (a site inventory is a few hundred kilobytes; a
@@ -72,8 +79,21 @@ def find_inventories(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
-def load_site(path: str | os.PathLike[str]) -> Inventory:
-    """Load and validate one site inventory; raise `ValidationError` listing every problem."""
+def load_site(path: str | os.PathLike[str]) -> PublicInventory:
+    """Load and validate one site inventory: its public view, what every output reads.
+
+    Confidential services stand at their public places (`pathways.privacy.public_view`);
+    raises `ValidationError` listing every problem.
+    """
+    return public_view(read_site(path))
+
+
+def read_site(path: str | os.PathLike[str]) -> Inventory:
+    """Load and validate one site inventory *with the true locations* of confidential services.
+
+    For validation and the stores only: nothing read from here may reach an output without
+    going through `pathways.privacy.public_view` (use `load_site`).
+    """
     path = Path(path)
     name = display_path(path)
     with collector_paused():  # millions of objects, no garbage: see pathways._gc
@@ -88,9 +108,10 @@ def load_site(path: str | os.PathLike[str]) -> Inventory:
     return inventory
 
 
-def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[Inventory]:
-    """Load every inventory under `paths`; all problems of all files are raised together."""
-    inventories: list[Inventory] = []
+def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[PublicInventory]:
+    """Load every inventory under `paths` (public views, as `load_site`); all problems of all
+    files are raised together."""
+    inventories: list[PublicInventory] = []
     problems: list[Problem] = []
     for path in find_inventories(paths):
         try:
@@ -160,6 +181,8 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
         loader = _LOADER(text)
         try:
             data = loader.construct_document(root)
+        except yaml.YAMLError as e:  # a tag the safe loader refuses, an unhashable key
+            raise _yaml_problem(e, name, text) from None
         except RecursionError:
             raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
         finally:
@@ -181,7 +204,65 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
     return text, root, data
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAX_INT_TEXT = 4300
+"""Longer integer texts stay text: Python refuses to convert them (`sys.int_info`), and no
+field holds such a number (the record then says what is wrong with the field)."""
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader, with every scalar it cannot build left as text.
+
+    Dates are not resolved (`2026-02-30` stays text; the records parse their date fields, so
+    an impossible date is a problem with a field and a line, never a crash), and an integer,
+    float, boolean or timestamp its constructor refuses (a 5,000-digit number, `!!int x`) stays
+    the text it was written as, for the record to refuse. Binary data (`!!binary`) is refused.
+    """
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        value = self.construct_scalar(node)
+        if len(value) > _MAX_INT_TEXT:
+            return value
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            return value
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_float(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_bool(node)
+        except KeyError:
+            return self.construct_scalar(node)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode, values: Any = None) -> Any:
+        return self.construct_scalar(node)
+
+    def construct_yaml_binary(self, node: yaml.ScalarNode) -> Any:
+        raise yaml.constructor.ConstructorError(
+            None, None, "binary data (!!binary) has no place in an inventory", node.start_mark
+        )
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+for _tag, _method in (
+    ("int", _Loader.construct_yaml_int),
+    ("float", _Loader.construct_yaml_float),
+    ("bool", _Loader.construct_yaml_bool),
+    ("timestamp", _Loader.construct_yaml_timestamp),
+    ("binary", _Loader.construct_yaml_binary),
+):
+    _Loader.add_constructor("tag:yaml.org,2002:" + _tag, _method)
+
+_LOADER = _Loader
 
 
 def _load_plain(text: str) -> Any:
@@ -208,9 +289,7 @@ _NO_KEY: Any = object()
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+\Z")
 """Plain decimals (most coordinates): PyYAML's first resolver for their first character, the
 float one, matches them, and its constructor gives `float(text)` (negation is exact)."""
-_PLAIN_TAGS = frozenset(
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
-)
+_PLAIN_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null"))
 
 
 def _build_from_events(text: str) -> Any:
@@ -399,7 +478,7 @@ def _yaml_problem(e: yaml.YAMLError, name: str, text: str = "") -> ValidationErr
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 0
-        msg = " ".join(str(x) for x in (e.context, e.problem) if x)
+        msg = _printable(" ".join(str(x) for x in (e.context, e.problem) if x))
         return ValidationError([Problem(name, line, "", f"not valid YAML: {msg}")])
     if isinstance(e, yaml.reader.ReaderError):
         line = text[: e.position].count("\n") + 1 if text else 0
@@ -492,6 +571,7 @@ class _Document:
         self._text = text
         self.problems: list[Problem] = []
         self.geojson = False
+        self.skipped: set[int] = set()  # GeoJSON features that are not services
 
     @property
     def root(self) -> yaml.Node:
@@ -499,7 +579,7 @@ class _Document:
         if self._root is None:
             root = _compose(self._text, self.name, check=False)
             assert root is not None
-            self._root = _relabel(root) if self.geojson else root
+            self._root = _relabel(root, self.skipped) if self.geojson else root
         return self._root
 
     def line(self, loc: Sequence[str | int]) -> int:
@@ -542,9 +622,35 @@ class _Document:
                     return k.start_mark.line + 1
         return parent
 
-    def add(self, loc: Sequence[str | int], message: str, *, key: bool = False) -> None:
+    def add(
+        self,
+        loc: Sequence[str | int],
+        message: str,
+        *,
+        key: bool = False,
+        shown: Sequence[str | int] | None = None,
+    ) -> None:
+        """Add a problem at the line of `loc` (of its key, with `key`), named by `shown` (by
+        default `loc`); characters that are not printable are escaped, long messages cut."""
         line = self.key_line(loc) if key and loc else self.line(loc)
-        self.problems.append(Problem(self.name, line, _field(loc), message))
+        field = _cut(_printable(_field(loc if shown is None else shown)))
+        self.problems.append(Problem(self.name, line, field, _cut(_printable(message))))
+
+
+MAX_MESSAGE = 400
+"""A problem's field and message are cut to this many characters each."""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """`text` with every character that is not printable (controls, NUL, bidirectional
+    overrides, zero-width joiners) written as its escape: one line, shown as it is."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _field(loc: Sequence[str | int]) -> str:
@@ -569,7 +675,9 @@ def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | N
     referrals = _items(Referral, data.get("referrals"), "referrals", doc)
     raw_ids = _raw_ids(data.get("services"))
     _check_services(services, doc)
-    _check_referrals(referrals, raw_ids, {s.id: s for _, s in services}, doc)
+    _check_intakes(services, doc)
+    shown_ids = {s.id for _, s in services} | _raw_ids(data.get("services"), public=True)
+    _check_referrals(referrals, raw_ids, {s.id: s for _, s in services}, doc, shown_ids=shown_ids)
     if site is not None:
         _check_site_files(site, path, doc)
         _check_places(site, services, doc)
@@ -583,7 +691,16 @@ def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | N
     )
 
 
-def _model(model: type[pydantic.BaseModel], raw: Any, loc: list[str | int], doc: _Document) -> Any:
+def _model(
+    model: type[pydantic.BaseModel],
+    raw: Any,
+    loc: list[str | int],
+    doc: _Document,
+    *,
+    confidential: bool = False,
+) -> Any:
+    """The record `model` made of `raw`, or None after reporting its problems (without
+    repeating any of its values or keys when it is `confidential`)."""
     try:
         return model.model_validate(raw)
     except pydantic.ValidationError as e:
@@ -594,7 +711,7 @@ def _model(model: type[pydantic.BaseModel], raw: Any, loc: list[str | int], doc:
                 o is not err and o["loc"][: len(err["loc"])] == err["loc"] for o in errors
             ):
                 continue
-            _report(err, loc, model, doc)
+            _report(err, loc, model, doc, confidential=confidential)
         return None
 
 
@@ -619,7 +736,8 @@ def _items(
         except pydantic.ValidationError:
             pass  # record by record, to report each problem where it is
         for i, item in enumerate(chunk, start):
-            obj = _model(model, item, [key, i], doc)
+            secret = model is Service and _is_confidential(item)
+            obj = _model(model, item, [key, i], doc, confidential=secret)
             if obj is not None:
                 out.append((i, obj))
     return out
@@ -663,9 +781,17 @@ def _parse_hours_once(raw: list[Any]) -> None:
 
 
 def _report(
-    err: Any, loc: list[str | int], model: type[pydantic.BaseModel], doc: _Document
+    err: Any,
+    loc: list[str | int],
+    model: type[pydantic.BaseModel],
+    doc: _Document,
+    *,
+    confidential: bool = False,
 ) -> None:
     full = loc + [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    if confidential:
+        _report_withheld(err, loc, full, model, doc)
+        return
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
         name = str(full[-1])
@@ -677,6 +803,8 @@ def _report(
         return
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     value = err.get("input")
+    if kind.startswith("date_") or msg == DATE_MESSAGE:
+        kind, msg = "date_", DATE_MESSAGE
     places = {"location", "intake"}  # a value there may be a (confidential) coordinate pair
     if (
         kind.startswith(
@@ -685,8 +813,118 @@ def _report(
         and not isinstance(value, dict | list)
         and not places & {p for p in full if isinstance(p, str)}
     ):
-        msg = f"{value!r}: {msg[0].lower()}{msg[1:]}"
+        msg = f"{_quote(value)}: {msg[0].lower()}{msg[1:]}"
+    elif kind == "value_error" and isinstance(value, str) and not value.isascii():
+        odd = sorted({c for c in value if not c.isascii()})
+        msg += " (it holds " + ", ".join(f"U+{ord(c):04X}" for c in odd[:3]) + ")"
     doc.add(full, msg)
+
+
+def _quote(value: Any, limit: int = 60) -> str:
+    """`repr(value)`, cut to about `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "…" + text[-3:]
+
+
+_WITHHELD = "value not repeated: confidential service"
+
+_WITHHELD_MESSAGES: dict[str, str] = {
+    "id": "not a lower-case id (letters, digits and '-')",
+    "categories": "not a category of the taxonomy",
+    "languages": "not an ISO 639-1 or 639-3 language code",
+    "hours": "not '24/7', 'unknown' or a mapping of days (mon to sun) to time ranges "
+    "like '08:00-17:00'",
+    "last_verified": DATE_MESSAGE,
+}
+"""What is wrong with a field of a confidential service, said without its value."""
+
+_WITHHELD_KINDS = (
+    ("int_", "not a whole number"),
+    ("float_", "not a number"),
+    ("finite_", "not a finite number"),
+    ("bool_", "not true or false"),
+    ("date_", DATE_MESSAGE),
+    ("string_type", "not text"),
+)
+
+
+def _report_withheld(
+    err: Any,
+    loc: list[str | int],
+    full: list[str | int],
+    model: type[pydantic.BaseModel],
+    doc: _Document,
+) -> None:
+    """Report a problem of a confidential service's record without quoting it.
+
+    The message names the field (as far as the schema names it: a mapping key typed into the
+    record is not repeated) and says what is wrong, never with a value, a key or a "did you
+    mean" built from them: a shelter's coordinates may have been typed into any field.
+    """
+    kind, msg = err["type"], err["msg"]
+    shown = loc + _schema_loc(model, full[len(loc) :])
+    if kind == "extra_forbidden":
+        doc.add(full, "unknown key (key not repeated: confidential service)", key=True, shown=shown)
+        return
+    if kind == "missing":
+        doc.add(full[:-1], f"'{full[-1]}' is required", shown=shown[: len(full) - 1])
+        return
+    named = [p for p in shown[len(loc) :] if isinstance(p, str)]
+    if kind in ("value_error", "assertion_error") or kind.startswith("date_"):
+        if kind.startswith("date_") or DATE_MESSAGE in msg:
+            text = DATE_MESSAGE
+        elif named:
+            text = _WITHHELD_MESSAGES.get(named[-1], "not a valid value")
+        elif "age_max" in msg:
+            text = "age_max is below age_min"
+        elif msg.removeprefix("Value error, ") in _FIXED_MESSAGES:
+            text = msg.removeprefix("Value error, ")
+        else:
+            text = "the record's fields do not agree"
+    else:
+        text = next(
+            (t for prefix, t in _WITHHELD_KINDS if kind.startswith(prefix)),
+            re.sub(r", not \d+$", "", msg),  # pydantic's own words: the schema's, not the input's
+        )
+        text = text[:1].lower() + text[1:]
+    doc.add(full, f"{text} ({_WITHHELD})", shown=shown)
+
+
+_FIXED_MESSAGES = frozenset(
+    {
+        "location_precision applies only to a confidential service",
+        "intake applies only to a confidential service",
+    }
+)
+
+
+def _schema_loc(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[str | int]:
+    """The longest start of `loc` (inside one record of `model`) made only of the schema's
+    field names and list positions: what may be shown of where a confidential problem is."""
+    out: list[str | int] = []
+    for k, part in enumerate(loc):
+        names = _field_names(model, loc[:k])
+        # a name of the schema where a record is; a position where a list is
+        field = isinstance(part, str) and part in names
+        position = isinstance(part, int) and not isinstance(part, bool) and not names
+        if not (field or position):
+            break
+        out.append(part)
+    return out
+
+
+def _is_confidential(raw: Any) -> bool:
+    """Should problems of this raw service record keep its values to themselves?
+
+    Yes unless its `confidential` is absent or plainly false (None, False, 0, "false", "no"):
+    a broken record errs on the side of secrecy.
+    """
+    if not isinstance(raw, dict):
+        return False
+    value = raw.get("confidential")
+    if value is None or value is False or (type(value) in (int, float) and value == 0):
+        return False
+    return not (isinstance(value, str) and value.strip().lower() in ("false", "no"))
 
 
 def _field_names(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[str]:
@@ -712,24 +950,57 @@ def _field_names(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[st
     return [f.alias or n for n, f in current.model_fields.items()]
 
 
-def _raw_ids(raw: Any) -> set[str]:
+def _raw_ids(raw: Any, *, public: bool = False) -> set[str]:
+    """The ids written in the services (with `public`, only those of services that are not
+    confidential: a broken confidential record's id is never offered as a 'did you mean')."""
     if not isinstance(raw, list):
         return set()
     return {
-        item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)
+        item["id"]
+        for item in raw
+        if isinstance(item, dict)
+        and isinstance(item.get("id"), str)
+        and not (public and _is_confidential(item))
     }
 
 
 def _check_services(services: list[tuple[int, Service]], doc: _Document) -> None:
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, bool]] = {}
     for i, s in services:
         if s.id in first:
+            j, was_secret = first[s.id]
+            secret = s.confidential or was_secret
             doc.add(
                 ["services", i, "id"],
-                f"'{s.id}' is a duplicate id (first at line {doc.line(['services', first[s.id]])})",
+                f"{'a' if secret else repr(s.id) + ' is a'} duplicate id "
+                f"(first at line {doc.line(['services', j])})"
+                + (f" ({_WITHHELD})" if secret else ""),
             )
         else:
-            first[s.id] = i
+            first[s.id] = (i, s.confidential)
+
+
+def _check_intakes(services: list[tuple[int, Service]], doc: _Document) -> None:
+    """Refuse a confidential service's public intake point too close to the service itself.
+
+    The message names neither place: the intake point is shown as the service's public place,
+    so one a few hundred metres away would give the shelter away.
+    """
+    from pathways.privacy import MIN_DISTANCE_M, distance_m
+
+    for i, s in services:
+        loc, intake = s.location, s.intake
+        if (
+            s.confidential
+            and intake is not None
+            and distance_m(loc.lat, loc.lon, intake.lat, intake.lon) < MIN_DISTANCE_M
+        ):
+            km = f"{MIN_DISTANCE_M / 1000:g} km"
+            doc.add(
+                ["services", i, "intake"],
+                f"the public intake point is less than {km} from the service's location; "
+                f"a shelter's intake point must be at least {km} away (or drop it)",
+            )
 
 
 def _check_referrals(
@@ -737,7 +1008,12 @@ def _check_referrals(
     raw_ids: set[str],
     services: dict[str, Service],
     doc: _Document,
+    *,
+    shown_ids: set[str] | None = None,
 ) -> None:
+    """Flag referrals to unknown services or to themselves, needs their target does not
+    offer, and repeated pairs; a 'did you mean' offers only `shown_ids` (default: all)."""
+    shown_ids = raw_ids if shown_ids is None else shown_ids
     offers: dict[str, frozenset[str]] = {}  # service id -> what `Service.has` is True for
     if _referrals_fine(referrals, raw_ids, services, offers):
         return
@@ -746,7 +1022,7 @@ def _check_referrals(
         for key, sid in (("from", r.source_id), ("to", r.target_id)):
             if sid not in raw_ids:
                 doc.add(
-                    ["referrals", i, key], f"'{sid}' is not a service id{suggest(sid, raw_ids)}"
+                    ["referrals", i, key], f"'{sid}' is not a service id{suggest(sid, shown_ids)}"
                 )
         if r.source_id == r.target_id:
             doc.add(["referrals", i, "to"], f"'{r.target_id}' refers to itself")
@@ -808,19 +1084,132 @@ def _prefixes(categories: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+"""The shipped data folder: a site file may name a boundary in it, as `data/sites/` do."""
+
+MAX_SITE_FILE_BYTES = 32 * 2**20
+"""A boundary or areas file larger than this is refused unread (shipped ones are < 1 MiB)."""
+
+
 def _check_site_files(site: Site, path: Path, doc: _Document) -> None:
+    """The boundary and areas files: inside the inventory's folder (or the shipped data
+    folder, or, for an inventory in a `sites/` folder, the `boundaries/` folder beside it, as
+    in `data/`), and GeoJSON with polygons, so that nothing reading them later can fail.
+
+    Symlinks are followed. Where a path leads outside, nothing more is said about it (not even
+    whether it exists).
+    """
+    folder = path.resolve().parent
     for loc, rel in (
         (["site", "boundary"], site.boundary),
         (["site", "areas", "path"], site.areas.path if site.areas else None),
     ):
-        if rel and not (path.parent / rel).is_file():
-            doc.add(loc, f"'{rel}' does not exist (paths are relative to the inventory file)")
+        if rel:
+            problem = _site_file_problem(folder, rel)
+            if problem:
+                doc.add(loc, f"{_quote(rel)} {problem}")
+
+
+def _site_file_problem(folder: Path, rel: str) -> str | None:
+    roots = [folder, DATA_DIR.resolve()]
+    if folder.name == "sites":  # the layout of data/: sites/*.yaml beside boundaries/
+        roots.append(folder.parent / "boundaries")  # as named: a symlink there leads nowhere
+    try:
+        real = (folder / rel).resolve()
+        inside = any(real.is_relative_to(root) for root in roots)
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the path
+        return "is not a usable path (paths are relative to the inventory file)"
+    if not inside:
+        return (
+            "leads outside the inventory's folder and the shipped data folder; "
+            "put the file beside the inventory (paths are relative to the inventory file)"
+        )
+    try:
+        st = real.stat()
+    except (OSError, ValueError):
+        return "does not exist (paths are relative to the inventory file)"
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a file (a GeoJSON file of polygons is expected)"
+    if st.st_size > MAX_SITE_FILE_BYTES:
+        return (
+            f"is {st.st_size // 2**20} MiB; the limit is {MAX_SITE_FILE_BYTES // 2**20} MiB "
+            "(simplify the polygons)"
+        )
+    return _polygon_file_problem(real, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _polygon_file_problem(path: Path, size: int, mtime_ns: int) -> str | None:
+    """What keeps a file from being a GeoJSON FeatureCollection with polygons, or None.
+
+    Cached by path, size and modification time. Read once, at most `MAX_SITE_FILE_BYTES`;
+    every feature's geometry must be one shapely reads, with finite longitudes and latitudes
+    in range, and at least one must be a polygon with an area.
+    """
+    import shapely
+    import shapely.geometry
+
+    not_geojson = "is not a GeoJSON FeatureCollection of polygons"
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_SITE_FILE_BYTES + 1)
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    if len(raw) > MAX_SITE_FILE_BYTES:
+        return f"is larger than {MAX_SITE_FILE_BYTES // 2**20} MiB (simplify the polygons)"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep
+        return f"{not_geojson} (not UTF-8 JSON)"
+    features = data.get("features") if isinstance(data, dict) else None
+    if not (isinstance(data, dict) and data.get("type") == "FeatureCollection"):
+        return not_geojson
+    if not isinstance(features, list):
+        return f"{not_geojson} (no list of features)"
+    polygons = 0
+    for n, feature in enumerate(features, 1):
+        if not (
+            isinstance(feature, dict)
+            and isinstance(feature.get("properties") or {}, dict)
+            and isinstance(feature.get("geometry") or {}, dict)
+        ):
+            return f"{not_geojson} (feature {n} is not a GeoJSON feature)"
+        if not feature.get("geometry"):
+            continue
+        try:
+            geom = shapely.geometry.shape(feature["geometry"])
+            box = shapely.bounds(geom)
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            RecursionError,
+            shapely.errors.ShapelyError,
+        ):
+            return f"{not_geojson} (feature {n} has a geometry that cannot be read)"
+        if geom.is_empty:
+            continue
+        x0, y0, x1, y1 = (float(v) for v in box)
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            return f"{not_geojson} (feature {n} is not in longitude and latitude, EPSG:4326)"
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            fixed = geom if geom.is_valid else shapely.make_valid(geom)
+            if not any(
+                p.geom_type == "Polygon" and p.area > 0 for p in getattr(fixed, "geoms", [fixed])
+            ):
+                return f"{not_geojson} (feature {n} is a polygon without area)"
+            polygons += 1
+    return None if polygons else f"{not_geojson} (it has no polygon)"
 
 
 def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Document) -> None:
     """Flag places outside the site's country or far from the site's other services.
 
-    Messages never repeat coordinates: a confidential service's location must not leak.
+    Messages never repeat coordinates: a confidential service's location must not leak. Nor
+    does a distance: the middle of the site is taken from the services that are not
+    confidential (when there are three), and a distance is said only of one of those.
     """
     if not services:
         return
@@ -832,7 +1221,10 @@ def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Documen
     from pyproj import Geod
 
     n = len(services)
-    med_lat, med_lon = float(np.median(lats[:n])), float(np.median(lons[:n]))
+    secret = {i for i, s in services if s.confidential}
+    public = np.array([i not in secret for i, _ in services])
+    middle = public if public.sum() >= 3 else np.ones(n, dtype=bool)
+    med_lat, med_lon = float(np.median(lats[:n][middle])), float(np.median(lons[:n][middle]))
     _, _, dist = Geod(ellps="WGS84").inv(
         np.full(len(points), med_lon), np.full(len(points), med_lat), lons, lats
     )
@@ -850,9 +1242,14 @@ def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Documen
                 f"lies outside {site.country} (more than {COUNTRY_MARGIN_M / 1000:.0f} km){hint}",
             )
         elif n >= 3 and dist[k] > MAX_SPREAD_KM * 1000:
+            far = (
+                f"lies {dist[k] / 1000:.0f} km"
+                if i not in secret and (middle is public or not secret)
+                else f"lies more than {MAX_SPREAD_KM:.0f} km"
+            )
             doc.add(
                 where,
-                f"lies {dist[k] / 1000:.0f} km from the site's other services "
+                f"{far} from the site's other services "
                 f"(limit {MAX_SPREAD_KM:.0f} km){hint or '; check latitude and longitude'}",
             )
 
@@ -918,12 +1315,28 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
     if data.get("type") != "FeatureCollection":
         doc.add(["type"], "a GeoJSON inventory must be a FeatureCollection")
         return {}
+    raw_features = data.get("features") or []
+    if not isinstance(raw_features, list):
+        doc.add(["features"], "expected a list of features")
+        raw_features = []
     services = []
-    features = [f for f in data.get("features") or [] if not _is_referral_line(f)]
+    features = [f for f in raw_features if not _is_referral_line(f)]
     for i, feature in enumerate(features):
-        props = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        raw_props = feature.get("properties") if isinstance(feature, dict) else None
+        props = dict(raw_props) if isinstance(raw_props, dict) else {}
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if raw_props is not None and not isinstance(raw_props, dict):
+            doc.add(["features", i, "properties"], "expected a mapping of the service's fields")
+            doc.skipped.add(i)
+            continue
+        if not isinstance(props.get("location") or {}, dict):
+            doc.add(
+                ["features", i, "properties", "location"],
+                "expected a mapping (address, area); the position is the feature's geometry",
+            )
+            doc.skipped.add(i)
+            continue
         if not (
             isinstance(geom, dict)
             and geom.get("type") == "Point"
@@ -938,6 +1351,7 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
                 if hidden
                 else "each service must be a Point [lon, lat]",
             )
+            doc.skipped.add(i)
             continue
         location = dict(props.pop("location", {}) or {})
         location.update(lon=coords[0], lat=coords[1])
@@ -945,7 +1359,7 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
         services.append(props)
     doc.geojson = True
     if doc._root is not None:
-        doc._root = _relabel(doc._root)
+        doc._root = _relabel(doc._root, doc.skipped)
     return {
         "site": data.get("site"),
         "services": services,
@@ -985,16 +1399,20 @@ def _is_referral_node(node: yaml.Node) -> bool:
     return scalar(props, "feature") == "referral" and scalar(geom, "type") == "LineString"
 
 
-def _relabel(root: yaml.Node) -> yaml.Node:
-    """Present a FeatureCollection's node tree as site/services/referrals, for line lookups."""
+def _relabel(root: yaml.Node, skipped: Iterable[int] = ()) -> yaml.Node:
+    """Present a FeatureCollection's node tree as site/services/referrals, for line lookups.
+
+    `skipped` are the features (counted without referral lines) that made no service.
+    """
     if not isinstance(root, yaml.MappingNode):
         return root
-    pairs = {k.value: v for k, v in root.value}
+    pairs = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
     features = pairs.get("features")
     services = []
+    skip = set(skipped)
     if isinstance(features, yaml.SequenceNode):
-        for f in features.value:
-            if _is_referral_node(f):
+        for n, f in enumerate(f for f in features.value if not _is_referral_node(f)):
+            if n in skip:
                 continue
             props = (
                 next((v for k, v in f.value if k.value == "properties"), f)
@@ -1007,7 +1425,7 @@ def _relabel(root: yaml.Node) -> yaml.Node:
         services,
         start_mark=features.start_mark if features else root.start_mark,
     )
-    value = [(k, v) for k, v in root.value if k.value not in ("features",)]
+    value = [(k, v) for k, v in root.value if k.value != "features"]
     key = yaml.ScalarNode("tag:yaml.org,2002:str", "services", start_mark=seq.start_mark)
     value.append((key, seq))
     return yaml.MappingNode(root.tag, value, start_mark=root.start_mark)

@@ -1,44 +1,60 @@
-"""The one place that decides what a confidential location becomes before anything shows it.
+"""The privacy gate: the public view of an inventory, the only thing any output reads.
 
-Shelters and safe houses are `confidential: true`. Their true location never leaves the program:
-maps, the app and every export ask `public_place(service, inventory)` and draw what it returns.
+A confidential service (a shelter, a safe house) is known to the program at its true location;
+nothing the program shows, writes, logs or computes for others may depend on it beyond its
+*public place*. `public_view(inventory)` replaces each confidential service's location by its
+public place (and drops its own address and area), so that every figure derived downstream
+(travel times, routes, coverage, nearest entry points, the order of alternatives) is computed
+from the public place only. `pathways.load.load_site` returns this view; only validation
+(`pathways.load.read_site`) reads the true location, and its messages never repeat it.
 
-- Not confidential: the exact location.
-- Confidential with a public `intake` point at least `MIN_DISTANCE_M` away: the intake point.
-- Confidential, precision `area` (the default): the centre of the site's admin area that contains
-  the service, when the site has areas and that centre is at least `MIN_DISTANCE_M` away;
-  otherwise the centre of a `GRID_DEGREES` grid cell (about 5 km), moved to a neighbouring cell
-  when the cell's own centre is closer than `MIN_DISTANCE_M`.
-- Confidential, precision `hidden`: no place at all (listed, never drawn).
+The public place of a confidential service, by tier (`Service.tier`):
 
-Every rule is deterministic (the same inventory always gives the same places; never random
-jitter, which averages out over repeated renderings).
+- `intake`: its public intake point, with the intake's address (validation refuses an intake
+  closer than `MIN_DISTANCE_M` to the service).
+- `area` (the default): a point that depends only on the *region* the service lies in:
+  - if the site names admin areas and every one of them holds a core (`Area.holds_a_core`:
+    big enough, see below), the area holding the service: its centre, or, for a service in
+    the area's core (the disc of `CORE_RADIUS_M` around the centre), the area's alternate point
+    (at least 2 km from the centre, inside the area). Named after the area.
+  - otherwise a `GRID_DEGREES` grid cell (about 5 km): its centre, or, for a service in the
+    cell's core, the centre of a neighbouring cell fixed by a hash of the cell.
+- `hidden`: not shown at all. For computations (travel times) it stands at the site's
+  reference point: the median of the site's public services, which does not depend on it.
+
+So every public place is an area at least 2 km across (a whole admin area or grid cell minus its
+core, or a core disc), a service may be moved anywhere inside it without changing any output
+(the non-interference test, `tests/test_non_interference.py`), and the point shown is never
+closer than `MIN_DISTANCE_M` to the true location, so that inferring the point from travel
+times (trilateration, `bench/trilaterate.py`) lands at least that far away. Everything is
+deterministic: never random jitter, which averages out over repeated renderings.
+
+The areas are used only when all of a site's areas hold a core: a rule that switched to the grid
+for small areas alone would make the intersection of a small area with a grid cell (a sliver)
+a public place.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import shapely
 from pyproj import Geod
-from shapely.geometry import shape
 
-from pathways.errors import InventoryError, display_path
-from pathways.inventory import Inventory, Service
+from pathways.areas import CORE_RADIUS_M, Area, site_areas
+from pathways.inventory import Inventory, Point, Service
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 GRID_DEGREES = 0.05
-"""Size of the snapping grid for area-level places without an admin area (about 5 km)."""
+"""Size of the snapping grid for area-level places without admin areas (about 5 km)."""
 
-MIN_DISTANCE_M = 1000.0
+MIN_DISTANCE_M = CORE_RADIUS_M
 """A shown place of a confidential service is never closer than this to its true location."""
 
 Precision = Literal["exact", "area", "intake"]
@@ -59,6 +75,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "area_named": "niveau zone : {area} (adresse exacte masquée)",
     },
 }
+
+
+class PublicInventory(Inventory):
+    """An inventory as anyone may see it: made by `public_view`, read by every output."""
 
 
 @dataclass(frozen=True)
@@ -93,24 +113,61 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return float(_GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
+# --- the gate ----------------------------------------------------------------------------------
+
+
+def public_view(inventory: Inventory) -> PublicInventory:
+    """The inventory with each confidential service at its public place (idempotent).
+
+    A confidential service keeps every field but its location: that becomes the public place
+    (the intake point with its address; the area's point with the area's name; the grid point;
+    or, hidden, the site's reference point), and its `intake` is the same public point or
+    None. Other services and the referrals are the same objects.
+    """
+    if isinstance(inventory, PublicInventory):
+        return inventory
+    services: list[Service] = []
+    reference: Point | None = None
+    for s in inventory.services:
+        if not s.confidential:
+            services.append(s)
+            continue
+        place = _place(s, inventory)
+        if place is None:
+            reference = reference or reference_point(inventory)
+            services.append(s.model_copy(update={"location": reference, "intake": None}))
+            continue
+        if place.precision == "intake":
+            assert s.intake is not None
+            shown = Point(
+                lat=place.lat, lon=place.lon, address=s.intake.address, area=s.intake.area
+            )
+        else:
+            shown = Point(lat=place.lat, lon=place.lon, area=place.area)
+        intake = shown if place.precision == "intake" else None
+        services.append(s.model_copy(update={"location": shown, "intake": intake}))
+    return PublicInventory.model_construct(
+        site=inventory.site,
+        services=tuple(services),
+        referrals=inventory.referrals,
+        path=inventory.path,
+    )
+
+
 def public_place(service: Service, inventory: Inventory) -> PublicPlace | None:
-    """Where `service` may be shown, or None if it must not be drawn (precision `hidden`)."""
-    loc = service.location
-    if not service.confidential:
-        return PublicPlace(loc.lat, loc.lon, "exact", _label("exact", None))
-    intake = service.intake
-    if (
-        intake is not None
-        and distance_m(loc.lat, loc.lon, intake.lat, intake.lon) >= MIN_DISTANCE_M
-    ):
-        return PublicPlace(intake.lat, intake.lon, "intake", _label("intake", None))
-    if service.precision == "hidden":
+    """Where `service` may be shown, or None if it must not be drawn (tier `hidden`).
+
+    On a public view this reads the service's (public) record; on a record as loaded by
+    validation it applies the rule, giving the same answer.
+    """
+    if not isinstance(inventory, PublicInventory):
+        return _place(service, inventory)
+    tier = service.tier
+    if tier == "hidden":
         return None
-    area = _containing_area(inventory, loc.lat, loc.lon)
-    if area is not None and distance_m(loc.lat, loc.lon, area.lat, area.lon) >= MIN_DISTANCE_M:
-        return PublicPlace(area.lat, area.lon, "area", _label("area", area.name), area.name)
-    lat, lon = snap_to_grid(loc.lat, loc.lon)
-    return PublicPlace(lat, lon, "area", _label("area", None))
+    loc = service.location
+    area = loc.area if tier == "area" else None
+    return PublicPlace(loc.lat, loc.lon, tier, _label(tier, area), area)
 
 
 def public_places(inventory: Inventory) -> dict[str, PublicPlace | None]:
@@ -118,13 +175,74 @@ def public_places(inventory: Inventory) -> dict[str, PublicPlace | None]:
     return {s.id: public_place(s, inventory) for s in inventory.services}
 
 
+def reference_point(inventory: Inventory) -> Point:
+    """Where a hidden service stands for computations: the median of the public services.
+
+    It depends on the services that are not confidential only (failing those, on the public
+    places of the others), never on where a hidden service is.
+    """
+    points = [(s.location.lat, s.location.lon) for s in inventory.services if not s.confidential]
+    if not points:
+        places = (_place(s, inventory) for s in inventory.services if s.confidential)
+        points = [(p.lat, p.lon) for p in places if p is not None]
+    if not points:
+        return Point(lat=0.0, lon=0.0)
+    lat, lon = np.median(np.array(points), axis=0)
+    return Point(lat=round(float(lat), 6), lon=round(float(lon), 6))
+
+
+# --- the rule ----------------------------------------------------------------------------------
+
+
+def _place(service: Service, inventory: Inventory) -> PublicPlace | None:
+    """The public place of a record (true location known): the rule of the module docstring."""
+    loc = service.location
+    tier = service.tier
+    if tier == "exact":
+        return PublicPlace(loc.lat, loc.lon, "exact", _label("exact", None))
+    if tier == "intake":
+        assert service.intake is not None
+        return PublicPlace(service.intake.lat, service.intake.lon, "intake", _label("intake", None))
+    if tier == "hidden":
+        return None
+    areas = placing_areas(inventory)
+    area = _containing(areas, loc.lat, loc.lon)
+    if area is not None:
+        lat, lon = area_point(area, loc.lat, loc.lon)
+        return PublicPlace(lat, lon, "area", _label("area", area.name), area.name)
+    lat, lon = snap_to_grid(loc.lat, loc.lon)
+    return PublicPlace(lat, lon, "area", _label("area", None))
+
+
+def placing_areas(inventory: Inventory) -> tuple[Area, ...]:
+    """The site's admin areas if every one holds a core (so they may place services), else ()."""
+    areas = site_areas(inventory)
+    return areas if areas and all(a.holds_a_core for a in areas) else ()
+
+
+def _containing(areas: tuple[Area, ...], lat: float, lon: float) -> Area | None:
+    if not areas:
+        return None
+    point = shapely.Point(lon, lat)
+    return next((a for a in areas if a.geometry.covers(point)), None)
+
+
+def area_point(area: Area, lat: float, lon: float) -> tuple[float, float]:
+    """The area's centre, or its alternate point for a location in the area's core."""
+    if distance_m(lat, lon, area.lat, area.lon) >= CORE_RADIUS_M:
+        return area.lat, area.lon
+    assert area.alternate is not None
+    return area.alternate
+
+
 def snap_to_grid(lat: float, lon: float) -> tuple[float, float]:
     """The centre of the grid cell holding (lat, lon), at least `MIN_DISTANCE_M` away from it.
 
-    When the cell's own centre is too close, a neighbouring cell's centre is taken; which
-    neighbour is fixed by a hash of the cell, so the answer depends on the place alone: the
-    same shelter listed in two inventories (or under two ids) is shown at the same point,
-    and repeated or combined exports cannot be averaged or intersected towards it.
+    A location in the cell's core (within `MIN_DISTANCE_M` of the centre) is shown at a
+    neighbouring cell's centre instead; which neighbour is fixed by a hash of the cell, so the
+    answer depends on the cell and on being in its core, never on where in either: the same
+    shelter listed in two inventories (or under two ids) is shown at the same point, and
+    repeated or combined exports cannot be averaged or intersected towards it.
     """
     i, j = math.floor(lat / GRID_DEGREES), math.floor(lon / GRID_DEGREES)
     centre = _cell_centre(i, j)
@@ -135,7 +253,9 @@ def snap_to_grid(lat: float, lon: float) -> tuple[float, float]:
         for di, dj in ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
         if -90 <= (i + di + 0.5) * GRID_DEGREES <= 90
     ]
-    far = [c for c in neighbours if distance_m(lat, lon, *c) >= MIN_DISTANCE_M]
+    # 2 km from the centre is 1 km from every point of the core (near the poles, where cells
+    # narrow, the east and west neighbours may be closer: they are not used)
+    far = [c for c in neighbours if distance_m(*centre, *c) >= 2 * MIN_DISTANCE_M]
     digest = int(hashlib.sha256(f"{i},{j}".encode()).hexdigest(), 16)
     return far[digest % len(far)]
 
@@ -144,56 +264,6 @@ def _cell_centre(i: int, j: int) -> tuple[float, float]:
     lat = round((i + 0.5) * GRID_DEGREES, 6)
     lon = round(((j + 0.5) * GRID_DEGREES + 180) % 360 - 180, 6)
     return lat, lon
-
-
-# --- admin areas -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Area:
-    """One admin area of a site: its name, its polygon (lon/lat) and the point shown for it."""
-
-    name: str
-    geometry: shapely.Geometry
-    lat: float
-    lon: float
-
-
-@lru_cache(maxsize=64)
-def load_areas(path: Path, name_field: str = "name") -> tuple[Area, ...]:
-    """The polygons of an admin-area GeoJSON file (cached by path and name field)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        features = data["features"] if data.get("type") == "FeatureCollection" else [data]
-    except (OSError, ValueError, KeyError, AttributeError) as e:
-        raise InventoryError(
-            f"{display_path(path)}: not a readable GeoJSON FeatureCollection ({e})"
-        ) from None
-    areas = []
-    for feature in features:
-        geom = shape(feature["geometry"]) if feature.get("geometry") else None
-        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-            continue
-        shapely.prepare(geom)
-        centre = geom.centroid
-        if not geom.contains(centre):  # a C-shaped area: take a point that lies inside it
-            centre = geom.representative_point()
-        name = str((feature.get("properties") or {}).get(name_field) or "")
-        areas.append(Area(name, geom, round(centre.y, 6), round(centre.x, 6)))
-    return tuple(areas)
-
-
-def site_areas(inventory: Inventory) -> tuple[Area, ...]:
-    """The admin areas of an inventory's site (empty when it names none)."""
-    if inventory.site.areas is None:
-        return ()
-    areas = inventory.site.areas
-    return load_areas(inventory.resolve_path(areas.path), areas.name_field)
-
-
-def _containing_area(inventory: Inventory, lat: float, lon: float) -> Area | None:
-    point = shapely.Point(lon, lat)
-    return next((a for a in site_areas(inventory) if a.geometry.covers(point)), None)
 
 
 # --- tables ------------------------------------------------------------------------------------

@@ -615,7 +615,7 @@ class Route:
         if self.found and any(s.withheld for s in self.steps):
             lines.append(
                 f"Total: about {self.total_hours:.0f} h (times rounded to the hour from the "
-                "first confidential service on, so they cannot locate it)"
+                "first confidential service on: its place is known at area level only)"
             )
         elif self.found:
             lines.append(f"Total: {self.total_hours:.1f} h")
@@ -639,25 +639,19 @@ def nearest_entry(
 ) -> tuple[str, float] | None:
     """The usable entry point fastest to reach from a location, with the hours to get there.
 
-    Distances are measured to each entry point's public place (`pathways.privacy`), never to a
-    confidential one's true location: answers for a grid of locations would otherwise trace
-    the line halfway between it and a public entry point. A hidden one (no place) is not
-    offered as a place to walk to.
+    On the public view (what every caller holds) a confidential entry point's location is its
+    public place, so answers for a grid of locations cannot trace where it really is; a hidden
+    one (no place to walk to) is not offered.
     """
-    from pathways.privacy import public_place  # what a confidential location may become
-
     inventory: Inventory = G.graph["inventory"]
     travel = inventory.site.travel
     here = Point(lat=location[0], lon=location[1])
     best: tuple[float, str] | None = None
     for n in sorted(G):
         s = service(G, n)
-        if not s.entry_point or exclusion_reason(s, profile):
+        if not s.entry_point or s.tier == "hidden" or exclusion_reason(s, profile):
             continue
-        place = public_place(s, inventory)  # the exact location unless confidential
-        if place is None:
-            continue
-        there = Point(lat=place.lat, lon=place.lon)
+        there = s.location
         hours = distance_km(here, there) * travel.circuity / travel.speed_kmh
         if best is None or hours < best[0]:
             best = (hours, n)
@@ -770,8 +764,11 @@ def route(
 
 def _withhold(G: nx.DiGraph, steps: list[Step], total: float) -> tuple[list[Step], float]:
     """Round times to the hour from the first confidential service on, and drop the travel
-    times of hand-offs into or out of it: exact minutes would give its distance from public
-    services, and several routes its position."""
+    times of hand-offs into or out of it.
+
+    Not what keeps the location secret: the graph is built on the public view, so these times
+    are measured to the service's public place and depend on nothing else. They are rounded
+    because that place is only area level: minutes would claim a precision they do not have."""
     first = next((i for i, st in enumerate(steps) if service(G, st.service).confidential), None)
     if first is None:
         return steps, total
@@ -957,7 +954,7 @@ class _OpenTimes:
         _, b = self.spans[i]
         if local < b:
             return deadline  # open at the deadline
-        return week + b - 1e-9  # just before the last opening ends
+        return week + b - BEFORE_CLOSING  # just before the last opening ends
 
 
 def latest_seen(
@@ -980,6 +977,12 @@ def latest_seen(
     rev = _reverse or _Reverse(G, category, usable)
     best = rev.latest(deadline, floor)
     return {rev.ids[i]: t for i, t in enumerate(best) if t > -math.inf}
+
+
+BEFORE_CLOSING = 1e-6
+"""Hours before a closing time that count as "just before it" in reverse passes. Larger than the
+1e-9 tolerance of the comparisons, so that a hand-off arriving exactly at closing time (closed,
+as a forward search says) is not let through by the two cancelling out."""
 
 
 class _Reverse:
@@ -1041,7 +1044,7 @@ class _Reverse:
                 if i < 0:
                     continue  # -inf: nobody gets there in time
                 end = ends_of[u][i]  # type: ignore[index]
-                arrive_by = t if local < end else week + end - 1e-9
+                arrive_by = t if local < end else week + end - BEFORE_CLOSING
             for w, cost in pred[u]:
                 t = arrive_by - cost
                 if t > best[w] and t >= floor and not done[w]:

@@ -36,7 +36,7 @@ import pytest
 from pathways.cli import main
 from pathways.errors import InventoryError
 from pathways.inventory import Inventory
-from pathways.load import load_site
+from pathways.load import load_site, read_site
 from pathways.privacy import public_places
 from tests.leaks import Secrets, bytes_leaks, text_leaks
 
@@ -78,7 +78,9 @@ def inv(site: Path) -> Inventory:
 
 
 def secrets_of(inv: Inventory) -> Secrets:
-    """The true locations and secret words of the confidential services; public coordinates."""
+    """The true locations and secret words of the confidential services; public coordinates.
+
+    `inv` is the inventory as validation reads it (`read_site`): with the true locations."""
     points, words = [], []
     for s in inv.services:
         if s.confidential:
@@ -98,8 +100,8 @@ def secrets_of(inv: Inventory) -> Secrets:
 
 
 @pytest.fixture(scope="module")
-def secrets(inv: Inventory) -> Secrets:
-    return secrets_of(inv)
+def secrets(site: Path) -> Secrets:
+    return secrets_of(read_site(site))
 
 
 def assert_clean(label: str, payload: str | bytes, secrets: Secrets) -> None:
@@ -130,7 +132,12 @@ def test_the_fixture_hides_every_tier(inv: Inventory, secrets: Secrets) -> None:
     assert {tiers[s] for s in CONFIDENTIAL} == {"area", "intake", "hidden"}
     assert places["shelter-area"].area == "West Commune"  # by admin area
     assert places["shelter-grid"].area is None  # by grid
-    assert places["shelter-close"].precision == "area"  # its intake is too close
+    # in East Commune's core: shown at the commune's alternate point, not its centre
+    assert places["shelter-close"].area == "East Commune"
+    assert (places["shelter-close"].lat, places["shelter-close"].lon) != (
+        places["safe-clinic"].lat,
+        places["safe-clinic"].lon,
+    )
     assert len(secrets.points) == len(CONFIDENTIAL)
     for lat, lon in secrets.points:
         assert round(lat, 5) not in secrets.public_values
@@ -202,7 +209,7 @@ def _routes(inv: Inventory) -> list[Any]:
     for entry in ENTRIES:
         for needs in NEEDS:
             out.append(route(G, Profile(entry=entry, weekday=5, hour=23.0), need=needs))
-    for lat, lon in [(50.8150, 4.3800), (50.8150, 4.3150), (50.84, 4.36)]:
+    for lat, lon in [(50.8800, 4.4080), (50.8150, 4.3150), (50.84, 4.36)]:
         out.append(route(G, Profile(location=(lat, lon)), need=["health.cmr", "safety.shelter"]))
     return out
 
@@ -447,7 +454,7 @@ def test_diff_of_two_versions(
     site: Path, secrets: Secrets, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     later = _moved(site, tmp_path)
-    new = load_site(later)
+    new = read_site(later)
     every = Secrets(secrets.points + secrets_of(new).points, secrets.words + secrets_of(new).words)
     every.public_values = secrets.public_values | secrets_of(new).public_values
     for old, new_path in ((site, later), (later, site)):
@@ -490,8 +497,13 @@ BROKEN = {
     "number address": ('address: "SECRET-ADDRESS-2 Chemin Caché 3"', "address: 2"),
     "list area": ('area: "SECRET-AREA-3 Clos-Discret"', 'area: ["SECRET-AREA-3 Clos-Discret"]'),
     "intake as text": (
-        'intake: {lat: 50.8455, lon: 4.4055, address: "SECRET-ADDRESS-6 Porte Muette 2"}',
-        'intake: "50.8455, 4.4055"',
+        'intake: {lat: 50.8466, lon: 4.3600, address: "Public intake desk, 5 Open Street", '
+        "area: West Commune}",
+        'intake: "50.8150, 4.4000"',
+    ),
+    "intake too close": (
+        "intake: {lat: 50.8466, lon: 4.3600,",
+        "intake: {lat: 50.8155, lon: 4.4005,",
     ),
     "duplicate id": ("id: shelter-grid", "id: shelter-area"),
     "bad referral": ("to: shelter-hidden", "to: shelter-hiden"),
@@ -499,7 +511,7 @@ BROKEN = {
 VALUE_ECHO = {
     # pasted "lat, lon" into one field: the loader repeats the value in its message
     "pasted pair": ("lat: 50.8150, lon: 4.3150", 'lat: "50.8150 4.3150", lon: 4.3150'),
-    "pasted pair in intake": ("intake: {lat: 50.8455,", 'intake: {lat: "50.8455,4.4055",'),
+    "pasted pair in intake": ("intake: {lat: 50.8466,", 'intake: {lat: "50.8150,4.4000",'),
 }
 
 
@@ -697,8 +709,8 @@ def _twin(site: Path, folder: Path) -> Path:
         "lat: 50.7800, lon: 4.2700": "lat: 50.7790, lon: 4.2660",
         "lat: 50.8150, lon: 4.4000": "lat: 50.8120, lon: 4.4040",
         "lat: 50.8700, lon: 4.4500": "lat: 50.8730, lon: 4.4460",
-        "lat: 50.8450, lon: 4.4050": "lat: 50.8480, lon: 4.4090",
-        "lat: 50.8150, lon: 4.3800": "lat: 50.8120, lon: 4.3840",
+        "lat: 50.8330, lon: 4.3960": "lat: 50.8310, lon: 4.3930",
+        "lat: 50.8800, lon: 4.4080": "lat: 50.8830, lon: 4.4060",
     }
     text = site.read_text(encoding="utf-8")
     for old, new in moves.items():

@@ -156,26 +156,43 @@ def test_hours_in_words(tiny) -> None:
 
 def test_card_has_routes_and_words(tiny) -> None:
     card = service_card(tiny, "hospital", "en")
-    assert card["name"] == "Hospital care centre"
-    fields = card["fields"]
+    assert card.name == "Hospital care centre"
+    fields = {f.label: f.value for f in card.fields}
     assert fields["Hours"] == "24 hours a day, 7 days a week"
     assert fields["Languages"] == "French, Dutch, English; interpretation"
     assert fields["Serves"] == "everyone"
     assert fields["Contact"] == "+32 2 000 00 01"
     assert fields["Last verified"] == "2026-10-15"
-    assert [r["with"] for r in card["routes_in"]] == ["Police station"]
-    assert [r["with"] for r in card["routes_out"]] == ["Women's NGO"]
-    assert card["routes_out"][0]["mode"] == "accompanied call"
-    fr = service_card(tiny, "ngo", "fr")["fields"]
+    assert [r.name for r in card.routes_in] == ["Police station"]
+    assert [r.name for r in card.routes_out] == ["Women's NGO"]
+    assert card.routes_out[0].labelled("en")["mode"] == "accompanied call"
+    fr = {f.label: f.value for f in service_card(tiny, "ngo", "fr").fields}
     assert fr["Public"] == "Femmes, Filles (moins de 18 ans)"
     assert fr["Langues"] == "français, arabe"
 
 
+def test_card_json_has_stable_keys_and_a_version(tiny) -> None:
+    data = service_card(tiny, "hospital", "fr").to_dict()
+    assert data["fields"]["hours"] == "24 h sur 24, 7 jours sur 7"
+    assert data["labels"]["hours"] == "Horaires"
+    assert data["routes_out"][0]["service"] == "ngo" and data["routes_out"][0]["mode"]
+    assert data["version"] == service_card(tiny, "hospital", "en").version  # not the language
+    changed = tiny.model_copy(
+        update={
+            "services": tuple(
+                s.model_copy(update={"name": "Renamed"}) if s.id == "hospital" else s
+                for s in tiny.services
+            )
+        }
+    )
+    assert service_card(changed, "hospital").version != data["version"]
+
+
 def test_card_of_a_confidential_service_never_gives_its_place(tiny) -> None:
     card = service_card(tiny, "shelter", "en")
-    text = repr(card)
+    text = repr(card) + card.text() + repr(card.to_dict())
     assert "50.82" not in text and "4.37" not in text
-    assert "withheld" in card["fields"]["Place"]
+    assert "withheld" in card.to_dict()["fields"]["place"]
 
 
 def test_found_table_is_public_and_in_words(tiny) -> None:

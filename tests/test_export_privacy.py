@@ -1,7 +1,8 @@
 """No export, in any format, puts a confidential service within 1 km of where it really is.
 
-For tests/data/tiny.yaml, a variant of it whose shelter has an address, an admin area and an
-intake point too close to use, and every shipped site: every format is written once, then every
+For tests/data/tiny.yaml, a variant of it whose shelter has an address, an admin area and a
+public intake point, and every shipped site (each read with its true locations, `read_site`;
+`export` writes the public view): every format is written once, then every
 coordinate pair in the text outputs (numbers parsed, in either order) and every geometry in the
 GeoPackage is checked against the true locations of the confidential services; their addresses
 and area names must not appear at all.
@@ -19,7 +20,7 @@ import pytest
 
 from pathways.export import ExportOptions, export
 from pathways.inventory import Inventory
-from pathways.load import load_site
+from pathways.load import read_site
 from pathways.privacy import MIN_DISTANCE_M, distance_m, public_place
 
 DATA = Path(__file__).parent / "data"
@@ -48,12 +49,12 @@ PAIR_GAP = 80
 
 
 def _secret_tiny(folder: Path) -> Path:
-    """tiny.yaml with an address, an area and a too-close intake on the confidential shelter."""
+    """tiny.yaml with an address, an area and a public intake (1.1 km away) on the shelter."""
     text = (DATA / "tiny.yaml").read_text(encoding="utf-8").replace("id: tiny", "id: secret")
     text = text.replace(
         "location: {lat: 50.8200, lon: 4.3700}",
         f'location: {{lat: 50.8200, lon: 4.3700, address: "{SECRET_ADDRESS}", '
-        f'area: "{SECRET_AREA}"}}\n    intake: {{lat: 50.8230, lon: 4.3710}}',
+        f'area: "{SECRET_AREA}"}}\n    intake: {{lat: 50.8300, lon: 4.3710}}',
     )
     path = folder / "secret.yaml"
     path.write_text(text, encoding="utf-8")
@@ -64,7 +65,7 @@ def _secret_tiny(folder: Path) -> Path:
 def inventories(tmp_path_factory) -> list[Inventory]:
     folder = tmp_path_factory.mktemp("secret")
     paths = [DATA / "tiny.yaml", _secret_tiny(folder), *sorted(SITES.glob("*.yaml"))]
-    return [load_site(p) for p in paths]
+    return [read_site(p) for p in paths]
 
 
 @pytest.fixture(scope="module")
@@ -154,11 +155,11 @@ def test_no_output_names_a_confidential_address_or_area(inventories, outputs):
 
 
 def test_the_secret_fixture_really_has_secrets(inventories, outputs):
-    """The variant's shelter has an address and area; its intake is too close to be used."""
+    """The variant's shelter has an address and area, and is shown at its intake point."""
     secret = next(inv for inv in inventories if inv.path and inv.path.name == "secret.yaml")
     shelter = secret.by_id["shelter"]
     assert shelter.location.address == SECRET_ADDRESS
-    assert public_place(shelter, secret).precision == "area"
+    assert public_place(shelter, secret).precision == "intake"
 
 
 def test_geopackage_geometries_keep_their_distance(tmp_path, inventories):

@@ -161,7 +161,7 @@ def test_hours_parsed_once_give_the_same_services(tmp_path):
     from bench.generate import write
 
     path = write(generate(150, seed=4), tmp_path / "s.yaml")
-    inv = load.load_site(path)
+    inv = load.read_site(path)
     raw = yaml.safe_load(path.read_text())
     from pathways.inventory import Service
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from pathways.cli import main
 from pathways.errors import InventoryError, ValidationError
-from pathways.load import load_site
+from pathways.load import load_site, read_site
 
 settings.register_profile("long", max_examples=3000, deadline=None)
 settings.register_profile(
@@ -179,6 +179,16 @@ PATHOLOGICAL = {
     "nul": "site:\n  name: a\x00b\n",
     "only_comment": "# nothing here\n",
     "scalar": "42\n",
+    "impossible_date": TINY.read_text(encoding="utf-8").replace("2026-11-01", "2026-02-30"),
+    "year_zero": TINY.read_text(encoding="utf-8").replace("2026-10-15", "0000-01-01"),
+    "month_99": TINY.read_text(encoding="utf-8").replace("2026-10-15", "9999-99-99"),
+    "timestamp_tag": "site: {updated: !!timestamp 2026-02-30}\n",
+    "binary_tag": "site: {name: !!binary aGVsbG8=}\n",
+    "anchored_python_tag": "a: &x 1\nsite: !!python/object/apply:os.system ['true']\n",
+    "huge_int": TINY.read_text(encoding="utf-8").replace(
+        "delay_hours: 24", "delay_hours: " + "9" * 5000
+    ),
+    "bool_tag": "site: {name: !!bool maybe, id: !!int x, country: !!float y}\n",
 }
 
 
@@ -201,3 +211,93 @@ def test_huge_file_is_refused_before_reading(tmp_path):
         f.truncate(300 * 2**20)
     with pytest.raises(ValidationError, match="300 MiB; the limit is 256 MiB"):
         load_site(path)
+
+
+# --- dates and confidential values -------------------------------------------------------------
+
+TINY_TEXT = TINY.read_text(encoding="utf-8")
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.from_regex(r"\A-?[0-9]{1,5}-[0-9]{1,3}-[0-9]{1,3}\Z"))
+def test_date_like_texts_load_as_dates_or_fail_cleanly(tmp_path, text):
+    import datetime as dt
+
+    path = tmp_path / "dates.yaml"
+    path.write_text(
+        TINY_TEXT.replace("2026-11-01", text).replace("2026-10-15", text), encoding="utf-8"
+    )
+    try:
+        inv = read_site(path)
+    except ValidationError as e:
+        assert all("not a real date (YYYY-MM-DD)" in p.message for p in e.problems), e
+        return
+    assert type(inv.site.updated) is dt.date and inv.site.updated.isoformat()[:4] == text[:4]
+
+
+SECRET = (50.8200, 4.3700)
+"""The tiny site's shelter (confidential): its true place."""
+
+_FORMS = [
+    "50.8200, 4.3700",
+    "50.82 4.37",
+    "50,8200 4,3700",
+    "508200000, 43700000",
+    "[50.82, 4.37]",
+    "4.37,50.82",
+]
+planted = st.one_of(
+    st.sampled_from(_FORMS),
+    st.sampled_from(_FORMS).map(lambda t: {t: "x"}),
+    st.sampled_from(_FORMS).map(lambda t: [t]),
+    st.sampled_from(_FORMS).map(lambda t: {"mon": t}),
+    st.just([50.82, 4.37]),
+    st.just({"lat": "50.82 4.37", "lon": 4.37}),
+)
+SHELTER_KEYS = [
+    "id",
+    "name_as_key",
+    "categories",
+    "hours",
+    "languages",
+    "serves",
+    "age_min",
+    "age_max",
+    "cost",
+    "legal_status",
+    "entry_point",
+    "interpretation",
+    "requires",
+    "last_verified",
+    "contact",
+    "location_precision",
+    "intake",
+    "confidential",
+]
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(SHELTER_KEYS), planted), min_size=1, max_size=3))
+def test_a_confidential_place_typed_anywhere_is_never_repeated(tmp_path, plants):
+    from tests.leaks import Secrets, text_leaks
+
+    doc = copy.deepcopy(BASE)
+    shelter = next(s for s in doc["services"] if s["id"] == "shelter")
+    for key, value in plants:
+        if key == "name_as_key":
+            shelter[value if isinstance(value, str) else str(value)] = "x"
+        elif key == "confidential":
+            shelter[key] = value if isinstance(value, str) else True
+        else:
+            shelter[key] = value
+    path = tmp_path / "planted.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    try:
+        read_site(path)
+    except ValidationError as e:
+        text = "\n".join(str(p) for p in e.problems)
+        assert not text_leaks(text, Secrets([SECRET])), text
+        for p in e.problems:
+            assert not re.search(r"50[.,]82|4[.,]37|508200|43700", p.field + p.message), p
+    except InventoryError:
+        pass

@@ -9,7 +9,7 @@ import pytest
 
 from pathways.errors import InventoryError, ValidationError
 from pathways.inventory import DEFAULT_DELAY_HOURS, Hours, parse_hours
-from pathways.load import find_inventories, load_site, load_sites
+from pathways.load import find_inventories, load_site, load_sites, read_site
 
 DATA = Path(__file__).parent / "data"
 TINY = (DATA / "tiny.yaml").read_text(encoding="utf-8")
@@ -52,7 +52,7 @@ def test_tiny_loads_with_defaults():
     assert lawyer.interpretation is False and lawyer.languages == ()
     assert set(lawyer.serves) == {"women", "men", "girls", "boys", "nonbinary"}
     assert lawyer.age_min == 0 and lawyer.age_max is None and lawyer.legal_status == "any"
-    assert inv.service("shelter").precision == "area"
+    assert inv.service("shelter").tier == "area"
     ngo_to_shelter = inv.referrals[2]
     assert ngo_to_shelter.needs == () and inv.referral_targets(ngo_to_shelter) == (
         "safety.shelter",
@@ -285,7 +285,7 @@ def test_two_files_with_one_site_id(tmp_path):
 
 
 def test_geojson_inventory_loads_like_yaml(tmp_path):
-    yaml_inv = load_site(DATA / "tiny.yaml")
+    yaml_inv = read_site(DATA / "tiny.yaml")
     features = []
     for s in yaml_inv.services:
         props = s.model_dump(mode="json", exclude_defaults=True, exclude={"location", "hours"})
@@ -308,7 +308,7 @@ def test_geojson_inventory_loads_like_yaml(tmp_path):
         ],
     }
     path = write(tmp_path, json.dumps(doc, indent=2), "tiny.geojson")
-    inv = load_site(path)
+    inv = read_site(path)
     assert [s.id for s in inv.services] == [s.id for s in yaml_inv.services]
     assert inv.service("shelter").location == yaml_inv.service("shelter").location
     assert inv.referrals == yaml_inv.referrals
@@ -333,3 +333,241 @@ def test_hours_parsing():
     assert Hours.unknown().is_open(3, 3) and Hours.always().is_24_7
     with pytest.raises(ValueError, match="not a time range"):
         parse_hours({"mon": "25:00-26:00"})
+
+
+# --- hostile input: dates, site files, confidential values, intake points ---------------------
+
+SHELTER_LINE = "    location: {lat: 50.8200, lon: 4.3700}\n    confidential: true\n"
+"""The tiny site's shelter: its true place must never be repeated in a message."""
+
+
+def test_dates_load_as_dates_and_may_be_written_without_leading_zeros(tmp_path):
+    import datetime as dt
+
+    inv = read_site(DATA / "tiny.yaml")
+    assert inv.site.updated == dt.date(2026, 11, 1)
+    assert type(inv.service("hospital").last_verified) is dt.date
+    text = replace("  updated: 2026-11-01", "  updated: 2026-1-5")
+    text = text.replace("last_verified: 2026-10-15", "last_verified: !!timestamp 2026-10-15")
+    inv = read_site(write(tmp_path, text))
+    assert inv.site.updated == dt.date(2026, 1, 5)
+    assert inv.service("hospital").last_verified == dt.date(2026, 10, 15)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "0000-01-01", "9999-99-99", "2026-13-01", "0"])
+def test_impossible_dates_are_problems_in_yaml_and_geojson(tmp_path, value):
+    text = replace("  updated: 2026-11-01", f"  updated: {value}")
+    text = text.replace("last_verified: 2026-10-15", f"last_verified: {value}")
+    text = text.replace("delay_hours: 24}", f"delay_hours: 24, last_tested: {value}}}")
+    found = problems(write(tmp_path, text))
+    for field in ("site.updated", "services[0].last_verified", "referrals[0].last_tested"):
+        line = line_of(text, "updated:" if field == "site.updated" else field.split(".")[-1])
+        assert any(
+            f":{line}: {field}: " in p and "not a real date (YYYY-MM-DD)" in p for p in found
+        )
+    site = read_site(DATA / "tiny.yaml")
+    doc = {
+        "type": "FeatureCollection",
+        "site": {"id": "g", "name": "G", "country": "BE", "updated": value},
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [s.location.lon, s.location.lat]},
+                "properties": {"id": s.id, "name": s.name, "categories": list(s.categories)}
+                | ({"last_verified": value} if s.id == "hospital" else {}),
+            }
+            for s in site.services
+        ],
+        "referrals": [{"from": "hospital", "to": "ngo", "last_tested": value}],
+    }
+    found = problems(write(tmp_path, json.dumps(doc, indent=1), "g.geojson"))
+    assert len(found) == 3 and all("not a real date (YYYY-MM-DD)" in p for p in found), found
+
+
+def test_an_intake_point_within_1_km_is_refused_without_either_place(tmp_path):
+    near = SHELTER_LINE + "    intake: {lat: 50.8230, lon: 4.3740, address: 9 Secret Street}\n"
+    text = replace(SHELTER_LINE, near)
+    found = problems(write(tmp_path, text))
+    line = line_of(text, "intake:")
+    assert found == [
+        f"{tmp_path / 'site.yaml'}:{line}: services[3].intake: the public intake point is less "
+        "than 1 km from the service's location; a shelter's intake point must be at least 1 km "
+        "away (or drop it)"
+    ] or [p.split(": ", 1)[1] for p in found] == [
+        "services[3].intake: the public intake point is less than 1 km from the service's "
+        "location; a shelter's intake point must be at least 1 km away (or drop it)"
+    ]
+    far = SHELTER_LINE + "    intake: {lat: 50.8350, lon: 4.3480}\n"  # about 2 km away
+    assert read_site(write(tmp_path, replace(SHELTER_LINE, far))).service("shelter").intake
+
+
+def _site_file(tmp_path: Path, boundary: str, *, folder: str = "inv") -> list[str]:
+    path = tmp_path / folder / "site.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(replace("  timezone:", f"  boundary: {boundary}\n  timezone:"), "utf-8")
+    try:
+        read_site(path)
+    except ValidationError as e:
+        return [str(p) for p in e.problems]
+    return []
+
+
+POLYGONS = Path(__file__).parents[1] / "data" / "boundaries" / "brussels"
+REGION = POLYGONS / "region_brussels_capital_statbel.geojson"
+
+
+@pytest.mark.parametrize(
+    ("boundary", "message"),
+    [
+        ("/etc/passwd", "leads outside the inventory's folder"),
+        ("../../../../../../../../etc/passwd", "leads outside the inventory's folder"),
+        ("../outside.geojson", "leads outside the inventory's folder"),
+        ("link.geojson", "leads outside the inventory's folder"),
+        ("nowhere.geojson", "does not exist"),
+        ("sub", "is not a file"),
+        ("points.geojson", "(it has no polygon)"),
+        ("deep.geojson", "(not UTF-8 JSON)"),
+        ("list.geojson", "is not a GeoJSON FeatureCollection of polygons"),
+        ("huge.geojson", "the limit is 32 MiB"),
+    ],
+)
+def test_a_site_file_must_be_polygons_inside_the_inventorys_folder(tmp_path, boundary, message):
+    folder = tmp_path / "inv"
+    (folder / "sub").mkdir(parents=True)
+    (tmp_path / "outside.geojson").write_bytes(REGION.read_bytes())
+    (folder / "link.geojson").symlink_to(tmp_path / "outside.geojson")
+    point = {"type": "Point", "coordinates": [4.35, 50.84]}
+    (folder / "points.geojson").write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": point}]}
+        )
+    )
+    (folder / "deep.geojson").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "list.geojson").write_text("[1, 2]")
+    with (folder / "huge.geojson").open("wb") as f:
+        f.truncate(33 * 2**20)
+    found = _site_file(tmp_path, boundary)
+    assert len(found) == 1 and "site.boundary: " in found[0] and message in found[0], found
+    assert "root:" not in found[0]  # nothing of the file's content
+
+
+def test_site_files_may_be_beside_the_inventory_or_in_the_shipped_data(tmp_path):
+    (tmp_path / "inv" / "shapes").mkdir(parents=True)
+    (tmp_path / "inv" / "shapes" / "region.geojson").write_bytes(REGION.read_bytes())
+    assert _site_file(tmp_path, "shapes/region.geojson") == []
+    assert _site_file(tmp_path, str(REGION)) == []  # the shipped data/ folder
+    # the layout of data/: sites/ beside boundaries/
+    (tmp_path / "boundaries").mkdir()
+    (tmp_path / "boundaries" / "region.geojson").write_bytes(REGION.read_bytes())
+    assert _site_file(tmp_path, "../boundaries/region.geojson", folder="sites") == []
+    assert _site_file(tmp_path, "../boundaries/region.geojson", folder="other")
+    # ... but not through a symlink named boundaries
+    (tmp_path / "pkg" / "sites").mkdir(parents=True)
+    (tmp_path / "pkg" / "boundaries").symlink_to(tmp_path / "inv" / "shapes")
+    assert _site_file(tmp_path, "../boundaries/region.geojson", folder="pkg/sites")
+
+
+CONFIDENTIAL_EDITS = {
+    "age_min": ("    confidential: true\n", "    confidential: true\n    age_min: 50.82 4.37\n"),
+    "hours": ("    confidential: true\n", '    confidential: true\n    hours: "50.82, 4.37"\n'),
+    "hours day": (
+        "    confidential: true\n",
+        '    confidential: true\n    hours: {mon: "50.82"}\n',
+    ),
+    "id": ("  - id: shelter\n", '  - id: "50.82, 4.37"\n'),
+    "languages": (
+        "    confidential: true\n",
+        "    confidential: true\n    languages: [50.82, 4.37]\n",
+    ),
+    "categories": ("[safety.shelter]", '[safety.shelter, "50.82 4.37"]'),
+    "serves": ("    serves: [women, girls]\n", "    serves: [50.82]\n"),
+    "key": ("    confidential: true\n", '    confidential: true\n    "50.82, 4.37": x\n'),
+    "location key": ("lon: 4.3700}", 'lon: 4.3700, "50.82": 4.37}'),
+    "misspelt key": ("    confidential: true\n", "    confidental: true\n    confidential: true\n"),
+    "confidential": ("    confidential: true\n", "    confidential: 50.82 4.37\n"),
+    "cost": ("    confidential: true\n", "    confidential: true\n    cost: 50.82\n"),
+    "date": ("    confidential: true\n", "    confidential: true\n    last_verified: 50.82\n"),
+    "ages": (
+        "    confidential: true\n",
+        "    confidential: true\n    age_min: 50\n    age_max: 4\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIDENTIAL_EDITS))
+def test_no_value_of_a_confidential_record_is_repeated(tmp_path, name):
+    old, new = CONFIDENTIAL_EDITS[name]
+    shelter, end = TINY.index("  - id: shelter"), TINY.index("  - id: lawyer")
+    assert old in TINY[shelter:end], name
+    text = TINY[:shelter] + TINY[shelter:end].replace(old, new, 1) + TINY[end:]
+    found = problems(write(tmp_path, text))
+    mine = [p for p in found if "services[3]" in p]
+    assert mine, found
+    for p in mine:
+        message = p.split(": ", 1)[1]
+        for secret in ("50.82", "4.37", "50", "did you mean", "confidental"):
+            assert secret not in message.replace("services[3]", ""), p
+        assert "confidential service" in message or "is required" in message, p
+
+
+def test_a_confidential_duplicate_id_is_not_repeated(tmp_path):
+    text = replace("  - id: lawyer\n", "  - id: shelter\n")
+    found = problems(write(tmp_path, text))
+    assert len(found) == 1 and "a duplicate id (first at line" in found[0], found
+    assert "'shelter'" not in found[0]
+    text = replace("  - id: lawyer\n", "  - id: ngo\n")
+    assert "'ngo' is a duplicate id" in problems(write(tmp_path, text))[0]
+
+
+def test_a_far_confidential_service_gets_no_distance(tmp_path):
+    text = replace("lat: 50.8200, lon: 4.3700", "lat: 45.7640, lon: 4.8357")  # Lyon: abroad
+    found = problems(write(tmp_path, text))
+    assert found and all(" km from" not in p or "more than" in p for p in found), found
+    fr = TINY.replace("country: BE", "country: FR").replace("Europe/Brussels", "Europe/Paris")
+    for (lat, lon), (flat, flon) in {
+        ("50.8350", "4.3480"): ("48.8566", "2.3522"),
+        ("50.8466", "4.3528"): ("48.8606", "2.3376"),
+        ("50.8400", "4.3300"): ("48.8530", "2.3499"),
+        ("50.8500", "4.3600"): ("48.8600", "2.3600"),
+    }.items():
+        fr = fr.replace(f"lat: {lat}, lon: {lon}", f"lat: {flat}, lon: {flon}")
+    shelter_far = fr.replace("lat: 50.8200, lon: 4.3700", "lat: 43.2965, lon: 5.3698")
+    found = problems(write(tmp_path, shelter_far))
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "services[3].location: lies more than 300 km from the site's other services "
+        "(limit 300 km); check latitude and longitude"
+    ]
+    public_far = fr.replace("lat: 50.8200, lon: 4.3700", "lat: 48.8500, lon: 2.3400").replace(
+        "lat: 48.8600, lon: 2.3600", "lat: 43.2965, lon: 5.3698"
+    )
+    found = problems(write(tmp_path, public_far))
+    assert len(found) == 1 and "services[4].location: lies 66" in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("raw", "secret"),
+    [
+        ({}, False),
+        ({"confidential": None}, False),
+        ({"confidential": False}, False),
+        ({"confidential": 0}, False),
+        ({"confidential": "false"}, False),
+        ({"confidential": " No "}, False),
+        ({"confidential": True}, True),
+        ({"confidential": "yes"}, True),
+        ({"confidential": "50.82 4.37"}, True),
+        ({"confidential": [1]}, True),
+        ("a string", False),
+    ],
+)
+def test_what_counts_as_confidential_when_reporting(raw, secret):
+    from pathways.load import _is_confidential
+
+    assert _is_confidential(raw) is secret
+
+
+def test_control_characters_are_escaped_in_messages(tmp_path):
+    text = replace("[safety.police]", '["\\e[31mred\\e[0m", "\\u202elegal"]')
+    found = problems(write(tmp_path, text))
+    assert found and all(p.isprintable() for p in found), found
+    assert any("\\x1b[31mred" in p for p in found) and any("\\u202e" in p for p in found)

@@ -15,12 +15,19 @@ from pyproj import Geod
 
 from mapping.assets import standalone_html
 from mapping.build import build_map
-from pathways import privacy
+from pathways import areas, privacy
 from pathways.errors import InventoryError
 from pathways.gaps import find_gaps
 from pathways.inventory import Inventory
-from pathways.load import load_site
-from pathways.privacy import GRID_DEGREES, MIN_DISTANCE_M, distance_m, public_place, snap_to_grid
+from pathways.load import load_site, read_site
+from pathways.privacy import (
+    GRID_DEGREES,
+    MIN_DISTANCE_M,
+    distance_m,
+    public_place,
+    public_view,
+    snap_to_grid,
+)
 from tests.factories import make_inventory, service
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
@@ -88,11 +95,17 @@ def test_intake_point_is_shown_and_says_the_location_is_withheld():
     assert place.withheld and "withheld" in place.label
 
 
-def test_intake_too_close_to_the_shelter_falls_back_to_area_level():
-    inv = make_inventory([shelter(intake={"lat": SHELTER[0] + 0.001, "lon": SHELTER[1]})])
-    place = public_place(inv.services[0], inv)
-    assert place is not None and place.precision == "area"
-    assert distance_m(*SHELTER, place.lat, place.lon) >= MIN_DISTANCE_M
+def test_an_intake_closer_than_1_km_is_refused_without_saying_where(tmp_path):
+    text = TINY.read_text(encoding="utf-8").replace(
+        "confidential: true",
+        "confidential: true\n    intake: {lat: 50.8205, lon: 4.3705, address: Side door}",
+    )
+    (tmp_path / "tiny.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InventoryError) as e:
+        read_site(tmp_path / "tiny.yaml")
+    message = str(e.value)
+    assert "intake" in message and "1 km" in message
+    assert "50.82" not in message and "4.37" not in message and "Side door" not in message
 
 
 def test_hidden_is_not_placed_but_a_public_intake_is():
@@ -120,8 +133,15 @@ def test_area_level_is_the_centre_of_the_admin_area(tmp_path):
     assert "Ixelles" in place.describe("fr") and "masquée" in place.describe("fr")
 
 
-def test_area_centre_too_close_falls_back_to_the_grid(tmp_path):
-    inv = with_areas(tmp_path, [("Tiny", square(SHELTER[1], SHELTER[0], 0.004))], [shelter()])
+def test_areas_too_small_to_hold_a_core_are_not_used(tmp_path):
+    """One area under about 2 km across: the site's areas are not used, the grid is."""
+    inv = with_areas(
+        tmp_path,
+        [("Tiny", square(SHELTER[1], SHELTER[0], 0.004)), ("Big", square(4.20, 50.83, 0.04))],
+        [shelter(), shelter(id="other", location={"lat": 50.83, "lon": 4.22})],
+    )
+    assert not privacy.placing_areas(inv)
+    assert public_place(inv.services[1], inv).area is None
     place = public_place(inv.services[0], inv)
     assert place is not None and place.precision == "area" and place.area is None
     assert is_cell_centre(place.lat) and is_cell_centre(place.lon)
@@ -147,10 +167,10 @@ def test_no_areas_snaps_to_the_grid_at_least_1_km_away():
 
 def test_areas_are_cached_by_path(tmp_path):
     inv = with_areas(tmp_path, [("A", square(4.38, 50.83, 0.04))], [shelter()])
-    privacy.load_areas.cache_clear()
-    privacy.site_areas(inv)
-    privacy.site_areas(inv)
-    assert privacy.load_areas.cache_info().hits == 1
+    areas.load_areas.cache_clear()
+    areas.site_areas(inv)
+    areas.site_areas(inv)
+    assert areas.load_areas.cache_info().hits == 1
 
 
 def test_unreadable_areas_file_is_an_inventory_error(tmp_path):
@@ -275,8 +295,10 @@ def test_the_leak_checker_finds_a_planted_location():
     assert leaks(m.get_root().render(), secrets_of(inv))
 
 
-def _check_no_leak(inv: Inventory, *, tiles: tuple[str | None, ...] = (None,)) -> None:
-    secrets = secrets_of(inv)
+def _check_no_leak(true: Inventory, *, tiles: tuple[str | None, ...] = (None,)) -> None:
+    """Maps of the public view of `true` (an inventory with true locations) leak none of them."""
+    secrets = secrets_of(true)
+    inv = public_view(true)
     public = public_pairs(inv)
     gaps = find_gaps(inv)
     for tile in tiles:
@@ -286,7 +308,7 @@ def _check_no_leak(inv: Inventory, *, tiles: tuple[str | None, ...] = (None,)) -
 
 
 def test_tiny_map_shows_no_confidential_location():
-    inv = load_site(TINY)
+    inv = read_site(TINY)
     assert secrets_of(inv)
     _check_no_leak(inv, tiles=(None, "OpenStreetMap"))
 
@@ -294,7 +316,7 @@ def test_tiny_map_shows_no_confidential_location():
 @pytest.mark.parametrize("path", SITES, ids=[p.stem for p in SITES])
 def test_site_map_shows_no_confidential_location(path):
     try:
-        inv = load_site(path)
+        inv = read_site(path)
     except InventoryError as e:  # being written by someone right now
         pytest.skip(f"{path.name} does not load yet: {str(e).splitlines()[0]}")
     for s in inv.services:
@@ -324,3 +346,99 @@ def test_confidential_address_and_area_never_rendered():
     html = standalone_html(build_map(inv, tiles=None))
     assert "Secret Street" not in html and "Hidden Quarter" not in html and "1234" not in html
     assert "Open Road 1" in html
+
+
+# --- the gate: public views and public places as regions ----------------------------------------
+
+
+def test_a_shelter_in_an_areas_core_is_shown_at_its_alternate_point(tmp_path):
+    """Within 1 km of the area's centre the centre would be too close: the alternate point
+    (at least 2 km from the centre, inside the area, named after it) is shown instead."""
+    near = {"lat": 50.8330, "lon": 4.3830}  # ~400 m from the centre (50.83, 4.38)
+    inv = with_areas(tmp_path, [("Ixelles", square(4.38, 50.83, 0.04))], [shelter(location=near)])
+    (area,) = areas.site_areas(inv)
+    assert area.holds_a_core and area.alternate is not None
+    place = public_place(inv.services[0], inv)
+    assert place is not None and place.area == "Ixelles"
+    assert (place.lat, place.lon) == area.alternate
+    assert distance_m(near["lat"], near["lon"], place.lat, place.lon) >= MIN_DISTANCE_M
+    assert distance_m(area.lat, area.lon, *area.alternate) >= 2 * MIN_DISTANCE_M
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-0.035, 0.035), st.floats(-0.035, 0.035))
+def test_area_points_are_always_1_km_from_the_true_location(dlat, dlon):
+    """Anywhere in the area (centre ring or core), the point shown is at least 1 km away."""
+    (area,) = areas.load_areas(_SQUARE_AREAS)
+    lat, lon = 50.83 + dlat, 4.38 + dlon
+    shown = privacy.area_point(area, lat, lon)
+    assert distance_m(lat, lon, *shown) >= MIN_DISTANCE_M
+
+
+_SQUARE_AREAS = Path(__file__).parent / "data" / "geo" / "square_area.geojson"
+
+
+def _moved(inv: Inventory, sid: str, lat: float, lon: float) -> Inventory:
+    services = tuple(
+        s.model_copy(update={"location": s.location.model_copy(update={"lat": lat, "lon": lon})})
+        if s.id == sid
+        else s
+        for s in inv.services
+    )
+    return inv.model_copy(update={"services": services})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-0.04, 0.04), st.floats(-0.06, 0.06), st.floats(-0.04, 0.04), st.floats(-0.06, 0.06)
+)
+def test_the_public_view_depends_only_on_the_public_place(a_lat, a_lon, b_lat, b_lon):
+    """Non-interference of the gate itself: two true locations with the same public place give
+    equal public views (every service, every field); a different place, a different view."""
+    base = read_site(TINY)
+    a = _moved(base, "shelter", 50.82 + a_lat, 4.37 + a_lon)
+    b = _moved(base, "shelter", 50.82 + b_lat, 4.37 + b_lon)
+    same = public_place(a.by_id["shelter"], a) == public_place(b.by_id["shelter"], b)
+    va, vb = public_view(a), public_view(b)
+    assert (va.services == vb.services) == same
+    assert va.referrals == vb.referrals and va.site == vb.site
+
+
+def test_the_public_view_keeps_everything_but_the_true_place():
+    true = read_site(TINY)
+    view = public_view(true)
+    assert public_view(view) is view  # idempotent: loading twice changes nothing
+    for s, p in zip(true.services, view.services, strict=True):
+        if not s.confidential:
+            assert p is s
+            continue
+        assert p.model_copy(update={"location": s.location, "intake": s.intake}) == s
+        assert (p.location.lat, p.location.lon) != (s.location.lat, s.location.lon)
+        assert p.location.address is None  # its own address is gone
+    assert view.referrals == true.referrals and view.site == true.site
+
+
+def test_a_hidden_service_stands_at_the_sites_reference_point_for_computations():
+    true = read_site(TINY)
+    hidden = true.model_copy(
+        update={
+            "services": tuple(
+                s.model_copy(update={"location_precision": "hidden"}) if s.confidential else s
+                for s in true.services
+            )
+        }
+    )
+    view = public_view(hidden)
+    assert public_place(view.by_id["shelter"], view) is None  # never drawn
+    moved = public_view(_moved(hidden, "shelter", 50.86, 4.30))
+    assert moved.by_id["shelter"].location == view.by_id["shelter"].location
+    assert view.by_id["shelter"].location == privacy.reference_point(true)
+
+
+def test_a_subset_of_a_public_view_is_a_public_view():
+    from pathways.explore import subset
+
+    view = load_site(TINY)
+    part = subset(view, ["shelter", "ngo"])
+    assert isinstance(part, privacy.PublicInventory)
+    assert public_place(part.by_id["shelter"], part) == public_place(view.by_id["shelter"], view)

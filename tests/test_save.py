@@ -119,7 +119,7 @@ def test_relative_boundary_paths_resolve_beside_the_file(tmp_path: Path) -> None
     inv = save_inventory(path.read_text(encoding="utf-8"), path)
     assert inv.site.boundary == "../boundaries/boundary.geojson"
     elsewhere = tmp_path / "elsewhere.yaml"
-    with pytest.raises(ValidationError, match="does not exist"):
+    with pytest.raises(ValidationError, match="leads outside the inventory's folder"):
         save_inventory(path.read_text(encoding="utf-8"), elsewhere)
     assert not elsewhere.exists()
 

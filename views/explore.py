@@ -129,14 +129,15 @@ with right:
         inventory = next(inv for inv in inventories if inv.site.id == site_id)
         card = service_card(inventory, service_id, lang)
         with st.container(border=True, key=keys.CARD):
-            st.subheader(_common.md(card["name"]), anchor=False)
-            st.markdown("  \n".join(f"**{k}**: {_common.md(v)}" for k, v in card["fields"].items()))
+            st.subheader(_common.md(card.name), anchor=False)
+            st.markdown("  \n".join(f"**{f.label}**: {_common.md(f.value)}" for f in card.fields))
             for title, routes in (
-                (t("routes_in", lang), card["routes_in"]),
-                (t("routes_out", lang), card["routes_out"]),
+                (t("routes_in", lang), card.routes_in),
+                (t("routes_out", lang), card.routes_out),
             ):
                 st.markdown(f"**{title}**")
                 if routes:
-                    st.dataframe(pd.DataFrame(routes), hide_index=True, width="stretch")
+                    rows = [r.labelled(lang) for r in routes]
+                    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
                 else:
                     st.caption(t("no_routes", lang))

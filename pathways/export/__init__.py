@@ -21,6 +21,7 @@ from typing import Any
 
 from pathways.errors import InventoryError
 from pathways.inventory import Inventory
+from pathways.privacy import public_view
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def export(
     options: ExportOptions | None = None,
 ) -> Path:
     """Write one or more inventories to `path` in `format`; return the path written."""
-    invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
+    given = [inventories] if isinstance(inventories, Inventory) else list(inventories)
+    invs = [public_view(inv) for inv in given]  # as loaded already; a no-op then
     if not invs:
         raise InventoryError("nothing to export: no inventory given")
     writer(format)(invs, Path(path), options or ExportOptions())

@@ -1,22 +1,20 @@
 """What an export may write about a service: its public place, never a confidential location.
 
-Every export goes through `public_services`: it asks `pathways.privacy.public_place` (the one
-rule for confidential locations) and keeps a confidential service's address and admin area out
-unless they are the public intake's own. A hidden service has no place at all: it is listed,
-never placed.
+Every export goes through `public_services`, which reads the public view of the inventory
+(`pathways.privacy.public_view`, the one gate for confidential locations): a confidential
+service's address and area are gone unless they are its public intake's own. A hidden service
+has no place at all: it is listed, never placed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pathways.export.records import service_record
 from pathways.inventory import Inventory, Service, base_category, category_label
-
-if TYPE_CHECKING:
-    from pathways.privacy import PublicPlace
+from pathways.privacy import PublicPlace, public_place, public_view
 
 PlacePrecision = Literal["exact", "area", "intake", "hidden"]
 
@@ -68,22 +66,13 @@ class PublicService:
     @property
     def address(self) -> str | None:
         """The address of the public place: the service's own, or its intake point's."""
-        if self.precision == "exact":
-            return self.service.location.address
-        if self.precision == "intake" and self.service.intake is not None:
-            return self.service.intake.address
-        return None
+        return None if self.place is None else self.service.location.address
 
     @property
     def area(self) -> str | None:
-        """The admin area of the public place (never a withheld location's own area)."""
-        if self.precision == "exact":
-            return self.service.location.area
-        if self.precision == "intake" and self.service.intake is not None:
-            return self.service.intake.area
-        if self.precision == "area" and self.place is not None:
-            return self.place.area
-        return None
+        """The area of the public place: the service's own, its intake's, or the admin area
+        it is shown at (never a withheld location's own)."""
+        return None if self.place is None else self.service.location.area
 
     def place_label(self, lang: str = "en") -> str:
         """The words that say how precise the place is (English or French)."""
@@ -93,34 +82,24 @@ class PublicService:
 
 
 def public_services(inventory: Inventory) -> list[PublicService]:
-    """Every service of a site with its public place, in inventory order."""
-    from pathways.privacy import public_place
-
-    return [
-        PublicService(s, inventory.site.id, public_place(s, inventory)) for s in inventory.services
-    ]
+    """Every service of a site with its public place, in inventory order (public view)."""
+    view = public_view(inventory)
+    return [PublicService(s, view.site.id, public_place(s, view)) for s in view.services]
 
 
 def public_record(ps: PublicService) -> dict[str, Any]:
     """The inventory record of a service as it may leave the program.
 
-    A non-confidential service is written whole. A confidential one keeps everything but its
-    location: `location` becomes the public place (address and area only when they are the
-    intake's own) and `intake` is dropped, since the place already is the intake point; a
-    hidden one gets no `location` at all.
+    The record is the public view's: a confidential service's `location` is its public place
+    (with the intake's address, or the admin area's name, when that is what it is) and its
+    `intake` is dropped, since the place already is the intake point; a hidden one gets no
+    `location` at all.
     """
     record = service_record(ps.service)
-    if not ps.service.confidential:
-        return record
-    record.pop("intake", None)
-    record.pop("location", None)
-    if ps.place is not None:
-        record["location"] = {
-            "lat": ps.place.lat,
-            "lon": ps.place.lon,
-            **({"address": ps.address} if ps.address else {}),
-            **({"area": ps.area} if ps.area else {}),
-        }
+    if ps.service.confidential:
+        record.pop("intake", None)
+        if ps.place is None:
+            record.pop("location", None)
     return record
 
 
