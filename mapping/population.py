@@ -154,12 +154,23 @@ def _load(path: Path, boundary: Path | None, site: str) -> Population:
         field = ".".join(str(x) for x in first["loc"]) or "(file)"
         raise InventoryError(f"{where}: {field}: {first['msg']}") from None
     folder = path.parent
+    total = manifest.total.path if isinstance(manifest.total, _Total) else None
+    for rel in (manifest.path, manifest.within, total):
+        if rel is not None:
+            _inside(folder, rel, where)
     if manifest.units == "areas":
         units, method = _areas(folder / manifest.path, manifest)
     else:
         within = folder / manifest.within if manifest.within else boundary
         units, method = _places(folder, manifest, within)
     return Population(site, manifest.source, tuple(units), manifest.units, method)
+
+
+def _inside(folder: Path, rel: str, where: str) -> None:
+    """Refuse a file the manifest names outside its own folder (it is data, not a pointer to
+    anything on the machine)."""
+    if not (folder / rel).resolve().is_relative_to(folder.resolve()):
+        raise InventoryError(f"{where}: '{rel}' leads outside the manifest's folder")
 
 
 def _features(path: Path) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from mapping.population import Population, PopulationUnit, load_population
 from mapping.travel import TravelModel
 from pathways.cli import main
 from pathways.errors import InventoryError
-from pathways.load import load_site
+from pathways.load import load_site, read_site
 from tests.factories import make_inventory, service
 from tests.test_privacy import leaks, secrets_of
 
@@ -281,7 +281,8 @@ def test_every_shipped_site_has_population_coverage(path):
     assert result.population > 10_000 and result.population_source
     cmr = result.category("health.cmr")
     assert 0 <= cmr.within[30] <= cmr.within[60] <= cmr.within[120] <= 1
-    secrets = secrets_of(inv)
+    secrets = secrets_of(read_site(path))  # the true locations
+    assert secrets
     assert leaks(json.dumps(result.to_dict()), secrets) == []
 
 
@@ -318,3 +319,13 @@ def test_coverage_command_reports_the_other_sites_when_one_has_no_population(cap
     assert main(["coverage", str(folder)]) == 1
     captured = capsys.readouterr()
     assert "Harmanli [harmanli]" in captured.out and "tiny: no population data" in captured.err
+
+
+def test_a_population_manifest_may_not_name_files_outside_its_folder(tmp_path):
+    (tmp_path / "population.yaml").write_text(
+        "source: test\nunits: areas\npath: ../../../../etc/passwd\npopulation_field: pop\n",
+        encoding="utf-8",
+    )
+    inv = load_site(TINY)
+    with pytest.raises(InventoryError, match="leads outside the manifest's folder"):
+        load_population(inv, tmp_path / "population.yaml")

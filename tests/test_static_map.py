@@ -11,7 +11,7 @@ from matplotlib.image import imread
 from mapping import static
 from mapping.coverage import site_coverage
 from pathways.gaps import find_gaps
-from pathways.load import load_site
+from pathways.load import load_site, read_site
 from pathways.privacy import MIN_DISTANCE_M, distance_m
 from tests.test_build import tiny_coverage, tiny_route
 from tests.test_privacy import public_pairs, secrets_of
@@ -74,6 +74,6 @@ def test_nothing_is_drawn_from_a_true_confidential_location(tiny, monkeypatch):
     public = public_pairs(tiny)
     assert projected
     for lat, lon in projected:
-        for s_lat, s_lon in secrets_of(tiny):
+        for s_lat, s_lon in secrets_of(read_site(tiny.path)):
             if (lat, lon) not in public:
                 assert distance_m(lat, lon, s_lat, s_lon) >= MIN_DISTANCE_M, (lat, lon)
