@@ -119,7 +119,8 @@ def export_bytes(inventories: Sequence[Inventory], fmt: Format, *, lang: str = "
         raise InventoryError(f"'{fmt.name}' is not a format of pathways export")
     with tempfile.TemporaryDirectory(prefix="referral-atlas-") as folder:
         path = Path(folder) / f"export{fmt.suffix}"
-        export(list(inventories), path, format=fmt.writer, options=ExportOptions(lang=lang))
+        options = ExportOptions(lang=lang, relocate=False)  # paths as in the inventory
+        export(list(inventories), path, format=fmt.writer, options=options)
         return path.read_bytes()
 
 

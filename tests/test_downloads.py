@@ -133,3 +133,20 @@ def test_coverage_rows_skip_sites_without_coverage() -> None:
         {"site": "Tiny Town", "within": "60 min", "share": 0.5},
     ]
     assert coverage_rows([Coverage()], "legal") == []
+
+
+def test_downloads_do_not_carry_the_servers_folders(tmp_path):
+    """A GeoJSON or HSDS download keeps the inventory's own boundary paths: rewritten against
+    the server's temporary folder they would print its layout and resolve nowhere."""
+    from pathways.downloads import export_bytes, format_named
+
+    inv = load_site(Path(__file__).parent / "data" / "secret" / "sites" / "secret.yaml")
+    for name in ("geojson", "hsds"):
+        blob = export_bytes([inv], format_named(name))
+        if blob[:2] == b"PK":  # a zipped package: every member's text
+            with zipfile.ZipFile(io.BytesIO(blob)) as z:
+                blob = b"".join(z.read(n) for n in z.namelist())
+        text = blob.decode("utf-8")
+        assert "../boundaries/boundary.geojson" in text, name
+        assert "referral-atlas-" not in text.replace("referral-atlas-secret", ""), name
+        assert "/tmp" not in text and "..\\/" not in text, name

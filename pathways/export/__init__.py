@@ -31,6 +31,10 @@ class ExportOptions:
     lang: str = "en"  # language of labels and sentences: en | fr
     as_of: dt.date | None = None  # date the gaps (stale) and the protocol's print date count from
     lines: bool = True  # GeoJSON: referral routes as LineString features too
+    # GeoJSON, HSDS: boundary paths rewritten to resolve from the written file's folder; off for
+    # a download, whose folder is the server's temporary one (it would print the server's
+    # folder layout and resolve nowhere): the inventory's own relative paths are kept then
+    relocate: bool = True
 
 
 Writer = Callable[[Sequence[Inventory], Path, ExportOptions], None]

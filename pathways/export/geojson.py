@@ -83,7 +83,8 @@ def write_geojson(inventories: Sequence[Inventory], path: Path, options: ExportO
     from pathways.export import one_site
 
     inventory = one_site(inventories, "geojson")
-    data = to_geojson(inventory, lines=options.lines, folder=Path(path).parent)
+    folder = Path(path).parent if options.relocate else None
+    data = to_geojson(inventory, lines=options.lines, folder=folder)
     with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as f:
         # streamed to the file: one joined string of a national inventory held 4 GB at once
         json.dump(data, f, ensure_ascii=False, indent=1)

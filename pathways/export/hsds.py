@@ -395,7 +395,7 @@ def write_hsds(inventories: Sequence[Inventory], path: Path, options: ExportOpti
     inventory = one_site(inventories, "hsds")
     path = Path(path)
     folder = path if path.suffix == "" else path.parent
-    data = to_hsds(inventory, folder=folder)
+    data = to_hsds(inventory, folder=folder if options.relocate else None)
     name = f"referral-atlas-{inventory.site.id}"
     if path.suffix == ".json":
         with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as f:
