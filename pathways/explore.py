@@ -29,11 +29,6 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pathways.card import hours_text as hours_text  # re-exported: the card's words live there
-from pathways.card import languages_text as languages_text
-from pathways.card import place_text as place_text
-from pathways.card import service_card as service_card
-from pathways.card import who_text as who_text
 from pathways.i18n import clock_text
 from pathways.inventory import DAYS, Inventory, Service, category_label
 

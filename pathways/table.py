@@ -163,7 +163,8 @@ def found_table(found: Iterable[Found], *, lang: str = "en") -> pd.DataFrame:
 
     The index is `site/service-id`; no coordinates or addresses (see the module docstring).
     """
-    from pathways.explore import hours_text, service_key, who_text
+    from pathways.card import hours_text, who_text
+    from pathways.explore import service_key
 
     rows = {
         service_key(inv, s): {

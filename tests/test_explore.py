@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from pathways.card import hours_text, service_card
 from pathways.explore import (
     OpenAt,
     Selection,
     filter_services,
-    hours_text,
     languages_present,
     match_click,
     round_time,
     select,
-    service_card,
     site_now,
     subset,
     subsets,

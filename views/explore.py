@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from mapping.build import build_map
+from pathways.card import service_card
 from pathways.explore import (
     GROUP_CHOICES,
     OpenAt,
@@ -14,7 +15,6 @@ from pathways.explore import (
     languages_present,
     match_click,
     select,
-    service_card,
     service_key,
     subsets,
     time_label,
