@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Geod
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
@@ -31,7 +30,8 @@ ALTERNATE_DISTANCE_M = 2 * CORE_RADIUS_M
 """An area's alternate point lies at least this far from its centre, so it is at least
 `CORE_RADIUS_M` from every point of the core."""
 
-_ALTERNATE_STEPS_M = (2500.0, 3500.0, 5000.0, 8000.0)
+_ALTERNATE_STEPS_M = (ALTERNATE_DISTANCE_M + 5.0, 2500.0, 3500.0, 5000.0, 8000.0)
+"""Distances tried, nearest first (5 m over the minimum: rounding to 1e-6 degrees costs 0.1 m)."""
 _BEARINGS = (0, 90, 180, 270, 45, 135, 225, 315)
 
 
@@ -84,38 +84,56 @@ def load_areas(path: Path, name_field: str = "name") -> tuple[Area, ...]:
 
 
 def _area(name: str, geom: shapely.Geometry) -> Area:
-    """Centre, inradius and alternate point, measured in metres around the area."""
+    """Centre, inradius and alternate point, measured in metres around the area.
+
+    Distances near a point are measured in an equirectangular plane centred on it (exact to
+    a millionth within a few kilometres, where the 1 km core and its border are); the alternate
+    point is found along geodesics from the centre. No projection object is built: a pyproj
+    transformer per area made loading a site with areas take most of a second.
+    """
     c = geom.centroid
-    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m")
-    to_m = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
-    to_deg = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
-
-    def project(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
-
-    g = shapely.transform(geom, project)
-    parts = list(getattr(g, "geoms", [g]))
-    biggest = max((p for p in parts if p.geom_type == "Polygon"), key=lambda p: p.area)
+    g = _local(geom, c.y, c.x)
     # the centroid when it lies well inside (the centre people expect), else the pole of
     # inaccessibility (a C-shaped or thin area)
-    pole = shapely.Point(0.0, 0.0)  # the centroid, at the projection's origin
-    inradius = float(g.boundary.distance(pole)) if g.contains(pole) else 0.0
+    lat, lon = c.y, c.x
+    inradius = float(g.boundary.distance(_ORIGIN)) if g.contains(_ORIGIN) else 0.0
     if inradius < CORE_RADIUS_M:
+        parts = list(getattr(g, "geoms", [g]))
+        biggest = max((p for p in parts if p.geom_type == "Polygon"), key=lambda p: p.area)
         pole = polylabel(biggest, tolerance=5.0)
-        inradius = float(g.boundary.distance(pole))
-    lon, lat = to_deg.transform(pole.x, pole.y)
-    alternate = None
-    for step in _ALTERNATE_STEPS_M:
-        for bearing in _BEARINGS:
-            x = pole.x + step * math.sin(math.radians(bearing))
-            y = pole.y + step * math.cos(math.radians(bearing))
-            if g.contains(shapely.Point(x, y)):
-                alon, alat = to_deg.transform(x, y)
-                alternate = (round(alat, 6), round(alon, 6))
-                break
-        if alternate is not None:
-            break
-    return Area(name, geom, round(lat, 6), round(lon, 6), inradius, alternate)
+        lat, lon = _degrees(pole, c.y, c.x)
+        inradius = float(_local(geom, lat, lon).boundary.distance(_ORIGIN))
+    lat, lon = round(lat, 6), round(lon, 6)
+    alternate = next(
+        (
+            (round(alat, 6), round(alon, 6))
+            for step in _ALTERNATE_STEPS_M
+            for bearing in _BEARINGS
+            for alon, alat, _ in [_GEOD.fwd(lon, lat, bearing, step)]
+            if geom.contains(shapely.Point(alon, alat))
+        ),
+        None,
+    )
+    return Area(name, geom, lat, lon, inradius, alternate)
+
+
+_EARTH_RADIUS_M = 6_371_008.8
+_ORIGIN = shapely.Point(0.0, 0.0)
+_GEOD = Geod(ellps="WGS84")
+
+
+def _local(geom: shapely.Geometry, lat0: float, lon0: float) -> shapely.Geometry:
+    """`geom` in metres, in the equirectangular plane centred on (lat0, lon0)."""
+    kx = math.radians(1) * _EARTH_RADIUS_M * math.cos(math.radians(lat0))
+    ky = math.radians(1) * _EARTH_RADIUS_M
+    return shapely.transform(geom, lambda xy: (xy - (lon0, lat0)) * (kx, ky))
+
+
+def _degrees(point: shapely.Point, lat0: float, lon0: float) -> tuple[float, float]:
+    """(lat, lon) of a point of the plane of `_local(..., lat0, lon0)`."""
+    kx = math.radians(1) * _EARTH_RADIUS_M * math.cos(math.radians(lat0))
+    ky = math.radians(1) * _EARTH_RADIUS_M
+    return lat0 + point.y / ky, lon0 + point.x / kx
 
 
 def site_areas(inventory: Inventory) -> tuple[Area, ...]:

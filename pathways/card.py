@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pathways.i18n import day_name, labels, language_name, t
 from pathways.inventory import Hours, Inventory, Referral, Service, category_label
-from pathways.privacy import public_place, public_view
+from pathways.privacy import PublicInventory, public_place, public_view
 
 # --- words --------------------------------------------------------------------------------------
 
@@ -26,6 +27,12 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
         return t("unknown_hours", lang)
     if hours.is_24_7:
         return t("always", lang)
+    names = [day_name(i, lang, short=True) for i in range(7)]
+    return week_text(hours, names) or t("closed_all_week", lang)
+
+
+def week_text(hours: Hours, day_names: Sequence[str]) -> str:
+    """The open days and times, days with the same hours grouped ('' if never open)."""
     runs: list[list[int]] = []
     for i, ranges in enumerate(hours.week):
         if runs and hours.week[runs[-1][-1]] == ranges and runs[-1][-1] == i - 1:
@@ -37,11 +44,11 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
         ranges = hours.week[run[0]]
         if not ranges:
             continue
-        first = day_name(run[0], lang, short=True)
-        days = first if len(run) == 1 else f"{first}–{day_name(run[-1], lang, short=True)}"
+        first = day_names[run[0]]
+        days = first if len(run) == 1 else f"{first}–{day_names[run[-1]]}"
         times = ", ".join(f"{_hm(a)}–{_hm(b)}" for a, b in ranges)
         parts.append(f"{days} {times}")
-    return "; ".join(parts) or t("closed_all_week", lang)
+    return "; ".join(parts)
 
 
 def _hm(minute: int) -> str:
@@ -71,19 +78,17 @@ def languages_text(service: Service, lang: str = "en") -> str:
     return text or t("not_recorded", lang)
 
 
-def place_text(service: Service, inventory: Inventory, lang: str = "en") -> str:
-    """Where the service is, in words, from its public place.
+def place_text(service: Service, inventory: PublicInventory, lang: str = "en") -> str:
+    """Where a service of a public view is, in words, from its public place.
 
     A public service: its address. A confidential one: its public intake point's address,
     said to be the intake point; or its area ("area level: Jette (exact location withheld)");
     or that it is not shown at all.
     """
-    view = public_view(inventory)
-    shown = view.by_id[service.id]
-    place = public_place(shown, view)
+    place = public_place(service, inventory)
     if place is None:
         return t("hidden", lang)
-    address = shown.location.address
+    address = service.location.address
     if place.precision == "exact":
         return address or t("not_recorded", lang)
     words = place.describe(lang)

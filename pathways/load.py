@@ -38,7 +38,7 @@ from pathways.inventory import (
     parse_hours,
     suggest,
 )
-from pathways.privacy import PublicInventory, public_view
+from pathways.privacy import MIN_DISTANCE_M, PublicInventory, distance_m, public_view
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Larger files are refused before parsing (a site inventory is a few hundred kilobytes; a
@@ -676,8 +676,8 @@ def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | N
     raw_ids = _raw_ids(data.get("services"))
     _check_services(services, doc)
     _check_intakes(services, doc)
-    shown_ids = {s.id for _, s in services} | _raw_ids(data.get("services"), public=True)
-    _check_referrals(referrals, raw_ids, {s.id: s for _, s in services}, doc, shown_ids=shown_ids)
+    by_id = {s.id: s for _, s in services}
+    _check_referrals(referrals, raw_ids, by_id, doc, raw_services=data.get("services"))
     if site is not None:
         _check_site_files(site, path, doc)
         _check_places(site, services, doc)
@@ -986,8 +986,6 @@ def _check_intakes(services: list[tuple[int, Service]], doc: _Document) -> None:
     The message names neither place: the intake point is shown as the service's public place,
     so one a few hundred metres away would give the shelter away.
     """
-    from pathways.privacy import MIN_DISTANCE_M, distance_m
-
     for i, s in services:
         loc, intake = s.location, s.intake
         if (
@@ -1009,14 +1007,15 @@ def _check_referrals(
     services: dict[str, Service],
     doc: _Document,
     *,
-    shown_ids: set[str] | None = None,
+    raw_services: Any = None,
 ) -> None:
     """Flag referrals to unknown services or to themselves, needs their target does not
-    offer, and repeated pairs; a 'did you mean' offers only `shown_ids` (default: all)."""
-    shown_ids = raw_ids if shown_ids is None else shown_ids
+    offer, and repeated pairs. A 'did you mean' offers only ids that may be shown: those of
+    records that validated or are not confidential (of `raw_services`, when given)."""
     offers: dict[str, frozenset[str]] = {}  # service id -> what `Service.has` is True for
     if _referrals_fine(referrals, raw_ids, services, offers):
         return
+    shown_ids = (set(services) | _raw_ids(raw_services, public=True)) if raw_services else raw_ids
     first: dict[tuple[str, str], int] = {}
     for i, r in referrals:
         for key, sid in (("from", r.source_id), ("to", r.target_id)):

@@ -135,17 +135,13 @@ def public_view(inventory: Inventory) -> PublicInventory:
         place = _place(s, inventory)
         if place is None:
             reference = reference or reference_point(inventory)
-            services.append(s.model_copy(update={"location": reference, "intake": None}))
+            services.append(s.model_copy(update={"location": reference}))
             continue
-        if place.precision == "intake":
-            assert s.intake is not None
-            shown = Point(
-                lat=place.lat, lon=place.lon, address=s.intake.address, area=s.intake.area
-            )
-        else:
-            shown = Point(lat=place.lat, lon=place.lon, area=place.area)
-        intake = shown if place.precision == "intake" else None
-        services.append(s.model_copy(update={"location": shown, "intake": intake}))
+        if place.precision == "intake":  # the intake point, public by design, as it is
+            services.append(s.model_copy(update={"location": s.intake}))
+            continue
+        shown = Point(lat=place.lat, lon=place.lon, area=place.area)
+        services.append(s.model_copy(update={"location": shown}))
     return PublicInventory.model_construct(
         site=inventory.site,
         services=tuple(services),

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pathways.card import week_text
 from pathways.export._write import atomic_output
 from pathways.export.public import PublicService, public_services
 from pathways.inventory import Hours, Inventory, Service, category_label
@@ -286,26 +287,7 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
         return t["unknown_hours"]
     if hours.is_24_7:
         return t["always"]
-    names = DAY_NAMES[lang]
-    runs: list[list[int]] = []
-    for i, ranges in enumerate(hours.week):
-        if runs and hours.week[runs[-1][-1]] == ranges and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    parts = []
-    for run in runs:
-        ranges = hours.week[run[0]]
-        if not ranges:
-            continue
-        days = names[run[0]] if len(run) == 1 else f"{names[run[0]]}–{names[run[-1]]}"
-        times = ", ".join(f"{_hm(a)}–{_hm(b)}" for a, b in ranges)
-        parts.append(f"{days} {times}")
-    return "; ".join(parts) or t["closed"]
-
-
-def _hm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+    return week_text(hours, DAY_NAMES[lang]) or t["closed"]
 
 
 @lru_cache(maxsize=256)
