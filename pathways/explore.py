@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pathways import clock
 from pathways.i18n import clock_text
 from pathways.inventory import DAYS, Inventory, Service, category_label
 
@@ -54,7 +55,7 @@ class OpenAt:
 
 def site_now(inventory: Inventory, now: dt.datetime | None = None) -> OpenAt:
     """The current weekday and minute in the site's time zone (`now` for tests, aware)."""
-    local = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(inventory.site.timezone))
+    local = (now or clock.now()).astimezone(ZoneInfo(inventory.site.timezone))
     return OpenAt(local.weekday(), local.hour * 60 + local.minute)
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import networkx as nx
 import pycountry
 
+from pathways import clock
 from pathways._gc import pausing_collector
 from pathways.graph import (
     build_referral_graph,
@@ -918,7 +919,7 @@ def find_gaps(
     """
     if G is None:
         G = build_referral_graph(inventory, closed=closed)
-    opts = Options(as_of=as_of or dt.date.today(), interpretation=interpretation)
+    opts = Options(as_of=as_of or clock.today(), interpretation=interpretation)
     selected = list(kinds) if kinds is not None else list(FINDERS)
     unknown = [k for k in selected if k not in FINDERS]
     if unknown:

@@ -10,7 +10,6 @@ about a confidential service repeats a value or a key of its record.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -1428,8 +1427,3 @@ def _relabel(root: yaml.Node, skipped: Iterable[int] = ()) -> yaml.Node:
     key = yaml.ScalarNode("tag:yaml.org,2002:str", "services", start_mark=seq.start_mark)
     value.append((key, seq))
     return yaml.MappingNode(root.tag, value, start_mark=root.start_mark)
-
-
-def today() -> dt.date:
-    """Today's date (a function so tests can pin it)."""
-    return dt.date.today()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pathways import clock
 from pathways.errors import InventoryError
 from pathways.gaps import GapDiff, diff_gaps, find_gaps
 from pathways.inventory import Inventory, Referral, Service
@@ -178,7 +179,7 @@ def diff_inventories(old: Inventory, new: Inventory, *, as_of: dt.date | None = 
     ]
     a, b = old.site.model_dump(mode="python"), new.site.model_dump(mode="python")
     site_fields = {k: (_plain(a[k]), _plain(b[k])) for k in a if a[k] != b[k]}
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     return SiteDiff(
         site=new.site.id,
         name=new.site.name,

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import difflib
 import functools
 import io
@@ -371,6 +372,17 @@ def _folium_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
     import branca.element
 
     monkeypatch.setattr(branca.element, "Template", branca.element.Template)
+
+
+@pytest.fixture(autouse=True)
+def _clock_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program's clock stands still (`pathways.clock`): outputs that default to now (the
+    app's arrival time, the protocol's print date) would otherwise differ between A and B when
+    a half hour, or midnight, passes between them."""
+    from pathways import clock
+
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 11, 21, 22, 40, tzinfo=dt.UTC))
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 11, 21))
 
 
 # --- synthesising invocations from the parser ---------------------------------------------------

@@ -221,10 +221,17 @@ async def _tags(page: Page, key: str) -> list[str]:
 async def _go(log: Log, page: Page, n: int, ready: str) -> None:
     """Follow the n-th link of the sidebar's navigation; wait for the widget `ready` of that
     page (the old page's, still on screen, would not do)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     link = page.locator('[data-testid="stSidebarNav"] a').nth(n)
     await _timed(log, f"page {n}", page, link.click)
     log.step = f"page {n} shows {ready}"
-    await page.locator(f".st-key-{ready}").wait_for(timeout=TIMEOUT_MS)
+    try:
+        await page.locator(f".st-key-{ready}").wait_for(timeout=STALL_MS)
+    except PlaywrightTimeout:  # the switch settled on the old page: a stall, clicked again
+        log.stalls.append(f"page {n} (old page kept)")
+        await _timed(log, f"page {n}", page, link.click)
+        await page.locator(f".st-key-{ready}").wait_for(timeout=TIMEOUT_MS)
     await _settle(page)
 
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pathways import clock
+
 if TYPE_CHECKING:
     from pathways.export.protocol import Card, SiteProtocol
 
@@ -76,7 +78,7 @@ def _make_pdf(protocols: Sequence[SiteProtocol]) -> Any:
     pdf.set_margins(14, 14, 14)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages(TOTAL_PAGES)
-    printed = protocols[0].printed if protocols else dt.date.today()
+    printed = protocols[0].printed if protocols else clock.today()
     pdf.set_creation_date(dt.datetime(printed.year, printed.month, printed.day, tzinfo=dt.UTC))
     pdf.set_title(_safe(protocols[0].text["title"]) if protocols else "Referral protocol")
     pdf.set_creator("Referral Atlas")

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pathways import clock
 from pathways.card import week_text
 from pathways.export._write import atomic_output
 from pathways.export.public import PublicService, public_services
@@ -357,7 +358,7 @@ def build_protocol(
     from pathways.gaps import find_gaps
     from pathways.graph import build_referral_graph, serves_need
 
-    today = as_of or dt.date.today()
+    today = as_of or clock.today()
     t = TEXT[lang]
     G = build_referral_graph(inventory)
     public = {ps.service.id: ps for ps in public_services(inventory)}

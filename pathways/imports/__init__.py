@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pathways import clock
 from pathways.errors import InventoryError, Problem, ValidationError, display_path
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")
@@ -233,13 +234,13 @@ def site_block(
     if languages:
         block["languages"] = languages
     block["data_status"] = site.data_status or found.get("data_status") or "illustrative"
-    block["updated"] = _date(found.get("updated")) or dt.date.today()
+    block["updated"] = _date(found.get("updated")) or clock.today()
     for key in ("description", "travel", "review_months", "minimum_package", "boundary", "areas"):
         if found.get(key) is not None:
             block[key] = found[key]
     block["sources"] = [
         *found.get("sources", ()),
-        f"Imported from {Path(source).name} on {dt.date.today().isoformat()}.",
+        f"Imported from {Path(source).name} on {clock.today().isoformat()}.",
     ]
     return block
 
@@ -375,7 +376,7 @@ def write_inventory(imported: Imported, out: str | os.PathLike[str]) -> Any:
     _relocate(site, out.resolve().parent)
     text = HEADER.format(
         source=Path(imported.report.source).name,
-        date=dt.date.today().isoformat(),
+        date=clock.today().isoformat(),
         status=site["data_status"],
     ) + dump_yaml(imported.data)
     with atomic_output(out) as tmp:
