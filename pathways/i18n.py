@@ -10,7 +10,7 @@ languages from `pathways.gaps` (`Gap.text(lang)`); category labels from
 from __future__ import annotations
 
 import gettext
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,7 @@ LANGUAGE_NAMES: dict[str, str] = {"en": "English", "fr": "Français"}
 STRINGS: dict[str, dict[str, str]] = {
     # --- frame -------------------------------------------------------------------------------
     "app_title": {"en": "Referral Atlas", "fr": "Referral Atlas"},
+    "n_more": {"en": "{n} more", "fr": "{n} autres"},
     "nav_explore": {"en": "Explore", "fr": "Explorer"},
     "nav_workshop": {"en": "Workshop", "fr": "Atelier"},
     "nav_gaps": {"en": "Gaps", "fr": "Lacunes"},
@@ -512,6 +513,48 @@ def t(key: str, lang: str = "en", /, **fmt: Any) -> str:
     texts = STRINGS[key]
     text = texts.get(lang) or texts["en"]
     return text.format(**fmt) if fmt else text
+
+
+def number(x: float, lang: str = "en", /, digits: int = 1) -> str:
+    """A number the way the language writes it: 1,234.5 in English, 1 234,5 in French."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return str(format_decimal(x, format=pattern, locale=_locale(lang)))
+
+
+def hours_text(h: float, lang: str = "en", /, digits: int = 0) -> str:
+    """'147 h' / '0,5 h': a duration in hours, localised."""
+    return f"{number(h, lang, digits)} h"
+
+
+def join(items: Iterable[str], lang: str = "en", /, *, style: str = "standard") -> str:
+    """A list joined by the language's rules: 'a, b and c' / 'a, b et c' (style "or": ou)."""
+    from babel.lists import format_list
+
+    values = list(items)
+    return str(format_list(values, style=style, locale=_locale(lang))) if values else ""
+
+
+def plural(n: int, lang: str, /, one: str, other: str) -> str:
+    """`one` or `other` by the language's plural rule (French: 0 and 1 are singular)."""
+    from babel import Locale
+
+    form = Locale.parse(_locale(lang)).plural_form(n)
+    return one if form == "one" else other
+
+
+def join_some(items: Iterable[str], lang: str = "en", /, limit: int = 3) -> str:
+    """Up to `limit` items, then '... and 6 more' / '... et 6 autres'."""
+    values = list(items)
+    if len(values) <= limit + 1:
+        return join(values, lang)
+    rest = len(values) - limit
+    return join([*values[:limit], t("n_more", lang, n=number(rest, lang, 0))], lang)
+
+
+def _locale(lang: str) -> str:
+    return lang if lang in LANGS else LANGS[0]
 
 
 def pick_lang(*candidates: str | None) -> str:
