@@ -396,6 +396,18 @@ class Contact(_Record):
     website: str | None = None
 
 
+TRANSLATED = ("name", "description", "notes")
+"""Service fields an inventory may give per language."""
+
+
+class Translation(_Record):
+    """A service's texts in one language."""
+
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    notes: str | None = None
+
+
 class Service(_Record):
     """One service at a site: what it offers, where, when, for whom, and on which conditions."""
 
@@ -424,6 +436,38 @@ class Service(_Record):
     ] = ()
     last_verified: OptionalDate = None
     notes: str | None = None
+    translations: dict[LanguageCode, Translation] = Field(default_factory=dict)
+    """Name, description and notes in other languages (`name: {fr: ..., en: ...}` in YAML)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_language(cls, data: Any) -> Any:
+        """`name: {en: ..., fr: ...}` (likewise description, notes): the English text (else the
+        first given) is the field; every language's text goes to `translations`."""
+        if not isinstance(data, dict) or not any(
+            isinstance(data.get(k), dict) for k in TRANSLATED
+        ):
+            return data
+        data = dict(data)
+        per_lang: dict[Any, dict[str, Any]] = {}
+        for key in TRANSLATED:
+            value = data.get(key)
+            if isinstance(value, dict) and value:
+                for lang, text in value.items():
+                    per_lang.setdefault(lang, {})[key] = text
+                data[key] = value.get("en", next(iter(value.values())))
+        data["translations"] = per_lang
+        return data
+
+    def text_in(self, key: str, lang: str) -> str | None:
+        """`name`, `description` or `notes` in `lang` when the inventory gives it, else as is."""
+        given = self.translations.get(lang)
+        value = getattr(given, key, None) if given else None
+        return value if value is not None else getattr(self, key)
+
+    def name_in(self, lang: str) -> str:
+        """The service's name in `lang` when the inventory gives it, else its name."""
+        return self.text_in("name", lang) or self.name
 
     @field_validator("hours", mode="before")
     @classmethod
