@@ -33,21 +33,26 @@ lang = _common.lang()
 # Page files live in views/, not pages/: a pages/ folder switches on Streamlit's legacy router for
 # a session's first run, which answered a deep link after a restart with "Page not found" (and
 # would run a page whose name matched the URL without this file's sidebar and notices).
+# Every page has its own url path, Explore's included: Streamlit serves its default page at "/"
+# only, so a default Explore answered /services with "Page not found" before drawing itself. The
+# default page is a hidden one that opens Explore at /services (keeping ?site= and ?lang=).
+explore = st.Page(
+    "views/explore.py", title=t("nav_explore", lang), icon=":material/map:", url_path="services"
+)
+workshop = st.Page(
+    "views/workshop.py", title=t("nav_workshop", lang), icon=":material/route:", url_path="what-if"
+)
+
+
+def _open_explore() -> None:
+    """The app's root: open Explore at its own url path."""
+    st.switch_page(explore, query_params=st.query_params.to_dict())
+
+
 page = st.navigation(
     [
-        st.Page(
-            "views/explore.py",
-            title=t("nav_explore", lang),
-            icon=":material/map:",
-            url_path="services",
-            default=True,
-        ),
-        st.Page(
-            "views/workshop.py",
-            title=t("nav_workshop", lang),
-            icon=":material/route:",
-            url_path="what-if",
-        ),
+        explore,
+        workshop,
         st.Page(
             "views/gaps.py",
             title=t("nav_gaps", lang),
@@ -72,6 +77,9 @@ page = st.navigation(
             icon=":material/table_view:",
             url_path="site-overview",
         ),
+        st.Page(_open_explore, url_path="start", default=True, visibility="hidden"),
     ]
 )
+if not (page is workshop and _common.presenting()):  # else on the page: the sidebar is hidden
+    _common.language_switch(st.sidebar)
 page.run()

@@ -37,6 +37,8 @@ def build_map(
     tiles: str | None = "OpenStreetMap",
     cluster: bool = True,
     legend_open: bool = True,
+    basemap: bool = True,
+    focus: tuple[str, str] | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """The interactive map of the sites, fitted to them, with a layer control and a legend.
@@ -48,6 +50,12 @@ def build_map(
     sites' boundaries as land. `categories` keeps only services offering one of them.
     `legend_open=False` folds the legend to its title (a map inside a page, where an open legend
     would cover part of the sites; a click opens it).
+
+    The offline base map (`mapping.basemap`: towns, water, borders, roads where shipped) is
+    drawn when `basemap` is True: always without tiles, and with tiles as a stand-in until the
+    first tile loads (taken off the map, credits included, as soon as one does; the tiles and
+    their credit are taken off if none can load). `focus=(site id, service id)` centres the
+    map on that service's public place, ringed, with its popup open (a row picked in a table).
     """
     invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
     covs = (
@@ -68,6 +76,13 @@ def build_map(
             layers.Background(style.OFFLINE_BACKGROUND).add_to(m)
     for inv in invs:
         layers.boundaries_layer(inv, lang=lang, m=m)
+    if basemap:
+        for inv in invs:
+            layers.basemap_layer(inv, lang=lang, m=m)
+        base = layers.basemap_group(m)
+        tile_layers = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+        if base is not None and tile_layers:
+            layers.TileFallback(tile_layers[0], base).add_to(m)
     for inv in invs:
         for cov in covs:
             layers.coverage_layer(inv, cov, category=coverage_category, lang=lang, m=m)
@@ -89,6 +104,10 @@ def build_map(
         for inv in invs:
             layers.gaps_layer(inv, gaps, lang=lang, m=m)
     box = layers.bounds(invs)
+    focused = next((inv for inv in invs if focus and inv.site.id == focus[0]), None)
+    if focus is not None and focused is not None and focused.by_id.get(focus[1]) is not None:
+        box = None  # the focus centres the map instead
+        layers.focus_layer(focused, focus[1], lang=lang, m=m)
     if box is not None:
         left = 370 if route is not None else 50  # room for the route's box
         right = 280 if legend_open else 40  # room for the legend

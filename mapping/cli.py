@@ -11,10 +11,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways.errors import InventoryError
+from pathways.i18n import number, t
 from pathways.inventory import TAXONOMY, category_label, is_category, suggest
+
+if TYPE_CHECKING:
+    from mapping.coverage import SiteCoverage
 
 
 def register(sub: Any) -> None:
@@ -47,7 +51,7 @@ def register(sub: Any) -> None:
 
 def run_coverage(args: argparse.Namespace) -> int:
     """The `coverage` command; returns the exit code."""
-    from mapping.coverage import THRESHOLDS_MIN, site_coverage
+    from mapping.coverage import site_coverage
     from mapping.travel import RoadNetwork
     from pathways.load import load_sites
 
@@ -71,23 +75,7 @@ def run_coverage(args: argparse.Namespace) -> int:
         print()
         return 1 if missing else 0
     for r in results:
-        t = r.travel
-        how = "road network" if r.network else f"straight line x {t.circuity:g}"
-        print(f"{r.name} [{r.site}]: {r.population:,.0f} people")
-        print(f"  population: {r.population_source}")
-        print(f"  counted as: {r.population_method}")
-        print(f"  travel: {t.mode}, {t.speed_kmh:g} km/h, {how}")
-        head = "".join(f"{f'<={m} min':>10}" for m in THRESHOLDS_MIN)
-        print(f"  {'category':<44}{'services':>8}{head}{'median':>9}")
-        for c in r.categories:
-            label = category_label(c.category, args.lang)[:43]
-            shares = "".join(f"{c.within[m]:>10.0%}" for m in THRESHOLDS_MIN)
-            median = (
-                "phone"
-                if c.remote
-                else ("-" if c.median_minutes is None else f"{c.median_minutes:.0f} min")
-            )
-            print(f"  {label:<44}{c.services:>8}{shares}{median:>9}")
+        _print_site(r, args.lang)
         for note in r.notes:
             print(f"  note: {note}")
         if args.units:
@@ -100,3 +88,54 @@ def run_coverage(args: argparse.Namespace) -> int:
                 people = "" if u.population is None else f" ({u.population:,.0f})"
                 print(f"    {u.name}{people}: {times}")
     return 1 if missing else 0
+
+
+def _print_site(r: SiteCoverage, lang: str) -> None:
+    """The head and the category table of one site. A count far below the site's known total
+    prints ranges for the whole site, never the counted people's shares as the site's."""
+    from mapping.coverage import THRESHOLDS_MIN
+    from mapping.coverage import percent_text as _pct
+
+    tm = r.travel
+    how = "road network" if r.network else f"straight line x {tm.circuity:g}"
+    print(f"{r.name} [{r.site}]: {r.status_in(lang)}")
+    print(f"  population: {r.source_in(lang)}")
+    total_source = r.total_source_in(lang)
+    if total_source:
+        print(f"  known total: {total_source}")
+    print(f"  counted as: {r.population_method}")
+    print(f"  travel: {tm.mode}, {tm.speed_kmh:g} km/h, {how}")
+    ranges = r.complete is False and r.population_total is not None
+    if ranges:
+        total = r.population_total or 0.0
+        print(
+            "  "
+            + t(
+                "cov_ranges_note",
+                lang,
+                total=number(total, lang, 0),
+                counted=number(r.population, lang, 0),
+                uncounted=number(total - r.population, lang, 0),
+            )
+        )
+    width = 14 if ranges else 10
+    head = "".join(f"{f'<={m} min':>{width}}" for m in THRESHOLDS_MIN)
+    print(f"  {'category':<44}{'services':>8}{head}{'median':>9}")
+    for c in r.categories:
+        label = category_label(c.category, lang)[:43]
+        cells = []
+        for m in THRESHOLDS_MIN:
+            low, high = r.share_bounds(c.category, m)
+            text = (
+                _pct(low, lang)
+                if not ranges or low == high
+                else (f"{_pct(low, lang)}–{_pct(high, lang)}")
+            )
+            cells.append(f"{text:>{width}}")
+        if c.remote:
+            median = "phone"
+        elif ranges and c.services:
+            median = "?"
+        else:
+            median = "-" if c.median_minutes is None else f"{c.median_minutes:.0f} min"
+        print(f"  {label:<44}{c.services:>8}{''.join(cells)}{median:>9}")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mapping.population import Population, PopulationUnit, load_population
+from mapping.population import KnownTotal, Population, PopulationUnit, load_population
 from mapping.travel import (
     FloatArray,
     RoadNetwork,
@@ -39,6 +39,7 @@ from mapping.travel import (
 from pathways.areas import site_areas
 from pathways.errors import InventoryError
 from pathways.graph import is_remote
+from pathways.i18n import number, t
 from pathways.inventory import TAXONOMY, Inventory, Service, base_category
 from pathways.privacy import public_place
 
@@ -54,6 +55,11 @@ CELLS_PER_SPACING = 8.0
 
 REMOTE_CATEGORIES = frozenset({"hotline"})
 """Categories used by phone: reachable by everyone at once wherever a provider exists."""
+
+COMPLETE_SHARE = 0.8
+"""A site whose counted population is below this share of its known total is incomplete: its
+shares describe the people counted, not the site, and are never shown as the site's figure
+(the JSON flags them, the text and pages give bounds or say what is missing instead)."""
 
 
 # --- the nearest-service kernel -----------------------------------------------------------------
@@ -261,6 +267,86 @@ class SiteCoverage:
     points: tuple[PopulationUnit, ...] = field(default=(), repr=False)
     point_minutes: dict[str, tuple[float | None, ...]] = field(default_factory=dict, repr=False)
     """Every population point and its minutes per category (for maps; not in `to_dict`)."""
+    known_total: KnownTotal | None = None
+    missing_texts: dict[str, str] = field(default_factory=dict)
+    source_texts: dict[str, str] = field(default_factory=dict)
+    population_spread: float = 0.0
+
+    @property
+    def population_counted(self) -> float:
+        """The people this coverage counted (the sum of its population units)."""
+        return self.population
+
+    @property
+    def population_total(self) -> float | None:
+        """The site's known population (census or official estimate), if the manifest gives it."""
+        return self.known_total.people if self.known_total else None
+
+    @property
+    def counted_share(self) -> float | None:
+        """People counted over the known total; None when no total is known."""
+        total = self.population_total
+        return self.population / total if total else None
+
+    @property
+    def complete(self) -> bool | None:
+        """Whether the count covers the site (at least `COMPLETE_SHARE` of its known total);
+        None when no total is known to check against."""
+        share = self.counted_share
+        return None if share is None else share >= COMPLETE_SHARE - 1e-9
+
+    def source_in(self, lang: str = "en") -> str:
+        """Who counted the people, in `lang` where the manifest gives it."""
+        return self.source_texts.get(lang) or self.population_source
+
+    def missing_in(self, lang: str = "en") -> str:
+        """What the count leaves out, in `lang` (the manifest's words, else a general one)."""
+        given = self.missing_texts.get(lang) or self.missing_texts.get("en")
+        return given or t("cov_missing_generic", lang)
+
+    def status_in(self, lang: str = "en") -> str:
+        """One sentence on what was counted: 'counts 24,694 of 361,944 people (7 %): ...'."""
+        counted = number(self.population, lang, 0)
+        total, share = self.population_total, self.counted_share
+        if total is None or share is None:
+            return t("cov_status_no_total", lang, counted=counted)
+        fmt = {
+            "counted": counted,
+            "total": number(total, lang, 0),
+            "pct": percent_text(share, lang),
+        }
+        if not self.complete:
+            return t("cov_status_incomplete", lang, **fmt, missing=self.missing_in(lang))
+        status = t("cov_status_complete", lang, **fmt)
+        if self.population_spread >= 0.005 * self.population:
+            spread = number(self.population_spread, lang, 0)
+            return t("cov_status_spread", lang, status=status, spread=spread)
+        return status
+
+    def total_source_in(self, lang: str = "en") -> str | None:
+        """The known total's source and year, in `lang`; None without a known total."""
+        if self.known_total is None:
+            return None
+        source = self.known_total.source_in(lang)
+        year = self.known_total.year
+        return source if year is None or str(year) in source else f"{source} ({year})"
+
+    def share_bounds(self, category: str, minutes: int) -> tuple[float, float]:
+        """(low, high) share of the site's known total within `minutes` of `category`.
+
+        The people counted give the low end; the people not counted could live anywhere
+        in the site, so the high end counts them all as within (unless no service offers
+        the category, or it is used by phone). Complete counts give (share, share).
+        """
+        c = self.category(category)
+        share = c.within[minutes]
+        total = self.population_total
+        if self.complete is not False or not total:
+            return share, share
+        low = share * self.population / total
+        if c.remote or c.services == 0:
+            return (1.0, 1.0) if c.remote else (low, low)
+        return low, min(1.0, low + (total - self.population) / total)
 
     def category(self, category: str) -> CategoryCoverage:
         """The coverage of one category (KeyError if it was not computed)."""
@@ -269,14 +355,42 @@ class SiteCoverage:
                 return c
         raise KeyError(category)
 
+    def _category_dict(self, c: CategoryCoverage) -> dict[str, Any]:
+        d = c.to_dict()
+        if self.complete is False:  # of the people counted only: bounds for the whole site
+            bounds = {m: self.share_bounds(c.category, m) for m in c.within}
+            d["within_minutes_of_total"] = {
+                str(m): {"low": round(low, 4), "high": round(high, 4)}
+                for m, (low, high) in bounds.items()
+            }
+        return d
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: times and shares only, never a service's location."""
+        """The JSON form: times and shares only, never a service's location.
+
+        `within_minutes` are shares of the people counted (`population_counted`); when the
+        count is incomplete (`complete: false`), `missing` says what is left out and each
+        category adds `within_minutes_of_total`, the bounds for the site's known total.
+        """
         return {
             "site": self.site,
             "name": self.name,
             "population": round(self.population),
+            "population_counted": round(self.population),
             "population_source": self.population_source,
             "population_method": self.population_method,
+            "population_spread": round(self.population_spread),
+            "population_total": None
+            if self.population_total is None
+            else round(self.population_total),
+            "population_total_source": self.total_source_in("en"),
+            "population_total_year": self.known_total.year if self.known_total else None,
+            "counted_share": None if self.counted_share is None else round(self.counted_share, 4),
+            "complete": self.complete,
+            "complete_threshold": COMPLETE_SHARE,
+            "missing": None if self.complete is not False else self.missing_in("en"),
+            "status": self.status_in("en"),
+            "shares_of": "site" if self.complete else "counted",
             "travel": {
                 "mode": self.travel.mode,
                 "speed_kmh": self.travel.speed_kmh,
@@ -284,11 +398,19 @@ class SiteCoverage:
                 "network": self.network,
             },
             "thresholds_minutes": list(THRESHOLDS_MIN),
-            "categories": [c.to_dict() for c in self.categories],
+            "categories": [self._category_dict(c) for c in self.categories],
             "units": [u.to_dict() for u in self.units],
             "areas": [a.to_dict() for a in self.areas],
             "notes": list(self.notes),
         }
+
+
+def percent_text(share: float, lang: str) -> str:
+    """A share as a whole percentage the language's way ('7 %' in French); '<1 %' not '0 %'."""
+    value = share * 100
+    if 0 < value < 1:
+        return t("cov_pct_below_one", lang)
+    return t("cov_pct", lang, n=number(round(value), lang, 0))
 
 
 def coverage_categories(inventory: Inventory, categories: Iterable[str] | None = None) -> list[str]:
@@ -394,33 +516,43 @@ def site_coverage(
         tuple(notes),
         population.units,
         {c: tuple(_minutes(h) for h in unit_hours[c]) for c in cats},
+        population.known_total,
+        dict(population.missing),
+        dict(population.source_texts),
+        population.spread,
     )
+
+
+GROUPED_KINDS = {
+    "dispersed": "rest of the area, spread evenly ({n} points)",
+    "cell": "raster cells ({n} points)",
+}
+"""Unit kinds listed as one population-weighted row each (many points, no names)."""
 
 
 def _units(
     units: Sequence[PopulationUnit], hours: Mapping[str, FloatArray], cats: Sequence[str]
 ) -> tuple[UnitCoverage, ...]:
-    """One row per area or place; the evenly spread remainder as one population-weighted row."""
+    """One row per area, place or point; raster cells and the evenly spread remainder as one
+    population-weighted row each."""
     out = [
         UnitCoverage(u.name, u.kind, u.population, {c: _minutes(hours[c][i]) for c in cats})
         for i, u in enumerate(units)
-        if u.kind != "dispersed"
+        if u.kind not in GROUPED_KINDS
     ]
-    spread = np.array([u.kind == "dispersed" for u in units], dtype=bool)
-    if spread.any():
-        weights = np.array([u.population for u in units], dtype=float)[spread]
+    weights_all = np.array([u.population for u in units], dtype=float)
+    for kind, label in GROUPED_KINDS.items():
+        chosen = np.array([u.kind == kind for u in units], dtype=bool)
+        if not chosen.any():
+            continue
+        weights = weights_all[chosen]
         minutes: dict[str, float | None] = {}
         for c in cats:
-            h = hours[c][spread]
+            h = hours[c][chosen]
             minutes[c] = (
                 None if np.isinf(h).any() else _minutes(float((h * weights).sum() / weights.sum()))
             )
         out.append(
-            UnitCoverage(
-                f"rest of the area, spread evenly ({int(spread.sum())} points)",
-                "dispersed",
-                float(weights.sum()),
-                minutes,
-            )
+            UnitCoverage(label.format(n=int(chosen.sum())), kind, float(weights.sum()), minutes)
         )
     return tuple(out)

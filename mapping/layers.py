@@ -37,6 +37,9 @@ LARGE_MAP = 500
 layer of circle markers instead of one Leaflet object each (10,000 services draw in about a
 second instead of several)."""
 
+OPEN_ZOOM = 15
+"""From this zoom (a town of a few kilometres fills the map) services are never clustered."""
+
 # --- small Leaflet elements of our own -------------------------------------------------------
 
 _FONT = "font:12px/1.35 Arial,Helvetica,sans-serif;color:#222"
@@ -203,8 +206,9 @@ class MapControl(MacroElement):
         self.box_style = (
             "background:rgba(255,255,255,0.94);padding:8px 10px;border-radius:6px;"
             "box-shadow:0 1px 5px rgba(0,0,0,0.35);font:12px/1.35 Arial,Helvetica,sans-serif;"
-            "color:#222;max-width:320px;overflow:auto;"
-        )
+            "color:#222;box-sizing:border-box;max-width:min(340px,calc(50vw - 16px));"
+            "overflow:auto;"
+        )  # at most half the map wide: boxes in the two bottom corners never overlap
 
 
 POPUP_CSS = (
@@ -387,9 +391,11 @@ class Clusterer(MacroElement):
     greedily: each marker not yet taken gathers the others within `cell_px` screen pixels
     (found through a grid of that size, so it stays linear); a group of `min_count` or more
     becomes one numbered badge (the category's colour if they share one) at the mean of
-    their public places, and its markers are taken off the map. A click zooms in; where
-    they cannot be told apart (same place, or the last zoom level), it lists them instead.
-    No Leaflet plugin.
+    their public places, and its markers are taken off the map. A click zooms in (at most to
+    `open_zoom`); where they cannot be told apart (the last zoom level), it lists them instead.
+    From `open_zoom` on (a town fills the view) nothing is clustered: markers closer than
+    `fan_px` to each other are fanned out in a small ring around their place, so every service
+    of a town is its own marker. No Leaflet plugin.
     """
 
     _template = Template(
@@ -441,8 +447,10 @@ class Clusterer(MacroElement):
                 marker.bindTooltip({{ this.tip|tojson }}.replace("%N%", n));
                 marker.on("click", function () {
                     var flat = bounds.getNorthEast().equals(bounds.getSouthWest());
-                    if (!flat && map.getZoom() < map.getMaxZoom()) {
-                        map.fitBounds(bounds.pad(0.3));
+                    var z = map.getZoom(), top = Math.min(open, map.getMaxZoom());
+                    if (z < top) {
+                        if (flat) { map.setView(bounds.getCenter(), top); }
+                        else { map.fitBounds(bounds.pad(0.3), {maxZoom: top}); }
                         return;
                     }
                     var items = list.slice(0, 30).map(function (m) {
@@ -458,29 +466,50 @@ class Clusterer(MacroElement):
                 });
                 return marker;
             }
+            var open = {{ this.open_zoom|tojson }}, fanPx = {{ this.fan_px|tojson }};
+            function fan(list, z) {
+                // markers sharing a spot, fanned out around it (screen pixels only)
+                var c = L.point(0, 0);
+                list.forEach(function (o) { c = c.add(o.p); });
+                c = c.divideBy(list.length);
+                var r = Math.max(22, list.length * 36 / (2 * Math.PI));
+                list.forEach(function (o, i) {
+                    var a = 2 * Math.PI * i / list.length - Math.PI / 2;
+                    var at = c.add(L.point(r * Math.cos(a), r * Math.sin(a)));
+                    o.layer.setLatLng(map.unproject(at, z));
+                });
+            }
             function recluster() {
                 var z = map.getZoom(), grid = {}, active = [];
+                var opened = z >= open, size = opened ? fanPx : cell;
                 badges.clearLayers();
                 members.forEach(function (m) {
+                    if (!m.home) { m.home = m.layer.getLatLng(); }
+                    m.layer.setLatLng(m.home);
                     if (!map.hasLayer(m.group)) { show(m, true); return; }
                     m.p = map.project(m.layer.getLatLng(), z);
                     m.done = false;
-                    var key = Math.floor(m.p.x / cell) + ":" + Math.floor(m.p.y / cell);
+                    var key = Math.floor(m.p.x / size) + ":" + Math.floor(m.p.y / size);
                     (grid[key] = grid[key] || []).push(m);
                     active.push(m);
                 });
                 active.forEach(function (m) {
                     if (m.done) { return; }
-                    var cx = Math.floor(m.p.x / cell), cy = Math.floor(m.p.y / cell);
+                    var cx = Math.floor(m.p.x / size), cy = Math.floor(m.p.y / size);
                     var list = [];
                     for (var dx = -1; dx <= 1; dx++) {
                         for (var dy = -1; dy <= 1; dy++) {
                             (grid[(cx + dx) + ":" + (cy + dy)] || []).forEach(function (o) {
-                                if (!o.done && o.p.distanceTo(m.p) <= cell) { list.push(o); }
+                                if (!o.done && o.p.distanceTo(m.p) <= size) { list.push(o); }
                             });
                         }
                     }
                     list.forEach(function (o) { o.done = true; });
+                    if (opened) {
+                        list.forEach(function (o) { show(o, true); });
+                        if (list.length > 1) { fan(list, z); }
+                        return;
+                    }
                     var many = list.length >= least;
                     list.forEach(function (o) { show(o, !many); });
                     if (many) { badges.addLayer(badge(list)); }
@@ -500,6 +529,8 @@ class Clusterer(MacroElement):
         *,
         cell_px: int = 36,
         min_count: int = 2,
+        open_zoom: int = OPEN_ZOOM,
+        fan_px: int = 20,
         tooltip: str = "",
     ) -> None:
         super().__init__()
@@ -508,6 +539,8 @@ class Clusterer(MacroElement):
         self.colors = list(colors)
         self.cell_px = cell_px
         self.min_count = min_count
+        self.open_zoom = open_zoom
+        self.fan_px = fan_px
         self.mixed = style.CLUSTER_COLOR
         self.tip = f'<div style="{_FONT}"><b>%N%</b> — {_e(tooltip)}</div>'
 
@@ -678,6 +711,280 @@ def _file_bounds(path: Path) -> tuple[float, float, float, float] | None:
     for feature in _outline(path, None, "")["features"]:
         walk(feature["geometry"]["coordinates"])
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+# --- offline base map --------------------------------------------------------------------------
+
+
+class PlaceLabels(_DataElement):
+    """Town and village names (a dot and a label), placed most important first and left out
+    where they would overlap a label already placed, again at every zoom.
+
+    Labels sit in a pane of their own above the base map's lines and below the services, and
+    take no clicks. `places`: (lat, lon, escaped name, rank) with rank 0 = city, 2 = village;
+    villages show from `village_zoom` on.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent._parent.get_name() }}, group = {{ this._parent.get_name() }};
+            if (!map.getPane("raLabels")) {
+                var pane = map.createPane("raLabels");
+                pane.style.zIndex = 450;
+                pane.style.pointerEvents = "none";
+            }
+            var places = {{ this.places }}, villageZoom = {{ this.village_zoom|tojson }};
+            var marks = places.map(function (p) {
+                return L.marker([p[0], p[1]], {
+                    pane: "raLabels", interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "ra-place ra-place-" + p[3], iconSize: null,
+                                     html: "<i></i><span>" + p[2] + "</span>"})
+                });
+            });
+            function place() {
+                var z = map.getZoom(), taken = [];
+                marks.forEach(function (mk, i) {
+                    var p = places[i], on = p[3] < 2 || z >= villageZoom;
+                    if (on) {
+                        var at = map.project([p[0], p[1]], z);
+                        var w = 8 + p[2].length * (p[3] === 0 ? 7.5 : 6.5), h = 16;
+                        var box = [at.x - 4, at.y - h / 2, at.x + w, at.y + h / 2];
+                        on = !taken.some(function (b) {
+                            return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+                        });
+                        if (on) { taken.push(box); }
+                    }
+                    if (on && !group.hasLayer(mk)) { group.addLayer(mk); }
+                    if (!on && group.hasLayer(mk)) { group.removeLayer(mk); }
+                });
+            }
+            map.on("zoomend", place);
+            map.whenReady(place);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, places: Sequence[tuple[float, float, str, int]], *, village_zoom: int = 9):
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.places = _js([[round(a, 5), round(b, 5), name, rank] for a, b, name, rank in places])
+        self.village_zoom = village_zoom
+
+
+PLACE_CSS = (
+    ".ra-place{white-space:nowrap}"
+    ".ra-place i{position:absolute;left:-3px;top:-3px;width:6px;height:6px;border-radius:50%;"
+    "background:#555;border:1px solid #fff}"
+    ".ra-place span{position:absolute;left:6px;top:-8px;font:600 11px/16px Arial,Helvetica,"
+    "sans-serif;color:#3a3a3a;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}"
+    ".ra-place-0 span{font-size:13px;font-weight:700;color:#222}"
+    ".ra-place-0 i{width:8px;height:8px;left:-4px;top:-4px;background:#333}"
+    ".ra-place-2 span{font-weight:400;color:#555}"
+    ".ra-place-2 i{width:4px;height:4px;left:-2px;top:-2px;background:#777}"
+    "@media (max-width:480px){.leaflet-container .leaflet-control-attribution{font-size:9px}}"
+)
+"""The look of place labels (written once per page)."""
+
+
+def attribution_html(sources: Iterable[str]) -> str:
+    """The credits of these base-map sources as Leaflet attribution HTML (links)."""
+    from mapping.basemap import credits
+
+    return " | ".join(
+        f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{_e(text)}</a>'
+        for text, url in credits(sources)
+    )
+
+
+def basemap_group(m: folium.Map) -> folium.FeatureGroup | None:
+    """The map's base-map layer, if one was drawn."""
+    for child in m._children.values():
+        if isinstance(child, folium.FeatureGroup) and getattr(child, "_ra_basemap", False):
+            return child
+    return None
+
+
+def basemap_layer(
+    inventory: Inventory, *, lang: str = "en", m: folium.Map | None = None
+) -> folium.Map:
+    """The site's offline base map (`mapping.basemap`): water, borders, main roads and rivers
+    where shipped, and town and village names, crediting exactly the sources drawn.
+
+    Nothing when the site has no base map. Several sites share one layer; its credits are the
+    union of theirs (Leaflet shows a layer's `attribution` while the layer is on the map).
+    """
+    from mapping.basemap import KINDS, load_basemap
+
+    m = _ensure_map(m)
+    basemap = load_basemap(inventory)
+    if basemap is None or not basemap.features:
+        return m
+    group = basemap_group(m)
+    if group is None:
+        group = folium.FeatureGroup(name=_e(style.text("basemap", lang)), show=True)
+        group._ra_basemap = True  # type: ignore[attr-defined]
+        group._ra_sources = []  # type: ignore[attr-defined]
+        group.add_to(m)
+        Attribution("").add_to(group)
+        PageStyle(PLACE_CSS).add_to(m)
+    sources = list(dict.fromkeys([*group._ra_sources, *basemap.sources]))  # type: ignore[attr-defined]
+    group._ra_sources = sources  # type: ignore[attr-defined]
+    credit = next(c for c in group._children.values() if isinstance(c, Attribution))
+    credit.html = attribution_html(sources)
+    for kind in KINDS:
+        features = [
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                "properties": {"r": f["properties"].get("rank", 2)},
+            }
+            for f in basemap.of_kind(kind)
+        ]
+        if not features or kind == "place":
+            continue
+        look = style.BASEMAP_STYLES[kind]
+        if kind == "road":
+            folium.GeoJson(
+                {"type": "FeatureCollection", "features": features},
+                style_function=lambda f, look=look: {
+                    **look,
+                    "weight": style.ROAD_WEIGHTS.get(f["properties"]["r"], 1),
+                },
+                interactive=False,
+                control=False,
+            ).add_to(group)
+            continue
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda f, look=look: dict(look),
+            interactive=False,
+            control=False,
+        ).add_to(group)
+    places = [(p.lat, p.lon, _e(p.name), p.rank) for p in basemap.places()]
+    if places:
+        PlaceLabels(places).add_to(group)
+    return m
+
+
+class Attribution(MacroElement):
+    """The credits of its parent layer, shown while that layer is on the map.
+
+    Leaflet credits a layer through `layer.options.attribution`, which `L.featureGroup` does not
+    take from folium's options (its first argument is its layers), so it is set here.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (layer, html) {
+                layer.options.attribution = html;
+                if (layer._map && layer._map.attributionControl) {
+                    layer._map.attributionControl.addAttribution(html);
+                }
+            })({{ this._parent.get_name() }}, {{ this.html|tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.html = html_
+
+
+class TileFallback(MacroElement):
+    """Tiles or the offline base map, whichever can be drawn, with the matching credits.
+
+    When the first tile loads, the offline base map is taken off (the tiles show towns and
+    roads themselves); when tiles fail before any loaded (no internet), the tile layer is
+    taken off, and with it its "© OpenStreetMap" credit: the base map stays, with its own.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }}, tiles = {{ this.tiles.get_name() }};
+            var base = {{ this.base.get_name() }}, loaded = false;
+            tiles.on("tileload", function () {
+                if (!loaded) { loaded = true; if (map.hasLayer(base)) { map.removeLayer(base); } }
+            });
+            tiles.on("tileerror", function () {
+                if (!loaded && map.hasLayer(tiles)) { map.removeLayer(tiles); }
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer, base: folium.FeatureGroup) -> None:
+        super().__init__()
+        self._name = "TileFallback"
+        self.tiles = tiles
+        self.base = base
+
+
+# --- the service in focus --------------------------------------------------------------------
+
+
+class Focus(MacroElement):
+    """Centre the map on a place at `zoom`, ring it and open a popup there (the service picked
+    in a table)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }}, at = {{ this.location|tojson }};
+            map.setView(at, {{ this.zoom|tojson }}, {animate: false});
+            // the place below the centre, so its popup fits above it whatever the map's size
+            // when this runs (streamlit-folium sizes its frame later: no autoPan)
+            map.panBy([0, -{{ this.lift|tojson }}], {animate: false});
+            L.marker(at, {
+                interactive: false, keyboard: false, zIndexOffset: -500,
+                icon: L.divIcon({className: "ra-focus", iconSize: [46, 46],
+                                 html: {{ this.ring|tojavascript }}})
+            }).addTo(map);
+            L.popup({maxWidth: 340, offset: [0, -14], autoPan: false})
+                .setLatLng(at).setContent({{ this.popup|tojavascript }}).openOn(map);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, location: Sequence[float], popup: str, *, zoom: int = OPEN_ZOOM) -> None:
+        super().__init__()
+        self._name = "Focus"
+        self.location = [float(location[0]), float(location[1])]
+        self.popup = popup
+        self.zoom = zoom
+        self.lift = 140
+        self.ring = (
+            '<svg width="46" height="46" style="display:block"><circle cx="23" cy="23" r="20" '
+            f'fill="none" stroke="{style.FOCUS_COLOR}" stroke-width="4"/></svg>'
+        )
+
+
+def focus_layer(
+    inventory: Inventory,
+    service_id: str,
+    *,
+    zoom: int = OPEN_ZOOM,
+    lang: str = "en",
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Centre the map on a service's public place (never a confidential service's true
+    location), ringed, with its popup open. Nothing if it is not drawn (hidden or unknown)."""
+    m = _ensure_map(m)
+    service = inventory.by_id.get(service_id)
+    place = public_places(inventory).get(service_id)
+    if service is None or place is None:
+        return m
+    Focus((place.lat, place.lon), service_popup(service, place, lang=lang), zoom=zoom).add_to(m)
+    return m
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -1027,19 +1334,43 @@ def gaps_layer(
             ring.add_to(group)
         if rings:
             CanvasPoints(rings).add_to(group)
-    if unplaced:
-        sentences = list(dict.fromkeys(unplaced))
-        title = f"{_e(style.text('gaps', lang))}: {_e(inventory.site.name)} ({len(sentences)})"
-        items = "".join(f'<li style="margin:2px 0">{_e(s)}</li>' for s in sentences)
-        MapControl(
-            title,
-            f'<ul style="margin:4px 0 0 16px;padding:0">{items}</ul>',
-            position="bottomleft",
-            css_class="ra-gaps",
-            color=style.GAP_COLOR,
-            open=len(sentences) <= GAP_BOX_OPEN_MAX,
+    if ours:
+        gap_box(
+            inventory, ours, unplaced=unplaced, ringed=len(ours) - len(unplaced), lang=lang
         ).add_to(m)
     return m
+
+
+def gap_box(
+    inventory: Inventory,
+    gaps: Sequence[Gap],
+    *,
+    unplaced: Sequence[str],
+    ringed: int,
+    lang: str = "en",
+) -> MapControl:
+    """The map's gap panel: every gap of the site counted (the number the Gaps page gives),
+    the sentences of those without a place listed, and how many are ringed on the map."""
+    n = len(gaps)
+    counts = {s: sum(g.severity == s for g in gaps) for s in SEVERITY_ORDER}
+    title = f"{_e(style.text('gaps', lang))}: {_e(inventory.site.name)} ({n})"
+    summary = " · ".join(f"{k} {_e(style.text(f'sev_{s}', lang))}" for s, k in counts.items() if k)
+    body = f'<div class="ra-gap-count" data-count="{n}" style="margin:2px 0">{summary}</div>'
+    if ringed:
+        ringed_text = style.text("gaps_ringed", lang).format(n=ringed)
+        body += f"<div style='margin:2px 0'>{_e(ringed_text)}</div>"
+    sentences = list(dict.fromkeys(unplaced))
+    if sentences:
+        items = "".join(f'<li style="margin:2px 0">{_e(s)}</li>' for s in sentences)
+        body += f'<ul style="margin:4px 0 0 16px;padding:0">{items}</ul>'
+    return MapControl(
+        title,
+        body,
+        position="bottomleft",
+        css_class="ra-gaps",
+        color=style.GAP_COLOR,
+        open=len(sentences) <= GAP_BOX_OPEN_MAX,
+    )
 
 
 # --- survivor route ----------------------------------------------------------------------------

@@ -118,8 +118,32 @@ def coverage_color(minutes: float | None) -> str:
     return next(color for bound, color in COVERAGE_CLASSES if minutes <= bound)
 
 
-OFFLINE_BACKGROUND = "#dce4ea"
-"""The map's background when there are no tiles: the site boundaries are drawn as land on it."""
+OFFLINE_BACKGROUND = "#e8e6e1"
+"""The map's background when there are no tiles: neutral land; the base map draws water blue
+and the site boundaries as lighter land on it."""
+
+WATER_COLOR = "#a9cfe3"
+BASEMAP_STYLES: dict[str, dict[str, Any]] = {
+    "ocean": {"stroke": False, "fill": True, "fillColor": WATER_COLOR, "fillOpacity": 1},
+    "lake": {
+        "color": "#7fb1cf",
+        "weight": 0.8,
+        "fill": True,
+        "fillColor": WATER_COLOR,
+        "fillOpacity": 1,
+    },
+    "coastline": {"color": "#7fb1cf", "weight": 1.2, "fill": False},
+    "river": {"color": "#6aa6cd", "weight": 2, "fill": False, "opacity": 0.9},
+    "border": {"color": "#8e6c8a", "weight": 2, "dashArray": "8 4 2 4", "fill": False},
+    "admin1": {"color": "#9a9a9a", "weight": 1, "dashArray": "4 4", "fill": False},
+    "road": {"color": "#d08a3c", "fill": False, "opacity": 0.85, "lineCap": "round"},
+}
+"""How the offline base map's features are drawn, by kind (see `mapping.basemap.KINDS`)."""
+ROAD_WEIGHTS = {0: 3.5, 1: 2.8, 2: 2, 3: 1.3}
+"""Road line widths by rank (0: motorway/trunk ... 3: tertiary)."""
+
+FOCUS_COLOR = "#ffbf00"
+"""The ring around the service picked in a table."""
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -170,6 +194,11 @@ TEXT: dict[str, dict[str, str]] = {
         "population_source": "Population",
         "places": "Populated places",
         "dispersed": "rest of the area, spread evenly",
+        "basemap": "Base map (towns, water, borders)",
+        "gaps_ringed": "Ringed on the map: {n}",
+        "sev_critical": "critical",
+        "sev_major": "major",
+        "sev_minor": "minor",
     },
     "fr": {
         "legend": "Légende",
@@ -219,6 +248,11 @@ TEXT: dict[str, dict[str, str]] = {
         "population_source": "Population",
         "places": "Lieux habités",
         "dispersed": "reste de la zone, réparti uniformément",
+        "basemap": "Fond de carte (localités, eau, frontières)",
+        "gaps_ringed": "Cerclés sur la carte : {n}",
+        "sev_critical": "critique",
+        "sev_major": "majeur",
+        "sev_minor": "mineur",
     },
 }
 """Interface text of the maps, in English and French."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pathways.i18n import day_name, labels, language_name, t
+from pathways.i18n import day_name, join, labels, language_name, number, t
 from pathways.inventory import Hours, Inventory, Referral, Service, category_label
 from pathways.privacy import PublicInventory, public_place, public_view
 
@@ -49,6 +49,11 @@ def week_text(hours: Hours, day_names: Sequence[str]) -> str:
         times = ", ".join(f"{_hm(a)}–{_hm(b)}" for a, b in ranges)
         parts.append(f"{days} {times}")
     return "; ".join(parts)
+
+
+def delay_text(hours: float, lang: str = "en") -> str:
+    """'2 h' / '1.5 h' / '1,5 h': a referral delay, with a decimal only when it has one."""
+    return f"{number(hours, lang, 0 if float(hours).is_integer() else 1)} h"
 
 
 def _hm(minute: int) -> str:
@@ -183,7 +188,7 @@ class Card:
                 tested = f", {t('last_tested', lang)} {r.last_tested}" if r.last_tested else ""
                 lines.append(
                     f"  {r.name} [{r.service}] — {r.needs_text} ({r.mode_text}, "
-                    f"{r.delay_hours:g} h{tested})"
+                    f"{delay_text(r.delay_hours, lang)}{tested})"
                 )
         lines.append(f"version {self.version}")
         return "\n".join(lines)
@@ -211,8 +216,9 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
     values: list[tuple[str, str]] = [("site", inventory.site.name)]
     if s.organisation:
         values.append(("organisation", s.organisation))
-    if s.description:
-        values.append(("description", s.description))
+    description = s.text_in("description", lang)
+    if description:
+        values.append(("description", description))
     values.append(("categories", ", ".join(category_label(c, lang) for c in s.categories)))
     values.append(("entry_point", yes_no[s.entry_point]))
     values.append(("hours", hours_text(s.hours, lang)))
@@ -222,12 +228,15 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
     values.append(("serves", who_text(s, lang)))
     values.append(("cost", t("cost_" + s.cost, lang)))
     if s.requires:
-        values.append(("requires", ", ".join(labels("req_", s.requires, lang))))
+        values.append(("requires", join(labels("req_", s.requires, lang), lang)))
     if s.contact is not None:
         contact = [v for v in (s.contact.phone, s.contact.email, s.contact.website) if v]
         if contact:
             values.append(("contact", " · ".join(contact)))
     values.append(("place", place_text(s, inventory, lang)))
+    notes = s.text_in("notes", lang)
+    if notes:
+        values.append(("notes", notes))
     values.append(
         (
             "last_verified",
@@ -239,7 +248,7 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
         site_name=inventory.site.name,
         data_status=inventory.site.data_status,
         id=s.id,
-        name=s.name,
+        name=s.name_in(lang),
         confidential=s.confidential,
         version=record_version(s),
         lang=lang,
@@ -261,7 +270,7 @@ def _route_row(inventory: Inventory, r: Referral, other: str, lang: str) -> Rout
     needs = tuple(inventory.referral_targets(r))
     return RouteRow(
         service=other,
-        name=inventory.by_id[other].name,
+        name=inventory.by_id[other].name_in(lang),
         needs=needs,
         needs_text=", ".join(category_label(c, lang) for c in needs),
         mode=r.mode,

@@ -16,7 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pathways.errors import InventoryError, ValidationError
-from pathways.gaps import FINDERS, find_gaps, what_if
+from pathways.gaps import (
+    FINDERS,
+    Gap,
+    GapDiff,
+    find_gaps,
+    policy_lines,
+    scenario_services,
+    what_if,
+)
+from pathways.i18n import t
 from pathways.inventory import (
     DAYS,
     REQUIREMENTS,
@@ -94,7 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="what if no interpreter can be found",
     )
+    p.add_argument(
+        "--scenario",
+        nargs="+",
+        default=[],
+        metavar="LIMIT_ID",
+        help="what if these access limits of the site hold (site.access_limits: a rainy "
+        "season, a road closed): their services are cut off",
+    )
     p.add_argument("--as-of", type=_date, help="date the 'stale' gaps count from (YYYY-MM-DD)")
+    p.add_argument(
+        "--brief", action="store_true", help="one line per gap, without what to do and who"
+    )
 
     p = sub.add_parser("route", help="the fastest referral route for a survivor profile")
     p.add_argument("paths", nargs=1, metavar="PATH", help="one site inventory")
@@ -114,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", type=int, metavar="N")
     p.add_argument("--gender", choices=["female", "male", "nonbinary"])
     p.add_argument("--legal-status", choices=["documented", "undocumented"])
-    p.add_argument("--day", choices=list(DAYS), default="mon", help="arrival day (default mon)")
-    p.add_argument("--hour", type=float, default=10.0, help="arrival hour, 0-24 (default 10)")
+    p.add_argument("--day", choices=list(DAYS), help="arrival day (default: today at the site)")
+    p.add_argument(
+        "--hour", type=float, help="arrival hour, 0-24 (default: the time now at the site)"
+    )
     p.add_argument(
         "--avoid",
         nargs="+",
@@ -126,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--close", nargs="+", default=[], metavar="SERVICE_ID")
     p.add_argument("--without-interpretation", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the text")
 
     p = sub.add_parser("compare", help="sites side by side: category matrix and headline figures")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -199,7 +222,12 @@ def _check_closed(inventories: Sequence[Inventory], closed: list[str]) -> None:
 def _gaps(args: argparse.Namespace) -> int:
     inventories = load_sites(args.paths)
     _check_closed(inventories, args.close)
-    if args.close or args.without_interpretation:
+    for inv in inventories:
+        try:
+            scenario_services(inv, args.scenario)
+        except ValueError as e:
+            raise InventoryError(f"--scenario: {e}") from None
+    if args.close or args.without_interpretation or args.scenario:
         return _what_if(args, inventories)
     per_site = [(inv, find_gaps(inv, kinds=args.kind, as_of=args.as_of)) for inv in inventories]
     if args.json:
@@ -215,8 +243,21 @@ def _gaps(args: argparse.Namespace) -> int:
         status = "" if inv.site.data_status == "field-verified" else " (illustrative data)"
         print(f"{inv.site.name} [{inv.site.id}]{status}: {len(gaps)} gap(s)")
         for g in gaps:
-            print(f"  {g.severity:<8} {g.kind:<17} {g.text(args.lang)}")
+            _print_gap(g, args)
+        for line in policy_lines(inv, args.lang):
+            print(f"  {t('site_policy', args.lang)}{' : ' if args.lang == 'fr' else ': '}{line}")
     return 0
+
+
+def _print_gap(g: Gap, args: argparse.Namespace, mark: str = "") -> None:
+    lang = args.lang
+    print(f"  {mark}{t(f'sev_{g.severity}', lang):<8} {g.kind_label(lang)}: {g.text(lang)}")
+    if args.brief:
+        return
+    colon = " : " if lang == "fr" else ": "
+    print(f"      {t('col_action', lang)}{colon}{g.action_text(lang)} ({g.owner_text(lang)})")
+    if g.policy:
+        print(f"      {t('site_policy', lang)}{colon}{g.policy}")
 
 
 def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
@@ -228,6 +269,7 @@ def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
                 closed=[c for c in args.close if c in inv.by_id],
                 interpretation=not args.without_interpretation,
                 as_of=args.as_of,
+                limits=args.scenario,
             ),
         )
         for inv in inventories
@@ -237,11 +279,9 @@ def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
         diffs = [
             (
                 inv,
-                type(d)(
-                    *(
-                        tuple(g for g in gs if g.kind in kinds)
-                        for gs in (d.appeared, d.disappeared, d.unchanged)
-                    )
+                GapDiff(
+                    tuple(c for c in d.changes if c.gap.kind in kinds),
+                    tuple(g for g in d.unchanged if g.kind in kinds),
                 ),
             )
             for inv, d in diffs
@@ -249,17 +289,24 @@ def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
     if args.json:
         _dump([g for _, d in diffs for g in d.to_list()])
         return 0
-    what = ", ".join([f"closing {', '.join(args.close)}"] if args.close else [])
-    if args.without_interpretation:
-        what += (" and " if what else "") + "no interpretation"
+    what = [f"closing {', '.join(args.close)}"] if args.close else []
+    what += [f"scenario {', '.join(args.scenario)}"] if args.scenario else []
+    what += ["no interpretation"] if args.without_interpretation else []
+    marks = {"new": "+", "gone": "-", "changed": "~"}
     for inv, d in diffs:
         print(
-            f"{inv.site.name} [{inv.site.id}], what if {what}: {len(d.appeared)} new gap(s), "
-            f"{len(d.disappeared)} gone, {len(d.unchanged)} unchanged"
+            f"{inv.site.name} [{inv.site.id}], what if {' and '.join(what)}: "
+            f"{len(d.worse)} change(s) for the worse, {len(d.better)} for the better, "
+            f"{len(d.unchanged)} gap(s) unchanged"
         )
-        for mark, gaps in (("+", d.appeared), ("-", d.disappeared)):
-            for g in gaps:
-                print(f"  {mark} {g.severity:<8} {g.kind:<17} {g.text(args.lang)}")
+        for c in d.changes:
+            _print_gap(c.gap, args, mark=f"{c.effect.upper():<6} {marks[c.change]} ")
+            if c.replaced_by is not None:
+                print(
+                    f"      {t('replaced_by', args.lang)} : {c.replaced_by.text(args.lang)}"
+                    if args.lang == "fr"
+                    else f"      {t('replaced_by', args.lang)}: {c.replaced_by.text(args.lang)}"
+                )
     return 0
 
 
@@ -268,21 +315,68 @@ def _dump(data: object) -> None:
     print()
 
 
+def _check_ids(inventory: Inventory, ids: Sequence[str], option: str) -> None:
+    """Raise InventoryError naming `option` for an id that is not a service of the site, with
+    the closest ids (or, for `--from`, the site's entry points when none is close)."""
+    from pathways.i18n import join_some
+
+    known = [s.id for s in inventory.services]
+    problems = []
+    for sid in ids:
+        if sid in inventory.by_id:
+            continue
+        hint = suggest(sid, known)
+        if not hint and option == "--from":
+            entries = [s.id for s in inventory.services if s.entry_point]
+            hint = f" (entry points: {join_some(entries, 'en', 6)})" if entries else ""
+        problems.append(f"{option}: '{sid}' is not a service id of {inventory.site.id}{hint}")
+    if problems:
+        raise InventoryError("; ".join(problems))
+
+
+def _arrival(
+    inventory: Inventory, day: str | None, hour: float | None
+) -> tuple[int, float, tuple[str, ...]]:
+    """The arrival weekday and hour, what is not given taken as now at the site (a frontline
+    worker asks about a survivor arriving now; `pathways.clock`), and which parts of it ("day",
+    "hour") came from the clock."""
+    from pathways.explore import site_now
+
+    if hour is not None and not 0 <= hour <= 24:
+        raise InventoryError(f"--hour: {hour:g} is not an hour of the day (0-24)")
+    now = site_now(inventory)
+    from_clock = tuple(part for part, given in (("day", day), ("hour", hour)) if given is None)
+    weekday = now.weekday if day is None else DAYS.index(day)
+    return weekday, now.minute / 60 if hour is None else hour, from_clock
+
+
+def _phones(inventory: Inventory, steps: Sequence[str]) -> dict[str, str | None]:
+    """Each service of the route (in order, once) -> its public phone number, or None."""
+    contacts = {sid: inventory.by_id[sid].contact for sid in steps if sid in inventory.by_id}
+    return {sid: contact.phone if contact else None for sid, contact in contacts.items()}
+
+
 def _route(args: argparse.Namespace) -> int:
     from pathways.graph import build_referral_graph
-    from pathways.routes import Profile, route
+    from pathways.i18n import join, t
+    from pathways.inventory import category_label
+    from pathways.routes import Profile, format_time, route
+    from pathways.workshop import reason_text
 
+    lang = args.lang
     inventory = load_site(args.paths[0])
     needs = [n.strip() for arg in args.need for n in arg.split(",") if n.strip()]
     for n in needs:
         if not is_category(n):
             raise InventoryError(f"--need: '{n}' is not a category{suggest(n, TAXONOMY)}")
-    _check_closed([inventory], args.close + ([args.entry] if args.entry else []))
+    _check_ids(inventory, [args.entry] if args.entry else [], "--from")
+    _check_ids(inventory, args.close, "--close")
     if args.language:
         try:
             check_language(args.language)
         except ValueError as e:
             raise InventoryError(f"--language: {e}") from None
+    weekday, hour, from_clock = _arrival(inventory, args.day, args.hour)
     profile = Profile(
         entry=args.entry,
         location=args.at,
@@ -290,21 +384,56 @@ def _route(args: argparse.Namespace) -> int:
         age=args.age,
         gender=args.gender,
         legal_status=args.legal_status,
-        weekday=DAYS.index(args.day),
-        hour=args.hour,
+        weekday=weekday,
+        hour=hour,
         avoid=tuple(args.avoid),
         interpretation=not args.without_interpretation,
     )
     G = build_referral_graph(inventory, closed=args.close)
     result = route(G, profile, need=needs)
+    arriving = format_time(profile.start_time, lang)
+    illustrative = inventory.site.data_status != "field-verified"
+    phones = _phones(inventory, [s.service for s in result.steps])
+    names = {s.id: s.name_in(lang) for s in inventory.services}
     if args.json:
-        _dump(result.to_dict())
-    else:
-        print(
-            f"{inventory.site.name} [{inventory.site.id}]: route for "
-            f"{', '.join(result.needs)} from {result.start or 'the nearest entry point'}"
+        data = result.to_dict()
+        data["data_status"] = inventory.site.data_status
+        if illustrative:
+            data["notice"] = t("illustrative_notice", lang)
+        data["arrival"] = {
+            "day": DAYS[weekday],
+            "hour": round(hour, 2),
+            "clock": arriving,
+            "from_clock": list(from_clock),
+        }
+        for step in data["steps"]:
+            step["phone"] = phones.get(step["service"])
+        _dump(data)
+        return 0
+    status = t("route_illustrative", lang) if illustrative else ""
+    start = names.get(result.start, result.start) if result.start else t("route_nearest", lang)
+    when = t("route_arriving", lang, clock=arriving)
+    if from_clock:
+        when += " " + t("route_now_" + "_".join(from_clock), lang)
+    print(
+        t(
+            "route_header",
+            lang,
+            site=inventory.site.name,
+            id=inventory.site.id,
+            status=status,
+            needs=join([category_label(n, lang) for n in result.needs], lang),
+            start=start,
+            when=when,
         )
-        print(result.describe())
+    )
+    if illustrative:
+        print(t("illustrative_notice", lang))
+    print(result.describe(lang, names=names, reason=lambda r: reason_text(r, lang, names)))
+    if phones:
+        print(t("route_phones", lang))
+        for sid, phone in phones.items():
+            print(f"  {names[sid]}{t('colon', lang)} {phone or t('route_no_phone', lang)}")
     return 0
 
 

@@ -62,6 +62,35 @@ EXPORT_FORMATS: tuple[Format, ...] = (
 protocol as HTML and as PDF)."""
 
 
+@dataclass(frozen=True)
+class Group:
+    """Downloads that serve one purpose, shown together: `pathways.i18n` keys `dl_<name>` (the
+    heading) and `dl_<name>_about` (one line on what they are for). The first group's formats
+    also have a line each, `about_<format name>`."""
+
+    name: str
+    formats: tuple[str, ...]
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("pathway", ("protocol", "protocol_pdf")),
+    Group("maps", ("map_html", "geojson", "gpkg")),
+    Group("data", ("services_csv", "csv", "hxl", "hsds")),
+    Group("analysis", ("gaps_csv", "gaps_json", "graphml", "gexf")),
+)
+"""The Export page's order: the printable referral pathway first (what frontline staff use),
+then maps, data for partners, and the gaps and network for analysis."""
+
+
+def grouped(formats: Iterable[Format]) -> list[tuple[Group, list[Format]]]:
+    """`formats` sorted into `GROUPS`, in their order (empty groups left out); a format no group
+    names lands in the last group, so a new format is never lost from the page."""
+    by_name = {f.name: f for f in formats}
+    out = [(g, [by_name.pop(n) for n in g.formats if n in by_name]) for g in GROUPS]
+    out[-1][1].extend(by_name.values())
+    return [(g, fs) for g, fs in out if fs]
+
+
 def available(fmt: Format) -> str | None:
     """None if this installation can write the format, else the reason it cannot."""
     if fmt.writer is None:

@@ -251,6 +251,18 @@ def select(
     return Selection(current, click, row)
 
 
+def map_focus(row: str | None, keys: Iterable[str]) -> tuple[str, str] | None:
+    """(site id, service id) the map centres on: the service of the table's selected row.
+
+    While a row stays selected the map stays on its service (a marker clicked meanwhile opens
+    its card without moving the map); none when no row is selected or it was filtered out.
+    """
+    if row is None or row not in set(keys):
+        return None
+    site_id, service_id = row.split("/", 1)
+    return site_id, service_id
+
+
 def day_options() -> list[int]:
     """Weekdays 0..6 (Monday first), the choices of a day picker."""
     return list(range(len(DAYS)))

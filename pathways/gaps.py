@@ -13,7 +13,7 @@ import gettext
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 import networkx as nx
@@ -35,8 +35,10 @@ from pathways.graph import (
     serves_need,
     service,
 )
-from pathways.inventory import Inventory, Service, category_label
+from pathways.i18n import hours_text, join, join_some, number, plural
+from pathways.inventory import GAP_KINDS, Inventory, PolicyRule, Service, category_label
 from pathways.routes import (
+    HOURS_PER_WEEK,
     fastest_to,
     hour_ranges,
     serving_routes,
@@ -82,6 +84,8 @@ SEVERITY: dict[str, Callable[[str, Inventory], Severity] | Severity] = {
     "deterrent": _by_category,
     # not verified or tested within the site's review period
     "stale": "minor",
+    # post-exposure prophylaxis kit stock not confirmed lately
+    "supplies": "major",
 }
 """The severity rules, in one place. A rule is a fixed severity or a function of the category."""
 
@@ -94,76 +98,166 @@ def severity(kind: str, category: str, inventory: Inventory) -> Severity:
 
 MESSAGES: dict[str, dict[str, str]] = {
     "missing_category": {
-        "en": "{site}: no service offers {label}, which every site must provide.",
-        "fr": "{site} : aucun service n'offre {label_fr}, que chaque site doit assurer.",
+        "en": "No service offers {label}, which every site must provide.",
+        "fr": "Aucun service n'offre « {label} », que chaque site doit assurer.",
     },
     "unreachable": {
-        "en": "{site}: {label} exists ({services}) but no referral route leads there from an "
-        "entry point.",
-        "fr": "{site} : {label_fr} existe ({services}) mais aucune voie de référencement n'y "
-        "mène depuis un point d'entrée.",
+        "en": "{label} exists ({services}) but no referral route leads there from an entry point.",
+        "fr": "« {label} » existe ({services}) mais aucune voie de référencement n'y mène depuis "
+        "un point d'entrée.",
     },
     "dead_end": {
-        "en": "{site}: survivors who arrive at {name} cannot be referred anywhere: it has no "
-        "referral route out.",
-        "fr": "{site} : les survivant·es qui arrivent à {name} ne peuvent être orienté·es nulle "
-        "part : aucune voie de référencement n'en part.",
+        "en": "Survivors who arrive at {services} cannot be referred anywhere: no referral route "
+        "leads out.",
+        "fr": "Les survivant·es qui arrivent à {services} ne peuvent être orienté·es nulle part : "
+        "aucune voie de référencement n'en part.",
     },
     "orphan": {
-        "en": "{site}: {name} is not an entry point and no referral route leads to it.",
-        "fr": "{site} : {name} n'est pas un point d'entrée et aucune voie de référencement n'y "
-        "mène.",
+        "en": "{services}: not an entry point, and no referral route leads there.",
+        "fr": "{services} : pas un point d'entrée, et aucune voie de référencement n'y mène.",
     },
-    "time_critical": {
-        "en": "{site}: from {entry}, clinical care after rape takes {worst} at worst "
-        "(typically {typical}); beyond 72 h for post-exposure prophylaxis for arrivals {when}.",
-        "fr": "{site} : depuis {entry}, la prise en charge clinique du viol prend jusqu'à "
-        "{worst_fr} (en général {typical_fr}) ; au-delà de 72 h pour la prophylaxie "
-        "post-exposition pour une arrivée {when_fr}.",
+    "time_critical_too_late": {
+        "en": "From {entries}, clinical care after rape can take longer than 72 h, too late for "
+        "post-exposure prophylaxis: {worst_list}.",
+        "fr": "Depuis {entries}, la prise en charge clinique du viol peut prendre plus de 72 h, "
+        "trop tard pour la prophylaxie post-exposition : {worst_list}.",
     },
-    "time_critical_never": {
-        "en": "{site}: from {entry}, no referral route leads to clinical care after rape at all.",
-        "fr": "{site} : depuis {entry}, aucune voie de référencement ne mène à la prise en "
-        "charge clinique du viol.",
+    "time_critical_no_route": {
+        "en": "From {entries}, no referral route leads to clinical care after rape at all: "
+        "{services}.",
+        "fr": "Depuis {entries}, aucune voie de référencement ne mène à la prise en charge "
+        "clinique du viol : {services}.",
     },
     "hours": {
-        "en": "{site}: a survivor arriving {when} cannot be seen for clinical care after rape "
-        "without waiting for a service to open: no route is open then.",
-        "fr": "{site} : une survivante qui arrive {when_fr} ne peut pas recevoir de soins "
-        "cliniques après un viol sans attendre l'ouverture d'un service : aucune voie n'est "
-        "ouverte à ce moment.",
+        "en": "A survivor arriving {when} cannot be seen for clinical care after rape without "
+        "waiting for a service to open: no route is open then.",
+        "fr": "Une survivante qui arrive {when} ne peut pas recevoir de soins cliniques après un "
+        "viol sans attendre l'ouverture d'un service : aucune voie n'est ouverte à ce moment.",
     },
     "single_point_of_failure": {
-        "en": "{site}: if {name} closes, {n_entries} entry point(s) lose every route to {label} "
-        "({entries}).",
-        "fr": "{site} : si {name} ferme, {n_entries} point(s) d'entrée perdent toute voie vers "
-        "{label_fr} ({entries}).",
+        "en": "If {services} closes, {entries} {lose} every route to {labels}. Affected: "
+        "{entry_list}.",
+        "fr": "Si {services} ferme, {entries} {lose} toute voie vers ces prises en charge : "
+        "{labels}. Touchés : {entry_list}.",
     },
     "language": {
-        "en": "{site}: no service speaks {language_name} or brings an interpreter for {labels}.",
-        "fr": "{site} : aucun service ne parle {language_name} ni ne fait venir d'interprète "
-        "pour {labels_fr}.",
+        "en": "No service speaks {language_name} or brings an interpreter for {labels}.",
+        "fr": "Aucun service ne parle {language_name} ni ne fait venir d'interprète pour ces "
+        "prises en charge : {labels}.",
     },
     "eligibility": {
-        "en": "{site}: {group_name} cannot use any service for {labels}.",
-        "fr": "{site} : {group_name_fr} ne peuvent utiliser aucun service pour {labels_fr}.",
+        "en": "{group_name} cannot use any service for {labels}.",
+        "fr": "{group_name} ne peuvent utiliser aucun service pour ces prises en charge : "
+        "{labels}.",
     },
     "deterrent": {
-        "en": "{site}: every route to {label} passes a condition that deters survivors: "
-        "{conditions}.",
-        "fr": "{site} : toutes les voies vers {label_fr} passent par une condition qui dissuade "
-        "les survivant·es : {conditions}.",
+        "en": "Every route to {label} passes a condition that deters survivors: {conditions}.",
+        "fr": "Toutes les voies vers « {label} » passent par une condition qui dissuade les "
+        "survivant·es : {conditions}.",
+    },
+    "supplies": {
+        "en": "Post-exposure prophylaxis kit stock not confirmed in the last {days} days at "
+        "{services}.",
+        "fr": "Stock de kits de prophylaxie post-exposition non confirmé depuis {days} jours à "
+        "{services}.",
     },
     "stale_services": {
-        "en": "{site}: {count} service(s) not verified in the last {months} months: {name}.",
-        "fr": "{site} : {count} service(s) non vérifié(s) depuis {months} mois : {name}.",
+        "en": "{count} not verified in the last {months}: {services}.",
+        "fr": "{count} non {verified} depuis {months} : {services}.",
     },
     "stale_routes": {
-        "en": "{site}: {count} referral route(s) not tested in the last {months} months: {routes}.",
-        "fr": "{site} : {count} voie(s) de référencement non testée(s) depuis {months} mois : "
-        "{routes}.",
+        "en": "{count} not tested in the last {months}: {routes}.",
+        "fr": "{count} non {tested} depuis {months} : {routes}.",
     },
 }
+"""The gap sentences, per language. Lists, numbers and plurals are filled in by `pathways.i18n`
+(the language's own rules); services are named by name, never by id."""
+
+ACTIONS: dict[str, dict[str, str]] = {
+    "missing_category": {
+        "en": "Find an organisation that can offer {label} here, or agree a referral route to "
+        "the nearest one outside the site.",
+        "fr": "Trouver une organisation qui peut offrir « {label} » ici, ou convenir d'une voie "
+        "de référencement vers la plus proche hors du site.",
+    },
+    "unreachable": {
+        "en": "Agree a referral route from the entry points to {services}, and test it.",
+        "fr": "Convenir d'une voie de référencement des points d'entrée vers {services}, et la "
+        "tester.",
+    },
+    "dead_end": {
+        "en": "Agree at least one referral route out of each of these entry points (to case "
+        "management or health care).",
+        "fr": "Convenir d'au moins une voie de référencement depuis chacun de ces points "
+        "d'entrée (vers la gestion de cas ou les soins).",
+    },
+    "orphan": {
+        "en": "Agree a referral route to these services, or make them entry points if survivors "
+        "can walk in.",
+        "fr": "Convenir d'une voie de référencement vers ces services, ou en faire des points "
+        "d'entrée si les survivant·es peuvent s'y présenter.",
+    },
+    "time_critical_too_late": {
+        "en": "Agree a faster route (escort, transport paid in advance) or place post-exposure "
+        "prophylaxis kits and trained staff nearer these entry points.",
+        "fr": "Convenir d'un parcours plus rapide (escorte, transport payé d'avance) ou placer "
+        "des kits de prophylaxie post-exposition et du personnel formé plus près de ces points "
+        "d'entrée.",
+    },
+    "time_critical_no_route": {
+        "en": "Agree a referral route from these entry points to a provider of clinical care "
+        "after rape (a phone referral and transport at the least), and test it.",
+        "fr": "Convenir d'une voie de référencement de ces points d'entrée vers un prestataire "
+        "de soins cliniques après un viol (au moins un appel et un transport), et la tester.",
+    },
+    "hours": {
+        "en": "Agree an on-call arrangement for nights and weekends with {services}, or a "
+        "second provider open at those hours.",
+        "fr": "Convenir d'une permanence de nuit et de week-end avec {services}, ou d'un second "
+        "prestataire ouvert à ces heures.",
+    },
+    "single_point_of_failure": {
+        "en": "Agree a second route to this care that does not pass through {services}, and a "
+        "fallback for when it is closed.",
+        "fr": "Convenir d'une seconde voie vers ces prises en charge qui ne passe pas par "
+        "{services}, et d'une solution de repli quand ce service est fermé.",
+    },
+    "language": {
+        "en": "Arrange interpretation in {language_name} (trained interpreters or a telephone "
+        "service) with the providers concerned.",
+        "fr": "Organiser l'interprétation en {language_name} (interprètes formé·es ou service "
+        "téléphonique) avec les prestataires concernés.",
+    },
+    "eligibility": {
+        "en": "Ask the providers concerned whether they can serve {group_lower}, or find one "
+        "that does, and record it in the mapping.",
+        "fr": "Demander aux prestataires concernés s'ils peuvent recevoir {group_lower}, ou en "
+        "trouver un qui le fait, et l'inscrire dans la cartographie.",
+    },
+    "deterrent": {
+        "en": "Negotiate a waiver of these conditions for survivors, or agree a route to "
+        "{label} that does not need them.",
+        "fr": "Négocier une dispense de ces conditions pour les survivant·es, ou convenir d'une "
+        "voie vers « {label} » qui ne les exige pas.",
+    },
+    "supplies": {
+        "en": "Confirm the kit stock with {services} and record the date.",
+        "fr": "Confirmer le stock de kits avec {services} et en noter la date.",
+    },
+    "stale_services": {
+        "en": "Call each service to confirm its details, and record the date it was verified.",
+        "fr": "Appeler chaque service pour confirmer ses informations, et noter la date de "
+        "vérification.",
+    },
+    "stale_routes": {
+        "en": "Test each route (a call or a mock referral) and record the date.",
+        "fr": "Tester chaque voie (un appel ou un référencement fictif) et en noter la date.",
+    },
+}
+"""What a referral network usually does about each kind of gap, per language."""
+
+COORDINATION = {"en": "Site coordination", "fr": "Coordination du site"}
+"""The owner of a gap that no single organisation owns, when the site names no coordination."""
 
 GROUP_NAMES = {
     "women": ("Women", "Les femmes"),
@@ -178,6 +272,10 @@ PEP_HOURS = 72.0
 """Post-exposure prophylaxis must start within 72 hours."""
 EC_HOURS = 120.0
 """Emergency contraception works up to 120 hours."""
+PEP_STOCK_DAYS = 90
+"""A post-exposure prophylaxis kit stock confirmed longer ago than this is a gap."""
+INTERPRETER_LEAD_LIMIT = PEP_HOURS
+"""Interpretation booked further ahead than this does not count for clinical rape care."""
 
 NIGHT_AND_WEEKEND = {
     "at night on a weekday (Wed 02:00)": (2 * 24 + 2.0, "la nuit en semaine (mer. 02:00)"),
@@ -186,10 +284,18 @@ NIGHT_AND_WEEKEND = {
 }
 """The arrival times the `hours` gap tries (hours since Monday 00:00, French label)."""
 
+Lang = str
+Fmt = Callable[[Lang], dict[str, Any]]
+
 
 @dataclass(frozen=True)
 class Gap:
-    """One gap: what kind, how bad, where, which services and categories, and a sentence."""
+    """One gap: what kind, how bad, where, which services and categories, a sentence, and what
+    to do about it (`action`) and who should (`owner`), in English and French.
+
+    `cause` tells apart gaps of one kind with different causes (`too_late` or `no_route` for
+    `time_critical`). `policy` is the site's reason when its policy changed the severity.
+    """
 
     kind: str
     severity: Severity
@@ -202,23 +308,61 @@ class Gap:
     groups: tuple[str, ...] = ()
     entry_point: str | None = None
     hours: tuple[str, ...] = ()
+    cause: str = ""
+    action: str = ""
+    action_fr: str = ""
+    owner: str = ""
+    owner_fr: str = ""
+    policy: str = ""
     details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> tuple[Any, ...]:
         """What identifies a gap across two analyses (for what-if diffs).
 
-        A stale list or a fragile service stays the same gap when its details change.
+        A gap that lists services (entry points too late, stale records, dead ends) stays the
+        same gap when its list changes; the diff then says whether it grew or shrank.
         """
         if self.kind == "stale":
             return (self.kind, self.site, "routes" in self.details)
+        if self.kind in ("single_point_of_failure", "unreachable", "supplies"):
+            return (self.kind, self.site, self.services if self.kind != "unreachable" else ())
+        if self.kind in ("time_critical", "dead_end", "orphan", "hours"):
+            return (self.kind, self.site, self.cause)
+        return (self.kind, self.site, self.categories, self.languages, self.groups)
+
+    @property
+    def extent(self) -> tuple[float, ...]:
+        """How far a gap reaches, to tell a grown gap from a shrunk one in a what-if."""
         if self.kind == "single_point_of_failure":
-            return (self.kind, self.site, self.services, (), None)
-        return (self.kind, self.site, self.services, self.categories, self.entry_point)
+            n = len({e for es in self.details.get("entry_points", {}).values() for e in es})
+            return (n, len(self.categories))
+        if self.kind == "time_critical":
+            worst = [e.get("worst_hours") or 0.0 for e in self.details.get("entry_points", [])]
+            return (len(self.services), max(worst, default=0.0))
+        if self.kind == "stale" and "routes" in self.details:
+            return (len(self.details["routes"]),)
+        return (len(self.services), len(self.categories), len(self.hours))
+
+    def kind_label(self, lang: str = "en") -> str:
+        """A short name of the gap's kind ('too late (72 h)', 'no route to rape care')."""
+        from pathways.i18n import t
+
+        if self.kind == "time_critical" and self.cause == "no_route":
+            return t("gapkind_time_critical_no_route", lang)
+        return t(f"gapkind_{self.kind}", lang)
 
     def text(self, lang: str = "en") -> str:
         """The sentence to read out, in English or French."""
         return self.message_fr if lang == "fr" and self.message_fr else self.message
+
+    def action_text(self, lang: str = "en") -> str:
+        """What to do about it, in English or French."""
+        return self.action_fr if lang == "fr" and self.action_fr else self.action
+
+    def owner_text(self, lang: str = "en") -> str:
+        """Who should act, in English or French."""
+        return self.owner_fr if lang == "fr" and self.owner_fr else self.owner
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the design: empty optional members are left out."""
@@ -227,48 +371,98 @@ class Gap:
         out["services"] = list(self.services)
         out["categories"] = list(self.categories)
         out["message_fr"] = self.message_fr
-        for k in ("languages", "groups", "hours"):
+        for k in ("cause", "languages", "groups", "hours"):
             if d[k]:
-                out[k] = list(d[k])
+                out[k] = list(d[k]) if isinstance(d[k], tuple) else d[k]
         if self.entry_point:
             out["entry_point"] = self.entry_point
+        out["action"] = self.action
+        out["action_fr"] = self.action_fr
+        out["owner"] = self.owner
+        out["owner_fr"] = self.owner_fr
+        if self.policy:
+            out["policy"] = self.policy
         if self.details:
             out["details"] = self.details
         return out
 
 
+def _say(table: dict[str, dict[str, str]], key: str, lang: str, values: dict[str, Any]) -> str:
+    text = table[key][lang].format(**values)
+    return text[:1].upper() + text[1:]
+
+
+def _names(G: nx.DiGraph, ids: Iterable[str], lang: str, *, limit: int | None = None) -> str:
+    names = [service(G, n).name_in(lang) for n in ids]
+    return join_some(names, lang, limit) if limit else join(names, lang)
+
+
+def _cat(category: str, lang: str) -> str:
+    return category_label(category, lang).lower()
+
+
+def _count(n: int, lang: str, one: tuple[str, str], other: tuple[str, str]) -> str:
+    """'1 entry point' / '9 points d'entrée' (one/other forms per language: (en, fr))."""
+    i = 0 if lang == "en" else 1
+    return f"{number(n, lang, 0)} {plural(n, lang, one[i], other[i])}"
+
+
+_LOSE = (("loses", "lose"), ("perd", "perdent"))
+ENTRY_POINT = (("entry point", "point d'entrée"), ("entry points", "points d'entrée"))
+SERVICE = (("service", "service"), ("services", "services"))
+ROUTE = (("referral route", "voie de référencement"), ("referral routes", "voies de référencement"))
+
+
+def _owner(inventory: Inventory, G: nx.DiGraph, services: Iterable[str], lang: str) -> str:
+    """The organisation of the services involved when they share one, else the coordination."""
+    orgs = set()
+    for n in services:
+        s = service(G, n) if n in G else inventory.by_id.get(n)
+        orgs.add(s.text_in("organisation", lang) if s is not None else None)
+    if len(orgs) == 1 and None not in orgs:
+        return str(orgs.pop())
+    return inventory.site.coordination or COORDINATION[lang]
+
+
 def _gap(
     kind: str,
     inventory: Inventory,
+    G: nx.DiGraph,
     *,
     category: str = "",
     services: Iterable[str] = (),
     categories: Iterable[str] = (),
     sev: Severity | None = None,
     template: str | None = None,
+    fmt: Fmt | None = None,
+    owner_of: Iterable[str] | None = None,
     extra: dict[str, Any] | None = None,
-    **fmt: Any,
 ) -> Gap:
     services = tuple(services)
     cats = tuple(categories) or ((category,) if category else ())
-    names = ", ".join(inventory.by_id[s].name for s in services)
-    values = {
-        "site": inventory.site.name,
-        "label": category_label(category, "en") if category else "",
-        "label_fr": category_label(category, "fr") if category else "",
-        "services": names,
-        "name": names,
-        **fmt,
-    }
-    texts = MESSAGES[template or kind]
+    key = template or kind
+
+    def values(lang: str) -> dict[str, Any]:
+        return {
+            "label": _cat(category, lang) if category else "",
+            "services": _names(G, services, lang, limit=4),
+            **(fmt(lang) if fmt else {}),
+        }
+
+    en, fr = values("en"), values("fr")
+    owners = services if owner_of is None else tuple(owner_of)
     return Gap(
         kind=kind,
         severity=sev or severity(kind, category, inventory),
         site=inventory.site.id,
         services=services,
         categories=cats,
-        message=texts["en"].format(**values),
-        message_fr=texts["fr"].format(**values),
+        message=_say(MESSAGES, key, "en", en),
+        message_fr=_say(MESSAGES, key, "fr", fr),
+        action=_say(ACTIONS, key, "en", en),
+        action_fr=_say(ACTIONS, key, "fr", fr),
+        owner=_owner(inventory, G, owners, "en"),
+        owner_fr=_owner(inventory, G, owners, "fr"),
         **(extra or {}),
     )
 
@@ -295,23 +489,15 @@ def _package_items(G: nx.DiGraph, inventory: Inventory) -> list[tuple[str, ...]]
 
 
 def _item_label(item: tuple[str, ...], lang: str) -> str:
-    sep = " ou " if lang == "fr" else " or "
-    return sep.join(
-        category_label(c, lang).lower() if i else category_label(c, lang)
-        for i, c in enumerate(item)
-    )
+    return join((_cat(c, lang) for c in item), lang, style="or")
 
 
-_FR_HOURS = {
-    "never": "jamais",
-    "more than 120 h": "plus de 120 h",
-    "72 to 120 h": "72 à 120 h",
-    "72 h or less": "72 h ou moins",
-}
+def _items_label(items: Iterable[tuple[str, ...]], lang: str) -> str:
+    return join((_item_label(i, lang) for i in items), lang)
 
 
-def _hours_text(h: float) -> str:
-    return "never" if math.isinf(h) else f"{h:.0f} h"
+def _hours_value(h: float, lang: str) -> str:
+    return ("jamais" if lang == "fr" else "never") if math.isinf(h) else hours_text(h, lang)
 
 
 @pausing_collector
@@ -320,7 +506,16 @@ def missing_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> li
     gaps = []
     for item in inventory.minimum_package():
         if not any(providers(G, c) for c in item):
-            gaps.append(_gap("missing_category", inventory, category=item[0], categories=item))
+            gaps.append(
+                _gap(
+                    "missing_category",
+                    inventory,
+                    G,
+                    category=item[0],
+                    categories=item,
+                    fmt=partial(_item_values, item),
+                )
+            )
     return gaps
 
 
@@ -333,28 +528,28 @@ def unreachable_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -
     for category in sorted({c for n in G for c in service(G, n).categories}):
         offered = providers(G, category)
         if offered and not reachable_providers(G, category, entries, reached=reached):
-            gaps.append(_gap("unreachable", inventory, category=category, services=offered))
+            gaps.append(_gap("unreachable", inventory, G, category=category, services=offered))
     return gaps
 
 
 @pausing_collector
 def dead_ends(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
-    """Entry points with no referral route out."""
-    return [
-        _gap("dead_end", inventory, services=[n], categories=service(G, n).categories)
-        for n in entry_points(G)
-        if G.out_degree(n) == 0
-    ]
+    """Entry points with no referral route out (one gap listing them)."""
+    ends = [n for n in entry_points(G) if G.out_degree(n) == 0]
+    if not ends:
+        return []
+    cats = sorted({c for n in ends for c in service(G, n).categories})
+    return [_gap("dead_end", inventory, G, services=ends, categories=cats)]
 
 
 @pausing_collector
 def orphans(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
-    """Services that are not entry points and that no referral route reaches."""
-    return [
-        _gap("orphan", inventory, services=[n], categories=service(G, n).categories)
-        for n in sorted(G)
-        if not G.nodes[n]["entry_point"] and G.in_degree(n) == 0
-    ]
+    """Services that are not entry points and that no referral route reaches (one gap)."""
+    lonely = [n for n in sorted(G) if not G.nodes[n]["entry_point"] and G.in_degree(n) == 0]
+    if not lonely:
+        return []
+    cats = sorted({c for n in lonely for c in service(G, n).categories})
+    return [_gap("orphan", inventory, G, services=lonely, categories=cats)]
 
 
 EXACT_TIMES_LIMIT = 2000
@@ -368,7 +563,8 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
 
     Every arrival hour of the week is tried: referral delays + travel + waiting for opening.
     Which hours fail is decided for all entry points at once by reverse passes (one per
-    arrival hour); exact times are then computed for the entry points that fail.
+    arrival hour); exact times are then computed for the entry points that fail. Entry points
+    with no route at all make one `no_route` gap; those reached too late one `too_late` gap.
     """
     if not providers(G, "health.cmr"):
         return []  # missing_category says it
@@ -379,82 +575,102 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
         ok72 = within_by_hour(G, entries, "health.cmr", PEP_HOURS)
     else:  # one pass per hour answers 72 h and 120 h
         ok72, ok120 = within_by_hour_twice(G, entries, "health.cmr", PEP_HOURS, EC_HOURS)
-    failing_entries = [e for e in entries if not all(ok72[e])]
-    gaps = []
-    for e in failing_entries:
+    late: list[dict[str, Any]] = []
+    never: list[str] = []
+    for e in entries:
+        if all(ok72[e]):
+            continue
         failing = [h for h, ok in enumerate(ok72[e]) if not ok]
         if exact:
             wp = week_profile(G, e, "health.cmr")
             worst, typical = wp.worst, wp.typical
             n_ec = len(wp.failing(EC_HOURS))
-            worst_text, typical_text = _hours_text(worst), _hours_text(typical)
         else:
             n_ec = sum(not ok for ok in ok120[e])
             worst = typical = math.nan
-            worst_text = "more than 120 h" if n_ec else "72 to 120 h"
-            typical_text = (
-                "72 h or less"
-                if len(failing) < 84
-                else "72 to 120 h"
-                if n_ec < 84
-                else "more than 120 h"
-            )
+        if exact and math.isinf(typical) and len(failing) == HOURS_PER_WEEK:
+            never.append(e)
+            continue
+        late.append(
+            {
+                "id": e,
+                "worst_hours": _num(worst),
+                "typical_hours": _num(typical),
+                "hours": hour_ranges(failing),
+                "arrival_hours_failing_pep_72h": len(failing),
+                "arrival_hours_failing_ec_120h": n_ec,
+                "_failing": failing,
+            }
+        )
+    gaps = []
+    if late:
+        late.sort(key=lambda d: (-(d["worst_hours"] or math.inf), d["id"]))
+        gaps.append(_too_late(G, inventory, late))
+    if never:
         gaps.append(
-            _time_gap(G, inventory, e, failing, n_ec, worst, typical, worst_text, typical_text)
+            _gap(
+                "time_critical",
+                inventory,
+                G,
+                category="health.cmr",
+                services=never,
+                template="time_critical_no_route",
+                fmt=lambda lang: {
+                    "entries": _count(len(never), lang, *ENTRY_POINT),
+                },
+                extra={
+                    "cause": "no_route",
+                    "entry_point": never[0] if len(never) == 1 else None,
+                    "details": {"entry_points": [{"id": e} for e in never]},
+                },
+            )
         )
     return gaps
 
 
-def _time_gap(
-    G: nx.DiGraph,
-    inventory: Inventory,
-    e: str,
-    failing: list[int],
-    n_ec: int,
-    worst: float,
-    typical: float,
-    worst_text: str,
-    typical_text: str,
-) -> Gap:
-    def num(x: float) -> float | None:
-        return None if math.isinf(x) or math.isnan(x) else round(x, 1)
+def _num(x: float) -> float | None:
+    return None if math.isinf(x) or math.isnan(x) else round(x, 1)
 
-    extra: dict[str, Any] = {
-        "entry_point": e,
-        "hours": tuple(hour_ranges(failing)),
-        "details": {
-            "worst_hours": num(worst),
-            "typical_hours": num(typical),
-            "arrival_hours_failing_pep_72h": len(failing),
-            "arrival_hours_failing_ec_120h": n_ec,
-        },
-    }
-    name = service(G, e).name
-    never = math.isinf(typical) and len(failing) == 168
-    if never:
-        return _gap(
-            "time_critical",
-            inventory,
-            category="health.cmr",
-            services=[e],
-            template="time_critical_never",
-            entry=name,
-            extra=extra,
+
+def _too_late(G: nx.DiGraph, inventory: Inventory, late: list[dict[str, Any]]) -> Gap:
+    """One gap for every entry point reached too late, worst first."""
+
+    def item(d: dict[str, Any], lang: str) -> str:
+        name = service(G, d["id"]).name_in(lang)
+        if d["worst_hours"] is None:  # banded (large inventories)
+            return name
+        worst = hours_text(d["worst_hours"], lang)
+        return f"{name} ({'jusqu’à ' if lang == 'fr' else ''}{worst}" + (
+            ")" if lang == "fr" else " at worst)"
         )
-    when = ", ".join(extra["hours"])
+
+    def fmt(lang: str) -> dict[str, Any]:
+        return {
+            "entries": _count(len(late), lang, *ENTRY_POINT),
+            "worst_list": join_some((item(d, lang) for d in late), lang, 4),
+        }
+
+    failing_any = sorted({h for d in late for h in d["_failing"]})
+    for d in late:
+        del d["_failing"]
+    ids = [d["id"] for d in late]
     return _gap(
         "time_critical",
         inventory,
+        G,
         category="health.cmr",
-        services=[e],
-        entry=name,
-        worst=worst_text,
-        typical=typical_text,
-        worst_fr=_FR_HOURS.get(worst_text, worst_text),
-        typical_fr=_FR_HOURS.get(typical_text, typical_text),
-        when=when if when != "every hour of the week" else "at every hour of the week",
-        when_fr=", ".join(hour_ranges(failing, "fr")),
-        extra=extra,
+        services=ids,
+        template="time_critical_too_late",
+        fmt=fmt,
+        extra={
+            "cause": "too_late",
+            "entry_point": ids[0] if len(ids) == 1 else None,
+            "hours": tuple(hour_ranges(failing_any)),
+            "details": {
+                "worst_hours": max((d["worst_hours"] or 0.0 for d in late), default=None),
+                "entry_points": late,
+            },
+        },
     )
 
 
@@ -475,10 +691,12 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
         _gap(
             "hours",
             inventory,
+            G,
             category="health.cmr",
             services=cmr,
-            when=" or ".join(failing_en),
-            when_fr=" ou ".join(failing_fr),
+            fmt=lambda lang: {
+                "when": join(failing_fr if lang == "fr" else failing_en, lang, style="or")
+            },
             extra={"hours": tuple(failing_en)},
         )
     ]
@@ -509,19 +727,24 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
             by_cat, key=lambda c: (SEVERITY_ORDER[severity("unreachable", c, inventory)], c)
         )
         affected = sorted(set().union(*by_cat.values()))
-        names = ", ".join(service(G, a).name for a in affected[:3])
-        names += f" and {len(affected) - 3} more" if len(affected) > 3 else ""
+
+        def fmt(lang: str, cats: list[str] = cats, affected: list[str] = affected) -> dict:
+            return {
+                "entries": _count(len(affected), lang, *ENTRY_POINT),
+                "lose": plural(len(affected), lang, *_LOSE[lang == "fr"]),
+                "entry_list": _names(G, affected, lang, limit=3),
+                "labels": join_some((_cat(c, lang) for c in cats), lang, 3),
+            }
+
         gaps.append(
             _gap(
                 "single_point_of_failure",
                 inventory,
+                G,
                 categories=cats,
                 services=[node],
                 sev=_worst(cats, inventory, "single_point_of_failure"),
-                n_entries=len(affected),
-                entries=names,
-                label=", ".join(category_label(c, "en").lower() for c in cats),
-                label_fr=", ".join(category_label(c, "fr").lower() for c in cats),
+                fmt=fmt,
                 extra={
                     "entry_point": affected[0] if len(affected) == 1 else None,
                     "details": {"entry_points": {c: sorted(by_cat[c]) for c in cats}},
@@ -629,15 +852,17 @@ def _add_sink(R: nx.DiGraph, G: nx.DiGraph, category: str) -> list[Any]:
 
 @pausing_collector
 def language_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
-    """Site languages that no provider of a minimum-package category speaks or interprets."""
+    """Site languages that no provider of a minimum-package category speaks or interprets.
+
+    Interpretation booked further ahead than 72 h does not count for clinical rape care."""
     gaps = []
     items = _package_items(G, inventory)
-    for lang in inventory.site.languages:
+    for code in inventory.site.languages:
         lacking = [
             item
             for item in items
             if not any(
-                _speaks(service(G, n), lang, opts.interpretation)
+                _speaks(service(G, n), code, opts.interpretation, c)
                 for c in item
                 for n in providers(G, c)
             )
@@ -649,27 +874,24 @@ def language_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
             _gap(
                 "language",
                 inventory,
+                G,
                 categories=cats,
                 sev=_worst(cats, inventory, "language"),
-                language_name=_language_name(lang, "en"),
-                labels=", ".join(_item_label(i, "en").lower() for i in lacking),
-                labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
-                extra={"languages": (lang,)},
+                fmt=partial(_language_values, code, lacking),
+                owner_of=(),
+                extra={"languages": (code,)},
             )
         )
-    return [
-        _with_fr(
-            g,
-            "language_name",
-            _language_name(g.languages[0], "fr"),
-            _language_name(g.languages[0], "en"),
-        )
-        for g in gaps
-    ]
+    return gaps
 
 
-def _speaks(s: Service, lang: str, interpretation: bool) -> bool:
-    return lang in s.languages or (interpretation and s.interpretation)
+def _speaks(s: Service, lang: str, interpretation: bool, category: str = "") -> bool:
+    if lang in s.languages:
+        return True
+    if not (interpretation and s.interpretation):
+        return False
+    lead = s.interpreter_lead_hours
+    return not (category in LIFE_SAVING and lead is not None and lead > INTERPRETER_LEAD_LIMIT)
 
 
 @lru_cache(maxsize=256)
@@ -687,11 +909,6 @@ def _language_name(code: str, lang: str) -> str:
     return name
 
 
-def _with_fr(g: Gap, _key: str, fr: str, en: str) -> Gap:
-    """Use the French language name in the French sentence."""
-    return replace(g, message_fr=g.message_fr.replace(en, fr, 1))
-
-
 def _usable_by(s: Service, group: str) -> bool:
     if group == "undocumented":
         return s.legal_status == "any"
@@ -707,7 +924,7 @@ def eligibility_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list
     """Groups (girls, boys, men, non-binary or undocumented people...) left without a category."""
     gaps = []
     items = _package_items(G, inventory)
-    for group, (name_en, name_fr) in GROUP_NAMES.items():
+    for group, names in GROUP_NAMES.items():
         adult = group in ("women", "men")
         lacking = [
             item
@@ -722,25 +939,50 @@ def eligibility_gaps(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list
             _gap(
                 "eligibility",
                 inventory,
+                G,
                 categories=cats,
                 sev=_worst(cats, inventory, "eligibility"),
-                group_name=name_en,
-                group_name_fr=name_fr,
-                labels=", ".join(_item_label(i, "en").lower() for i in lacking),
-                labels_fr=", ".join(_item_label(i, "fr").lower() for i in lacking),
+                fmt=partial(_group_values, names, lacking),
+                owner_of=(),
                 extra={"groups": (group,)},
             )
         )
     return gaps
 
 
-_CONDITION_TEXT = {
-    "police_report": "a police report",
-    "mandatory_reporting": "mandatory reporting",
-    "documents": "identity papers",
-    "referral_letter": "a referral letter",
-    "fee": "a fee",
+def _item_values(item: tuple[str, ...], lang: str) -> dict[str, Any]:
+    return {"label": _item_label(item, lang)}
+
+
+def _language_values(code: str, lacking: list[tuple[str, ...]], lang: str) -> dict[str, Any]:
+    return {"language_name": _language_name(code, lang), "labels": _items_label(lacking, lang)}
+
+
+def _group_values(
+    names: tuple[str, str], lacking: list[tuple[str, ...]], lang: str
+) -> dict[str, Any]:
+    name = names[lang == "fr"]
+    return {
+        "group_name": name,
+        "group_lower": _lower_first(name),
+        "labels": _items_label(lacking, lang),
+    }
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+CONDITION_TEXT = {
+    "police_report": ("a police report", "une plainte à la police"),
+    "mandatory_reporting": ("mandatory reporting", "un signalement obligatoire"),
+    "documents": ("identity papers", "des papiers d'identité"),
+    "referral_letter": ("a referral letter", "une lettre de référence"),
+    "fee": ("a fee", "un paiement"),
+    "no_female_staff": ("no woman on the staff", "aucune femme dans le personnel"),
+    "appointment": ("an appointment", "un rendez-vous"),
 }
+"""Deterring conditions, as a sentence names them (English, French)."""
 
 
 INHERENT_CONDITIONS = frozenset({"safety.police"})
@@ -748,9 +990,13 @@ INHERENT_CONDITIONS = frozenset({"safety.police"})
 
 
 def _deterring(s: Service) -> tuple[str, ...]:
-    conds = tuple(s.requires)
+    conds: tuple[str, ...] = tuple(s.requires)
     if s.cost == "fee" and "fee" not in conds:
         conds += ("fee",)
+    if s.female_staff is False:
+        conds += ("no_female_staff",)
+    if s.appointment:
+        conds += ("appointment",)
     return conds
 
 
@@ -777,16 +1023,19 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
             continue
         on_routes = reaching(G, today)
         blocking = sorted(n for n in deterring if n in on_routes)
-        conditions = "; ".join(
-            f"{service(G, n).name} requires "
-            + ", ".join(_CONDITION_TEXT.get(c, c) for c in _deterring(service(G, n)))
-            for n in blocking
-        )
-        gaps.append(
-            _gap(
-                "deterrent", inventory, category=category, services=blocking, conditions=conditions
-            )
-        )
+
+        def fmt(lang: str, blocking: list[str] = blocking) -> dict[str, Any]:
+            i = lang == "fr"
+            colon, semicolon = (" : ", " ; ") if i else (": ", "; ")
+            parts = [
+                service(G, n).name_in(lang)
+                + colon
+                + join((CONDITION_TEXT[c][i] for c in _deterring(service(G, n))), lang)
+                for n in blocking
+            ]
+            return {"conditions": semicolon.join(parts)}
+
+        gaps.append(_gap("deterrent", inventory, G, category=category, services=blocking, fmt=fmt))
     return gaps
 
 
@@ -843,47 +1092,102 @@ def stale(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
         for u, v, e in G.edges(data=True)
         if (d := e["referral"].last_tested) is None or d < limit
     )
+
+    def period(lang: str) -> str:
+        return _count(months, lang, ("month", "mois"), ("months", "mois"))
+
     gaps = []
     if old_services:
         gaps.append(
             _gap(
                 "stale",
                 inventory,
+                G,
                 services=old_services,
                 template="stale_services",
-                count=len(old_services),
-                months=months,
+                fmt=lambda lang: {
+                    "count": _count(len(old_services), lang, *SERVICE),
+                    "verified": plural(len(old_services), lang, "vérifié", "vérifiés"),
+                    "months": period(lang),
+                    "services": _names(G, old_services, lang, limit=4),
+                },
                 extra={
+                    "cause": "services",
                     "details": {
                         "as_of": opts.as_of.isoformat(),
                         "never_verified": [
                             n for n in old_services if service(G, n).last_verified is None
                         ],
-                    }
+                    },
                 },
             )
         )
     if old_routes:
-        shown = ", ".join(f"{u} → {v}" for u, v in old_routes[:8])
-        more = f" and {len(old_routes) - 8} more" if len(old_routes) > 8 else ""
+
+        def routes(lang: str) -> str:
+            return join_some(
+                (
+                    f"{service(G, u).name_in(lang)} → {service(G, v).name_in(lang)}"
+                    for u, v in old_routes
+                ),
+                lang,
+                3,
+            )
+
         gaps.append(
             _gap(
                 "stale",
                 inventory,
+                G,
                 services=sorted({n for r in old_routes for n in r}),
                 template="stale_routes",
-                count=len(old_routes),
-                months=months,
-                routes=shown + more,
+                fmt=lambda lang: {
+                    "count": _count(len(old_routes), lang, *ROUTE),
+                    "tested": plural(len(old_routes), lang, "testée", "testées"),
+                    "months": period(lang),
+                    "routes": routes(lang),
+                },
+                owner_of=(),
                 extra={
+                    "cause": "routes",
                     "details": {
                         "as_of": opts.as_of.isoformat(),
                         "routes": [f"{u}->{v}" for u, v in old_routes],
-                    }
+                    },
                 },
             )
         )
     return gaps
+
+
+@pausing_collector
+def supplies(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Providers of clinical rape care whose post-exposure prophylaxis kit stock was confirmed
+    longer than `PEP_STOCK_DAYS` ago (services that do not record it are not judged)."""
+    limit = opts.as_of - dt.timedelta(days=PEP_STOCK_DAYS)
+    old = [
+        n
+        for n in providers(G, "health.cmr")
+        if (d := service(G, n).pep_stock_confirmed) is not None and d < limit
+    ]
+    if not old:
+        return []
+    return [
+        _gap(
+            "supplies",
+            inventory,
+            G,
+            category="health.cmr",
+            services=old,
+            fmt=lambda lang: {"days": number(PEP_STOCK_DAYS, lang, 0)},
+            extra={
+                "details": {
+                    "as_of": opts.as_of.isoformat(),
+                    "confirmed": {n: str(service(G, n).pep_stock_confirmed) for n in old},
+                }
+            },
+        )
+    ]
 
 
 FINDERS: dict[str, Callable[[nx.DiGraph, Inventory, Options], list[Gap]]] = {
@@ -895,11 +1199,64 @@ FINDERS: dict[str, Callable[[nx.DiGraph, Inventory, Options], list[Gap]]] = {
     "language": language_gaps,
     "eligibility": eligibility_gaps,
     "deterrent": deterrents,
+    "supplies": supplies,
     "dead_end": dead_ends,
     "orphan": orphans,
     "stale": stale,
 }
 """Every gap kind this version finds, in the order they are reported."""
+assert tuple(FINDERS) == GAP_KINDS
+
+
+# --- the site's policy -------------------------------------------------------------------------
+
+
+def _rule_for(gap: Gap, rules: Iterable[PolicyRule]) -> PolicyRule | None:
+    """The last of the site's rules that applies to this gap."""
+    found = None
+    for r in rules:
+        if (
+            r.kind == gap.kind
+            and (r.category is None or any(c == r.category for c in gap.categories))
+            and (r.group is None or r.group in gap.groups)
+            and (r.language is None or r.language in gap.languages)
+        ):
+            found = r
+    return found
+
+
+def apply_policy(gaps: Iterable[Gap], inventory: Inventory) -> list[Gap]:
+    """The gaps as the site's policy wants them: severities changed (with the reason kept on
+    the gap), gaps a rule switches `off` left out."""
+    rules = inventory.site.policy
+    if not rules:
+        return list(gaps)
+    out = []
+    for g in gaps:
+        rule = _rule_for(g, rules)
+        if rule is None:
+            out.append(g)
+        elif rule.severity != "off":
+            out.append(replace(g, severity=rule.severity, policy=rule.reason))
+    return out
+
+
+def policy_lines(inventory: Inventory, lang: str = "en") -> list[str]:
+    """The site's policy, one sentence per rule, for pages and the protocol."""
+    from pathways.i18n import t
+
+    lines = []
+    for r in inventory.site.policy:
+        scope = [t(f"gapkind_{r.kind}", lang)]
+        if r.category:
+            scope.append(category_label(r.category, lang).lower())
+        if r.group:
+            scope.append(GROUP_NAMES[r.group][lang == "fr"].lower())
+        if r.language:
+            scope.append(_language_name(r.language, lang))
+        what = t("policy_off", lang) if r.severity == "off" else t(f"sev_{r.severity}", lang)
+        lines.append(t("policy_line", lang, scope=" · ".join(scope), what=what, reason=r.reason))
+    return lines
 
 
 @pausing_collector
@@ -911,11 +1268,13 @@ def find_gaps(
     closed: Iterable[str] = (),
     interpretation: bool = True,
     as_of: dt.date | None = None,
+    policy: bool = True,
 ) -> list[Gap]:
-    """All gaps of one site, most severe first.
+    """All gaps of one site, most severe first, as the site's policy wants them.
 
     What-if options: `closed` services are treated as shut; `interpretation=False` assumes no
     interpreter can be found. `as_of` is the date `stale` counts from (default today).
+    `policy=False` gives the gaps before the site's policy is applied.
     """
     if G is None:
         G = build_referral_graph(inventory, closed=closed)
@@ -925,7 +1284,7 @@ def find_gaps(
     if unknown:
         raise ValueError(f"unknown gap kind(s): {', '.join(unknown)} (known: {', '.join(FINDERS)})")
     gaps = [g for kind in selected for g in FINDERS[kind](G, inventory, opts)]
-    return sort_gaps(gaps)
+    return sort_gaps(apply_policy(gaps, inventory) if policy else gaps)
 
 
 def sort_gaps(gaps: Iterable[Gap]) -> list[Gap]:
@@ -937,41 +1296,237 @@ def sort_gaps(gaps: Iterable[Gap]) -> list[Gap]:
             g.site,
             SEVERITY_ORDER[g.severity],
             kind_rank.get(g.kind, 99),
+            g.cause,
             g.services,
             g.categories,
         ),
     )
 
 
+# --- from a gap to the Workshop ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class GapDiff:
-    """What a what-if changes: gaps that appear, gaps that disappear, gaps that stay."""
+class Focus:
+    """The Workshop scenario that shows a gap: where the survivor arrives, what she needs,
+    which service is closed, which language she speaks."""
 
-    appeared: tuple[Gap, ...]
-    disappeared: tuple[Gap, ...]
-    unchanged: tuple[Gap, ...]
+    entry: str | None
+    needs: tuple[str, ...]
+    closed: tuple[str, ...] = ()
+    language: str | None = None
 
-    def to_list(self) -> list[dict[str, Any]]:
-        """One JSON array: every gap with `change` = new | gone | unchanged."""
-        out = []
-        for change, gaps in (
-            ("new", self.appeared),
-            ("gone", self.disappeared),
-            ("unchanged", self.unchanged),
-        ):
-            out += [{**g.to_dict(), "change": change} for g in gaps]
+
+def focus(gap: Gap, inventory: Inventory) -> Focus:
+    """Where to look at a gap: an entry point it affects, its categories, and for a single
+    point of failure that service closed."""
+    entries = [e for e in _entries(gap) if e in inventory.by_id and inventory.by_id[e].entry_point]
+    entry = gap.entry_point or (entries[0] if entries else None)
+    if gap.kind in ("dead_end", "orphan", "stale", "supplies") and gap.services:
+        entry = entry or gap.services[0]
+    closed = gap.services if gap.kind == "single_point_of_failure" else ()
+    needs = tuple(c for c in gap.categories if c != "interpretation")[:3]
+    language = gap.languages[0] if gap.languages else None
+    return Focus(entry=entry, needs=needs, closed=closed, language=language)
+
+
+# --- what-if -----------------------------------------------------------------------------------
+
+Effect = Literal["worse", "better"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One gap that a what-if changes, and whether that is `worse` or `better`.
+
+    A gap that vanishes because a graver gap took its place is `worse`, and `replaced_by`
+    names that gap (a fragile route that is simply gone; a route too slow that no longer
+    exists at all).
+    """
+
+    gap: Gap
+    change: Literal["new", "gone", "changed"]
+    effect: Effect
+    replaced_by: Gap | None = None
+    before: Gap | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {**self.gap.to_dict(), "change": self.change, "effect": self.effect}
+        if self.replaced_by is not None:
+            r = self.replaced_by
+            out["replaced_by"] = {
+                "kind": r.kind,
+                "severity": r.severity,
+                "message": r.message,
+                "message_fr": r.message_fr,
+            }
+        if self.before is not None:
+            out["before"] = {"severity": self.before.severity, "message": self.before.message}
         return out
 
 
-def diff_gaps(before: Iterable[Gap], after: Iterable[Gap]) -> GapDiff:
-    """Compare two gap lists by what identifies a gap (kind, site, services, categories, entry)."""
+@dataclass(frozen=True)
+class GapDiff:
+    """What a what-if changes: every change with its effect, and the gaps that stay."""
+
+    changes: tuple[Change, ...]
+    unchanged: tuple[Gap, ...]
+
+    @property
+    def appeared(self) -> tuple[Gap, ...]:
+        return tuple(c.gap for c in self.changes if c.change == "new")
+
+    @property
+    def disappeared(self) -> tuple[Gap, ...]:
+        return tuple(c.gap for c in self.changes if c.change == "gone")
+
+    @property
+    def worse(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.effect == "worse")
+
+    @property
+    def better(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.effect == "better")
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """One JSON array: every change (`change` new | gone | changed, `effect` worse |
+        better, `replaced_by` when a graver gap took a gap's place), then the gaps that stay
+        (`change` unchanged)."""
+        return [c.to_dict() for c in self.changes] + [
+            {**g.to_dict(), "change": "unchanged"} for g in self.unchanged
+        ]
+
+
+def _graver(old: Gap, new: Gap) -> bool:
+    """Does `new` (a gap after the what-if) take the place of `old` by being graver?"""
+    shared = set(old.categories) & set(new.categories)
+    if new.kind in ("missing_category", "unreachable"):
+        return bool(shared) or (
+            old.kind in ("time_critical", "hours") and "health.cmr" in new.categories
+        )
+    if new.kind == "time_critical" and new.cause == "no_route":
+        return (
+            old.kind in ("time_critical", "hours", "single_point_of_failure")
+            and ("health.cmr" in old.categories)
+            and bool(set(_entries(old)) & set(new.services) or old.kind == "hours")
+        )
+    if new.kind == "dead_end":
+        return bool(set(_entries(old)) & set(new.services))
+    return False
+
+
+def _left(old: Gap, new: Gap) -> Gap:
+    """The part of `old` that is no longer in `new` (the entry points that left the gap)."""
+    gone = tuple(sorted(set(_entries(old)) - set(_entries(new))))
+    if old.kind == "single_point_of_failure":
+        cats = tuple(old.details.get("entry_points", {}))
+        return replace(old, kind="_left", services=gone, categories=cats, details={})
+    return replace(old, services=gone)
+
+
+def _route_ends(g: Gap) -> set[str]:
+    """The services at either end of the routes a stale-routes gap lists."""
+    return {n for r in g.details.get("routes", ()) for n in r.split("->")}
+
+
+def _entries(g: Gap) -> list[str]:
+    if g.kind == "single_point_of_failure":
+        return sorted({e for es in g.details.get("entry_points", {}).values() for e in es})
+    return list(g.services)
+
+
+def _lost_reach(old: Gap, G_after: nx.DiGraph) -> bool:
+    """Did the what-if cut an entry point that `old` was about off from its categories?"""
+    if not old.categories:
+        return False
+    for e in _entries(old):
+        if e not in G_after:
+            return True
+        if G_after.nodes[e]["entry_point"] and not all(
+            reachable_providers(G_after, c, [e]) for c in old.categories
+        ):
+            return True
+    return False
+
+
+def diff_gaps(
+    before: Iterable[Gap],
+    after: Iterable[Gap],
+    *,
+    closed: Iterable[str] = (),
+    G_after: nx.DiGraph | None = None,
+) -> GapDiff:
+    """Compare two gap lists by what identifies a gap, and judge every change.
+
+    New gaps are `worse`. A gap that grew (more entry points, longer worst time) or got more
+    severe is `worse`; one that shrank is `better`. A gap that vanished is `better` unless a
+    graver gap replaced it (`replaced_by`), a service it is about was closed, or the what-if
+    cut its entry points off from its care altogether (`G_after`, the graph after).
+    """
+    closed = set(closed)
     b = {g.key: g for g in before}
     a = {g.key: g for g in after}
-    return GapDiff(
-        appeared=tuple(sort_gaps(g for k, g in a.items() if k not in b)),
-        disappeared=tuple(sort_gaps(g for k, g in b.items() if k not in a)),
-        unchanged=tuple(sort_gaps(g for k, g in a.items() if k in b)),
-    )
+    after_sorted = sort_gaps(a.values())
+    changes: list[Change] = []
+    unchanged: list[Gap] = []
+    for k, g in a.items():
+        old = b.get(k)
+        if old is None:
+            changes.append(Change(g, "new", "worse"))
+        elif old.message == g.message and old.severity == g.severity:
+            unchanged.append(g)
+        else:
+            rank_old, rank_new = SEVERITY_ORDER[old.severity], SEVERITY_ORDER[g.severity]
+            grew = (rank_new, tuple(-x for x in g.extent)) < (
+                rank_old,
+                tuple(-x for x in old.extent),
+            )
+            replacement = None
+            if not grew:  # shrank: better only if what left the gap is really better off
+                left = _left(old, g)
+                replacement = next(
+                    (h for h in after_sorted if h is not g and _graver(left, h)), None
+                )
+                grew = (
+                    replacement is not None
+                    or bool(closed & (set(old.services) - set(g.services)))
+                    or bool(closed & _route_ends(old))
+                    or (G_after is not None and _lost_reach(left, G_after))
+                )
+            changes.append(
+                Change(g, "changed", "worse" if grew else "better", replacement, before=old)
+            )
+    for k, g in b.items():
+        if k in a:
+            continue
+        replacement = next((h for h in after_sorted if _graver(g, h)), None)
+        worse = (
+            replacement is not None
+            or bool(closed & set(g.services))
+            or bool(closed & _route_ends(g))
+            or (G_after is not None and _lost_reach(g, G_after))
+        )
+        changes.append(Change(g, "gone", "worse" if worse else "better", replacement))
+    order = {"worse": 0, "better": 1}
+    ranked = sort_gaps(c.gap for c in changes)
+    position = {id(g): i for i, g in enumerate(ranked)}
+    changes.sort(key=lambda c: (order[c.effect], position[id(c.gap)]))
+    return GapDiff(changes=tuple(changes), unchanged=tuple(sort_gaps(unchanged)))
+
+
+def scenario_services(inventory: Inventory, limits: Iterable[str]) -> list[str]:
+    """The services an access limit (`site.access_limits`: a rainy season, a road closed)
+    cuts off; ValueError naming the known limits for an unknown id."""
+    known = {lim.id: lim for lim in inventory.site.access_limits}
+    out: list[str] = []
+    for lid in limits:
+        if lid not in known:
+            names = ", ".join(known) or "none"
+            raise ValueError(
+                f"'{lid}' is not an access limit of {inventory.site.id} (known: {names})"
+            )
+        out += [s for s in known[lid].services if s not in out]
+    return out
 
 
 def what_if(
@@ -980,8 +1535,12 @@ def what_if(
     closed: Iterable[str] = (),
     interpretation: bool = True,
     as_of: dt.date | None = None,
+    limits: Iterable[str] = (),
 ) -> GapDiff:
-    """The gaps that appear and disappear if services close or no interpreter is available."""
+    """The gaps that change if services close, an access limit holds (`limits`: ids of the
+    site's `access_limits`) or no interpreter is available, each judged worse or better."""
+    shut = [*closed, *scenario_services(inventory, limits)]
     today = find_gaps(inventory, as_of=as_of)
-    then = find_gaps(inventory, closed=closed, interpretation=interpretation, as_of=as_of)
-    return diff_gaps(today, then)
+    G_after = build_referral_graph(inventory, closed=shut)
+    then = find_gaps(inventory, G=G_after, interpretation=interpretation, as_of=as_of)
+    return diff_gaps(today, then, closed=shut, G_after=G_after)

@@ -37,6 +37,10 @@ def straight_line_hours(travel: Travel) -> TravelHours:
     return hours
 
 
+PHONE_MODES = frozenset({"phone", "accompanied-call"})
+"""Referral modes that need a working phone line at the referring service."""
+
+
 @pausing_collector
 def build_referral_graph(
     inventory: Inventory,
@@ -52,13 +56,20 @@ def build_referral_graph(
     categories the route serves (`needs`), `mode`, `delay` and `travel` (hours; straight line
     unless `travel_hours` is given; none from a helpline, which survivors call from wherever
     they are). Services listed in `closed` are left out, with the routes
-    through them: the "what if it closes" graph.
+    through them: the "what if it closes" graph. Phone referrals from a service without
+    phone coverage (`phone_network: none`) are left out too.
     """
     closed = set(closed)
     travel = travel_hours or straight_line_hours(inventory.site.travel)
     remote = {s.id for s in inventory.services if is_remote(s)}
+    # a phone referral cannot leave a place without mobile coverage
+    no_phone = {s.id for s in inventory.services if s.phone_network == "none"}
     kept = [
-        r for r in inventory.referrals if r.source_id not in closed and r.target_id not in closed
+        r
+        for r in inventory.referrals
+        if r.source_id not in closed
+        and r.target_id not in closed
+        and not (r.source_id in no_phone and r.mode in PHONE_MODES)
     ]
     if travel_hours is None:
         hours = _straight_line_hours_of(inventory, kept, remote)

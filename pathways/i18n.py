@@ -71,6 +71,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "search": {"en": "Search by name", "fr": "Chercher par nom"},
     "search_hint": {"en": "Name or organisation", "fr": "Nom ou organisation"},
     "show_gaps": {"en": "Show gaps on the map", "fr": "Montrer les lacunes sur la carte"},
+    "show_filters": {"en": "Show the filters", "fr": "Afficher les filtres"},
     "offline": {
         "en": "Offline basemap (no map tiles)",
         "fr": "Fond de carte hors ligne (sans tuiles)",
@@ -125,6 +126,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "contact": {"en": "Contact", "fr": "Contact"},
     "place": {"en": "Place", "fr": "Lieu"},
     "last_verified": {"en": "Last verified", "fr": "Dernière vérification"},
+    "notes": {"en": "Notes", "fr": "Remarques"},
     "routes_in": {"en": "Referred here by", "fr": "Orienté ici par"},
     "routes_out": {"en": "Refers on to", "fr": "Oriente vers"},
     "no_routes": {"en": "None mapped.", "fr": "Aucune cartographiée."},
@@ -226,6 +228,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "gapkind_missing_category": {"en": "missing category", "fr": "catégorie absente"},
     "gapkind_unreachable": {"en": "unreachable", "fr": "inatteignable"},
     "gapkind_time_critical": {"en": "too late (72 h)", "fr": "trop tard (72 h)"},
+    "gapkind_time_critical_no_route": {
+        "en": "no route to rape care",
+        "fr": "aucune voie vers les soins après viol",
+    },
+    "gapkind_supplies": {"en": "PEP kit stock", "fr": "stock de kits PEP"},
+    "policy_off": {"en": "not reported", "fr": "non signalé"},
+    "policy_line": {
+        "en": "{scope}: {what} at this site. Reason: {reason}",
+        "fr": "{scope} : {what} sur ce site. Motif : {reason}",
+    },
+    "col_action": {"en": "what to do", "fr": "que faire"},
+    "site_policy": {"en": "site policy", "fr": "politique du site"},
+    "replaced_by": {"en": "replaced by", "fr": "remplacée par"},
+    "col_owner": {"en": "who", "fr": "qui"},
+    "open_in_workshop": {"en": "Open in the Workshop", "fr": "Ouvrir dans l'atelier"},
     "gapkind_hours": {"en": "nights and weekends", "fr": "nuits et week-ends"},
     "gapkind_single_point_of_failure": {
         "en": "single point of failure",
@@ -287,7 +304,43 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "route_none": {"en": "No route: {reason}", "fr": "Aucun parcours : {reason}"},
     "route_excluded": {"en": "Left out, and why", "fr": "Écartés, et pourquoi"},
+    # `Route.describe`, the route as lines of text
+    "route_step": {
+        "en": "{i}. {name} [{id}] — {what}{how}: seen at {h} h ({clock}){wait}",
+        "fr": "{i}. {name} [{id}] — {what}{how} : reçue au bout de {h} h ({clock}){wait}",
+    },
+    "route_how": {"en": " ({mode}, +{h} h)", "fr": " ({mode}, +{h} h)"},
+    "route_how_about": {"en": " ({mode}, about {h} h)", "fr": " ({mode}, environ {h} h)"},
+    "route_wait": {
+        "en": ", waits {h} h for opening",
+        "fr": ", attend {h} h l'ouverture",
+    },
+    "route_total_line": {"en": "Total: {h} h", "fr": "Total : {h} h"},
+    "route_total_about": {
+        "en": "Total: about {h} h (times rounded to the hour from the first confidential "
+        "service on: its place is known at area level only)",
+        "fr": "Total : environ {h} h (temps arrondis à l'heure à partir du premier service "
+        "confidentiel : son lieu n'est connu qu'au niveau de la zone)",
+    },
+    "route_excluded_title": {"en": "Excluded:", "fr": "Écartés :"},
+    "colon": {"en": ":", "fr": " :"},
     "route_warning": {"en": "Note: {text}", "fr": "Remarque : {text}"},
+    # `pathways route`: the header line, the arrival, phones
+    "route_header": {
+        "en": "{site} [{id}]{status}: route for {needs} from {start}, {when}",
+        "fr": "{site} [{id}]{status} : parcours pour {needs} depuis {start}, {when}",
+    },
+    "route_illustrative": {"en": " (illustrative data)", "fr": " (données illustratives)"},
+    "route_nearest": {"en": "the nearest entry point", "fr": "le point d'entrée le plus proche"},
+    "route_arriving": {"en": "arriving {clock}", "fr": "arrivée {clock}"},
+    "route_now_day": {"en": "(day: today at the site)", "fr": "(jour : aujourd'hui sur le site)"},
+    "route_now_hour": {
+        "en": "(time: now at the site)",
+        "fr": "(heure : maintenant sur le site)",
+    },
+    "route_now_day_hour": {"en": "(now at the site)", "fr": "(maintenant sur le site)"},
+    "route_phones": {"en": "Phone numbers on this route:", "fr": "Téléphones sur ce parcours :"},
+    "route_no_phone": {"en": "no phone listed", "fr": "aucun numéro indiqué"},
     "pep_in_time": {
         "en": "Clinical care after rape is reached {h} h after arrival ({clock}): "
         "in time for post-exposure prophylaxis (within 72 h).",
@@ -311,6 +364,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "via": {"en": "via", "fr": "en passant par"},
     "gap_changes": {"en": "What changes", "fr": "Ce qui change"},
     "gaps_new": {"en": "New gaps ({n})", "fr": "Nouvelles lacunes ({n})"},
+    "gaps_worse": {"en": "Worse ({n})", "fr": "Pire ({n})"},
+    "gaps_better": {"en": "Better ({n})", "fr": "Mieux ({n})"},
+    "none_worse": {"en": "Nothing gets worse.", "fr": "Rien ne s'aggrave."},
+    "none_better": {"en": "Nothing gets better.", "fr": "Rien ne s'améliore."},
     "gaps_gone": {"en": "Gaps that disappear ({n})", "fr": "Lacunes qui disparaissent ({n})"},
     "gaps_same": {
         "en": "{n} other gaps stay as they are.",
@@ -325,6 +382,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "change_new": {"en": "new", "fr": "nouvelle"},
     "change_gone": {"en": "gone", "fr": "disparue"},
     "change_unchanged": {"en": "unchanged", "fr": "inchangée"},
+    "change_changed": {"en": "changed", "fr": "modifiée"},
     "previous": {"en": "Previous", "fr": "Précédente"},
     "next": {"en": "Next", "fr": "Suivante"},
     "gap_of": {"en": "Gap {i} of {n}", "fr": "Lacune {i} sur {n}"},
@@ -368,6 +426,65 @@ STRINGS: dict[str, dict[str, str]] = {
         "du module de cartographie.",
     },
     "minutes": {"en": "{m} min", "fr": "{m} min"},
+    # honest coverage: people counted against the site's known total (mapping.coverage)
+    "cov_pct": {"en": "{n}%", "fr": "{n}\u202f%"},
+    "cov_pct_below_one": {"en": "<1%", "fr": "<1\u202f%"},
+    "cov_missing_generic": {
+        "en": "part of the site's people are not in its population file",
+        "fr": "une partie des habitants du site n'est pas dans son fichier de population",
+    },
+    "cov_status_no_total": {
+        "en": "{counted} people counted; no known total to check against",
+        "fr": "{counted} personnes comptées ; aucun total connu pour vérifier",
+    },
+    "cov_status_complete": {
+        "en": "{counted} of {total} people counted ({pct})",
+        "fr": "{counted} personnes comptées sur {total} ({pct})",
+    },
+    "cov_status_incomplete": {
+        "en": "only {counted} of {total} people counted ({pct}): {missing}",
+        "fr": "seulement {counted} personnes comptées sur {total} ({pct}) : {missing}",
+    },
+    "cov_status_spread": {
+        "en": "{status}; {spread} of them spread evenly over the area, their places unknown",
+        "fr": "{status} ; dont {spread} réparties uniformément sur la zone, lieux inconnus",
+    },
+    "cov_ranges_note": {
+        "en": "not the site's shares: ranges for its {total} people. The {counted} counted give "
+        "the low end; the {uncounted} not counted could live anywhere, so the high end counts "
+        "them as within reach. Median: unknown (?).",
+        "fr": "pas les parts du site : des fourchettes pour ses {total} habitants. Les {counted} "
+        "personnes comptées donnent le bas ; les {uncounted} non comptées peuvent vivre "
+        "n'importe où, le haut les compte donc à portée. Médiane : inconnue (?).",
+    },
+    "cov_people_title": {"en": "People counted", "fr": "Population comptée"},
+    "cov_col_counted": {"en": "people counted", "fr": "personnes comptées"},
+    "cov_col_total": {"en": "site's known total", "fr": "total connu du site"},
+    "cov_col_share": {"en": "share counted", "fr": "part comptée"},
+    "cov_col_status": {"en": "coverage figures", "fr": "chiffres de couverture"},
+    "cov_col_source": {"en": "counted from", "fr": "comptée d'après"},
+    "cov_col_total_source": {"en": "total from", "fr": "total d'après"},
+    "cov_state_complete": {"en": "complete", "fr": "complets"},
+    "cov_state_incomplete": {
+        "en": "incomplete: not charted",
+        "fr": "incomplets : pas dans le graphique",
+    },
+    "cov_state_unknown": {
+        "en": "no total to check against",
+        "fr": "aucun total pour vérifier",
+    },
+    "cov_not_charted": {
+        "en": "**{site}** is not charted: {status}. Of the {counted} people counted, {share} "
+        "live within {m} min; of all {total} people of the site, somewhere between {low} "
+        "and {high}.",
+        "fr": "**{site}** n'est pas dans le graphique : {status}. Des {counted} personnes "
+        "comptées, {share} vivent à moins de {m} min ; de tous les {total} habitants du site, "
+        "entre {low} et {high}.",
+    },
+    "cov_no_total_caption": {
+        "en": "{site}: {status}; its shares cannot be checked against a census.",
+        "fr": "{site} : {status} ; ses parts ne peuvent pas être vérifiées par un recensement.",
+    },
     "h_services": {"en": "services", "fr": "services"},
     "h_referrals": {"en": "referral routes", "fr": "voies de référencement"},
     "h_entry_points": {"en": "entry points", "fr": "points d'entrée"},
@@ -435,6 +552,52 @@ STRINGS: dict[str, dict[str, str]] = {
     "fmt_protocol_pdf": {
         "en": "Referral protocol (PDF)",
         "fr": "Protocole de référencement (PDF)",
+    },
+    # the Export page's groups (`pathways.downloads.GROUPS`) and what each download is for
+    "dl_pathway": {
+        "en": "Printable referral pathway",
+        "fr": "Parcours de référencement imprimable",
+    },
+    "dl_pathway_about": {
+        "en": "For frontline staff: where to refer a survivor, in what order, whom to call. "
+        "Print it or share the PDF.",
+        "fr": "Pour le personnel de première ligne : où orienter une survivante, dans quel "
+        "ordre, qui appeler. À imprimer ou à partager en PDF.",
+    },
+    "dl_maps": {"en": "Maps", "fr": "Cartes"},
+    "dl_maps_about": {
+        "en": "The services on a map: to open in a browser (works offline), or in QGIS.",
+        "fr": "Les services sur une carte : à ouvrir dans un navigateur (fonctionne hors "
+        "ligne) ou dans QGIS.",
+    },
+    "dl_data": {
+        "en": "Service lists for partners",
+        "fr": "Listes de services pour les partenaires",
+    },
+    "dl_data_about": {
+        "en": "The services as tables: for spreadsheets, humanitarian data exchange (HXL) and "
+        "service directories (Open Referral HSDS).",
+        "fr": "Les services en tableaux : pour les tableurs, l'échange de données humanitaires "
+        "(HXL) et les annuaires de services (Open Referral HSDS).",
+    },
+    "dl_analysis": {
+        "en": "Gaps and referral network",
+        "fr": "Lacunes et réseau de référencement",
+    },
+    "dl_analysis_about": {
+        "en": "The gaps to plan from, and the referral network for network-analysis tools "
+        "(Gephi, yEd, networkx).",
+        "fr": "Les lacunes pour planifier, et le réseau de référencement pour les outils "
+        "d'analyse de réseau (Gephi, yEd, networkx).",
+    },
+    "about_protocol": {
+        "en": "A web page to print: the referral steps per need, with contacts.",
+        "fr": "Une page web à imprimer : les étapes de référencement par besoin, avec les "
+        "contacts.",
+    },
+    "about_protocol_pdf": {
+        "en": "The same pathway as a PDF, to send or print.",
+        "fr": "Le même parcours en PDF, à envoyer ou à imprimer.",
     },
     # --- weekdays ----------------------------------------------------------------------------
     "day_0": {"en": "Monday", "fr": "lundi"},
@@ -533,7 +696,7 @@ def join(items: Iterable[str], lang: str = "en", /, *, style: str = "standard") 
     from babel.lists import format_list
 
     values = list(items)
-    return str(format_list(values, style=style, locale=_locale(lang))) if values else ""
+    return str(format_list(values, style=style, locale=_locale(lang))) if values else ""  # type: ignore[arg-type]
 
 
 def plural(n: int, lang: str, /, one: str, other: str) -> str:

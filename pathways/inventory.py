@@ -337,6 +337,65 @@ class Areas(_Record):
     name_field: str = "name"
 
 
+GAP_KINDS: tuple[str, ...] = (
+    "missing_category",
+    "unreachable",
+    "time_critical",
+    "hours",
+    "single_point_of_failure",
+    "language",
+    "eligibility",
+    "deterrent",
+    "supplies",
+    "dead_end",
+    "orphan",
+    "stale",
+)
+"""Every gap kind `pathways.gaps` finds, in the order they are reported."""
+
+CheckedGroup = Literal["women", "men", "girls", "boys", "nonbinary", "undocumented"]
+
+
+class PolicyRule(_Record):
+    """A site's adaptation of one gap rule: a new severity (or `off`), with the reason for it.
+
+    A rule applies to the gaps of its `kind`, narrowed by `category`, `group` or `language`
+    when given; the reason is shown wherever the changed gap (or its absence) is reported.
+    """
+
+    kind: Literal[GAP_KINDS]  # type: ignore[valid-type]
+    category: CategoryId | None = None
+    group: CheckedGroup | None = None
+    language: LanguageCode | None = None
+    severity: Literal["critical", "major", "minor", "off"]
+    reason: str = Field(min_length=10)
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _off(cls, v: Any) -> Any:
+        return "off" if v is False else v  # YAML 1.1 reads a bare `off` as false
+
+
+class AccessLimit(_Record):
+    """A seasonal or security limit on reaching some services (a rainy season, a road closed):
+    a what-if scenario that treats these services as closed."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: str = Field(min_length=1)
+    name_fr: str | None = None
+    services: tuple[str, ...] = Field(min_length=1)
+    months: tuple[int, ...] = ()
+    reason: str | None = None
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [m for m in v if not 1 <= m <= 12]
+        if bad:
+            raise ValueError(f"months must be 1 to 12, not {bad[0]}")
+        return v
+
+
 class Site(_Record):
     """A place where services are mapped: its country, languages, travel and review rules."""
 
@@ -354,6 +413,10 @@ class Site(_Record):
     boundary: str | None = None
     areas: Areas | None = None
     sources: tuple[str, ...] = ()
+    coordination: str | None = None
+    """Who coordinates the referral network (owns the gaps no single organisation owns)."""
+    policy: tuple[PolicyRule, ...] = ()
+    access_limits: tuple[AccessLimit, ...] = ()
 
     @field_validator("country")
     @classmethod
@@ -396,7 +459,7 @@ class Contact(_Record):
     website: str | None = None
 
 
-TRANSLATED = ("name", "description", "notes")
+TRANSLATED = ("name", "organisation", "description", "hours_note", "notes")
 """Service fields an inventory may give per language."""
 
 
@@ -404,7 +467,9 @@ class Translation(_Record):
     """A service's texts in one language."""
 
     name: str | None = Field(default=None, min_length=1)
+    organisation: str | None = None
     description: str | None = None
+    hours_note: str | None = None
     notes: str | None = None
 
 
@@ -436,6 +501,19 @@ class Service(_Record):
     ] = ()
     last_verified: OptionalDate = None
     notes: str | None = None
+    # What coordinators asked to record; optional, used by the analysis where they bear on it.
+    pep_stock_confirmed: OptionalDate = None
+    """Date the post-exposure prophylaxis kit stock was last confirmed (clinical rape care)."""
+    female_staff: bool | None = None
+    """Whether a woman can see the survivor (false deters women and girls)."""
+    appointment: bool = False
+    """Survivors need an appointment (not for walk-ins on the day)."""
+    interpreter_lead_hours: float | None = Field(default=None, ge=0, le=24 * 60)
+    """Hours needed to book the interpreter the service brings."""
+    phone_network: Literal["good", "poor", "none"] | None = None
+    """Mobile phone coverage where the service is: with none, its phone referrals cannot work."""
+    focal_point: bool = False
+    """A community focal point: a trained person in a village who listens and refers."""
     translations: dict[LanguageCode, Translation] = Field(default_factory=dict)
     """Name, description and notes in other languages (`name: {fr: ..., en: ...}` in YAML)."""
 
@@ -444,9 +522,7 @@ class Service(_Record):
     def _per_language(cls, data: Any) -> Any:
         """`name: {en: ..., fr: ...}` (likewise description, notes): the English text (else the
         first given) is the field; every language's text goes to `translations`."""
-        if not isinstance(data, dict) or not any(
-            isinstance(data.get(k), dict) for k in TRANSLATED
-        ):
+        if not isinstance(data, dict) or not any(isinstance(data.get(k), dict) for k in TRANSLATED):
             return data
         data = dict(data)
         per_lang: dict[Any, dict[str, Any]] = {}
@@ -460,7 +536,7 @@ class Service(_Record):
         return data
 
     def text_in(self, key: str, lang: str) -> str | None:
-        """`name`, `description` or `notes` in `lang` when the inventory gives it, else as is."""
+        """A translated text (`TRANSLATED`) in `lang` when the inventory gives it, else as is."""
         given = self.translations.get(lang)
         value = getattr(given, key, None) if given else None
         return value if value is not None else getattr(self, key)

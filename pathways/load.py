@@ -680,6 +680,14 @@ def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | N
     if site is not None:
         _check_site_files(site, path, doc)
         _check_places(site, services, doc)
+        for i, limit in enumerate(site.access_limits):
+            for j, sid in enumerate(limit.services):
+                if sid not in raw_ids:
+                    shown = set(by_id) | _raw_ids(data.get("services"), public=True)
+                    doc.add(
+                        ["site", "access_limits", i, "services", j],
+                        f"'{sid}' is not a service id{suggest(sid, shown)}",
+                    )
     if site is None or doc.problems:
         return None
     return Inventory(

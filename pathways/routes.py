@@ -16,7 +16,7 @@ import bisect
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -594,37 +594,86 @@ class Route:
             "warnings": list(self.warnings),
         }
 
-    def describe(self, lang: str = "en") -> str:
-        """A few lines a person can read: the steps with their times, or why there is none."""
+    def describe(
+        self,
+        lang: str = "en",
+        *,
+        names: Mapping[str, str] | None = None,
+        reason: Callable[[str], str] | None = None,
+    ) -> str:
+        """A few lines a person can read: the steps with their times, or why there is none.
+
+        Every word and number in `lang`; `names` (service id -> name in `lang`) names the
+        services, and `reason` puts the route's English reasons into `lang` (the Workshop's
+        `reason_text`); without them the inventory's names and the reasons are printed as is.
+        """
+        from pathways.i18n import number, t
+
+        def name(sid: str, default: str) -> str:
+            return names.get(sid, default) if names else default
+
+        def why(text: str) -> str:
+            return reason(text) if reason else text
+
         lines = []
+        rounded = False
         for i, s in enumerate(self.steps, 1):
             what = (
-                "arrival"
+                t("arrival", lang)
                 if s.category == "entry"
-                else ("via" if s.category == "via" else category_label(s.category, lang))
+                else (t("via", lang) if s.category == "via" else category_label(s.category, lang))
             )
             hand_off = s.delay_hours + (s.travel_hours or 0.0)
-            how = f" ({s.mode}, +{hand_off:.1f} h)" if s.mode else ""
-            if s.withheld and s.mode:
-                how = f" ({s.mode}, about {round(hand_off)} h)"
-            wait = f", waits {s.wait_hours:.1f} h for opening" if s.wait_hours > 0.01 else ""
-            lines.append(
-                f"{i}. {s.name} [{s.service}] — {what}{how}: seen at {s.seen_hours:.1f} h "
-                f"({s.clock}){wait}"
+            how = ""
+            if s.mode:
+                mode = t("mode_" + s.mode, lang)
+                how = (
+                    t("route_how_about", lang, mode=mode, h=number(round(hand_off), lang, 0))
+                    if s.withheld
+                    else t("route_how", lang, mode=mode, h=number(hand_off, lang, 1))
+                )
+            wait = (
+                t("route_wait", lang, h=number(s.wait_hours, lang, 1))
+                if s.wait_hours > 0.01
+                else ""
             )
-        if self.found and any(s.withheld for s in self.steps):
+            rounded = rounded or s.withheld
             lines.append(
-                f"Total: about {self.total_hours:.0f} h (times rounded to the hour from the "
-                "first confidential service on: its place is known at area level only)"
+                t(
+                    "route_step",
+                    lang,
+                    i=i,
+                    name=name(s.service, s.name),
+                    id=s.service,
+                    what=what,
+                    how=how,
+                    h=number(s.seen_hours, lang, 1),
+                    clock=_clock_in(s.clock, lang),
+                    wait=wait,
+                )
             )
-        elif self.found:
-            lines.append(f"Total: {self.total_hours:.1f} h")
+        if self.found and self.total_hours is not None and rounded:
+            lines.append(t("route_total_about", lang, h=number(self.total_hours, lang, 0)))
+        elif self.found and self.total_hours is not None:
+            lines.append(t("route_total_line", lang, h=number(self.total_hours, lang, 1)))
         else:
-            lines.append(f"No route: {self.reason}")
+            lines.append(t("route_none", lang, reason=why(self.reason)))
         if self.excluded:
-            lines.append("Excluded:")
-            lines += [f"  - {e['service']}: {e['reason']}" for e in self.excluded]
+            lines.append(t("route_excluded_title", lang))
+            lines += [
+                f"  - {name(e['service'], e['service'])}{t('colon', lang)} {why(e['reason'])}"
+                for e in self.excluded
+            ]
         return "\n".join(lines)
+
+
+def _clock_in(clock: str, lang: str) -> str:
+    """'Sat 03:00' (as `format_time` writes it) with the day in `lang`."""
+    day, _, rest = clock.partition(" ")
+    days = [d.title() for d in DAYS]
+    if lang == "fr" and day in days:
+        return f"{DAYS_FR[days.index(day)]} {rest}"
+    return clock
 
 
 def order_needs(needs: Iterable[str]) -> tuple[str, ...]:

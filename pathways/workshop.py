@@ -9,22 +9,47 @@ only turns them into what a room of professionals reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pathways.explore import match_click
-from pathways.gaps import PEP_HOURS, Gap, GapDiff
+from pathways.gaps import PEP_HOURS, SEVERITY_ORDER, Gap, GapDiff
 from pathways.i18n import day_name, labels, language_name, t
 from pathways.inventory import TAXONOMY, Inventory, category_label
 from pathways.routes import Route, Step
 
-Change = Literal["new", "gone", "unchanged"]
+Change = Literal["new", "gone", "changed", "unchanged"]
 
 
 def entry_options(inventory: Inventory) -> list[str]:
     """The ids of the site's entry points, in file order (where a survivor may arrive)."""
     return [s.id for s in inventory.services if s.entry_point]
+
+
+def _offers(categories: Iterable[str], need: str) -> bool:
+    return any(c == need or c.startswith(need + ".") for c in categories)
+
+
+def default_entry(inventory: Inventory, needs: Sequence[str] = ("health.cmr",)) -> str | None:
+    """Where the Workshop's survivor arrives until the facilitator picks: an entry point that
+    does not itself offer any of her needs (arriving at the very service she needs makes a 0 h
+    route that shows a room nothing), preferring one from which a route to them is found;
+    else the first entry point (None when the site has none)."""
+    from pathways.graph import build_referral_graph
+    from pathways.routes import Profile, route
+
+    entries = entry_options(inventory)
+    elsewhere = [
+        e for e in entries if not any(_offers(inventory.by_id[e].categories, n) for n in needs)
+    ]
+    if elsewhere and needs:
+        G = build_referral_graph(inventory)
+        for e in elsewhere:
+            if route(G, Profile(entry=e), need=list(needs)).found:
+                return e
+    first = elsewhere or entries
+    return first[0] if first else None
 
 
 def clicked_service(inventory: Inventory, tooltip: str | None, lang: str = "en") -> str | None:
@@ -284,17 +309,49 @@ def care_verdict(route: Route, lang: str = "en") -> Verdict | None:
 # --- what if ------------------------------------------------------------------------------------
 
 
-def gap_sentences(diff: GapDiff, lang: str = "en") -> list[tuple[Change, str]]:
-    """Every gap sentence of a what-if, to read out: new ones first, then gone, then the rest."""
-    out: list[tuple[Change, str]] = []
-    groups: tuple[tuple[Change, tuple[Gap, ...]], ...] = (
-        ("new", diff.appeared),
-        ("gone", diff.disappeared),
-        ("unchanged", diff.unchanged),
-    )
-    for change, gaps in groups:
-        out += [(change, g.text(lang)) for g in gaps]
+Effect = Literal["worse", "better", "same"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One gap read out in the presentation view: what changed, whether that is worse or
+    better, how severe, the sentence, and the graver gap that took its place (if any)."""
+
+    change: Change
+    effect: Effect
+    severity: str
+    text: str
+    replaced_by: str = ""
+
+
+_EFFECT_RANK = {"worse": 0, "better": 1, "same": 2}
+
+
+def _changes(diff: GapDiff) -> list[tuple[Change, Effect, Gap, Gap | None]]:
+    """The what-if's changes as (change, effect, gap, replaced_by).
+
+    The hook for `pathways.gaps`: a `GapDiff` with `changes` (each with `change`, `effect` and
+    `replaced_by`) is read as it is; one without them counts a new gap as worse and a gone one
+    as better.
+    """
+    changes = getattr(diff, "changes", None)
+    if changes is not None:
+        return [(c.change, c.effect, c.gap, getattr(c, "replaced_by", None)) for c in changes]
+    out: list[tuple[Change, Effect, Gap, Gap | None]] = []
+    out += [("new", "worse", g, None) for g in diff.appeared]
+    out += [("gone", "better", g, None) for g in diff.disappeared]
     return out
+
+
+def gap_sentences(diff: GapDiff, lang: str = "en") -> list[Sentence]:
+    """Every gap of a what-if, in the order a room should hear them: what got worse, then what
+    got better, then the gaps that stay; the most severe first within each."""
+    out = [
+        Sentence(change, effect, g.severity, g.text(lang), r.text(lang) if r else "")
+        for change, effect, g, r in _changes(diff)
+    ]
+    out += [Sentence("unchanged", "same", g.severity, g.text(lang)) for g in diff.unchanged]
+    return sorted(out, key=lambda s: (_EFFECT_RANK[s.effect], SEVERITY_ORDER.get(s.severity, 9)))
 
 
 def step_index(index: int, count: int, delta: int) -> int:

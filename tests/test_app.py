@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pathways.downloads import GROUPS
 from pathways.explore import Selection
-from pathways.gaps import FINDERS
+from pathways.gaps import FINDERS, SEVERITY_ORDER, find_gaps, what_if
+from pathways.i18n import t
 from pathways.load import load_site
 from pathways.table import SERVICE_COLUMNS, categories_present, services_table
 
@@ -126,6 +128,13 @@ def test_sites_page_lists_every_site(app_data: Path) -> None:
     assert df["minor"].iloc[0] == df["minor"].iloc[1] > 0  # the same gaps at both sites
 
 
+def test_the_root_opens_explore_at_its_own_address_keeping_the_query(app_data: Path) -> None:
+    at = run_app(site="twin", lang="fr")
+    assert at.title[0].value == t("explore_title", "fr")
+    assert at.query_params["site"] == "twin" and at.query_params["lang"] == "fr"
+    assert sites(at).value == ["twin"]
+
+
 # --- Explore ---------------------------------------------------------------------------------
 
 
@@ -202,8 +211,8 @@ def test_explore_map_toggles_gaps_and_offline_basemap(app_data: Path) -> None:
     without_gaps = map_script(at)
     at.toggle(key=keys.MAP_GAPS).set_value(True).run()
     assert not at.exception
-    assert "Legal clinic is not an entry point" in map_script(at)
-    assert "Legal clinic is not an entry point" not in without_gaps
+    assert "Legal clinic: not an entry point" in map_script(at)
+    assert "Legal clinic: not an entry point" not in without_gaps
 
 
 def test_choosing_a_site_changes_the_table(app_data: Path) -> None:
@@ -276,7 +285,7 @@ def test_workshop_what_if_closing_the_hospital(app_data: Path) -> None:
     at.multiselect(key=keys.WS_CLOSED).set_value(["hospital"]).run()
     assert not at.exception
     assert "cannot be reached at all" in texts(at.error)
-    assert any(e.icon == ":material/add_circle:" for e in at.error)  # new gaps, in red
+    assert any(e.icon == ":material/trending_down:" for e in at.error)  # worse, in red
     excluded = at.table[0].value
     assert excluded.index.name == "service"
     assert dict(zip(excluded.index, excluded["why not"], strict=True)) == {
@@ -310,28 +319,86 @@ def test_workshop_presentation_steps_through_gap_sentences(app_data: Path) -> No
     assert at.session_state[keys.WS_INDEX] == 1
 
 
+def test_workshop_survivor_does_not_start_at_the_service_she_needs(app_data: Path) -> None:
+    at = run_app("views/workshop.py")
+    entry = at.selectbox(key=keys.WS_ENTRY).value
+    assert at.multiselect(key=keys.WS_NEEDS).value == ["health.cmr"]
+    tiny = load_site(app_data / "tiny.yaml")
+    assert entry in {s.id for s in tiny.services if s.entry_point}
+    assert "health.cmr" not in tiny.by_id[entry].categories
+    steps = at.dataframe[0].value
+    assert len(steps) >= 2 and float(steps["seen after (h)"].iloc[-1]) > 0  # a real hand-off
+
+
+def test_workshop_presentation_hides_the_sidebar_and_reads_the_worst_first(
+    app_data: Path,
+) -> None:
+    at = run_app("views/workshop.py")
+    hidden = [h for h in at.get("html") if "stSidebar" in h.proto.body]
+    assert not hidden  # the sidebar shows while the facilitator prepares
+    at.multiselect(key=keys.WS_CLOSED).set_value(["hospital"]).run()
+    at.toggle(key=keys.WS_PRESENT).set_value(True).run()
+    assert not at.exception
+    hidden = [h for h in at.get("html") if "stSidebar" in h.proto.body]
+    assert hidden and "display: none" in hidden[0].proto.body
+    assert not at.sidebar.radio  # the language switch moves onto the page, for the room
+    at.main.radio(key=keys.LANG).set_value("fr").run()
+    assert any(c.value.startswith("Lacune 1 sur") for c in at.caption)
+    at.main.radio(key=keys.LANG).set_value("en").run()
+    diff = what_if(load_site(app_data / "tiny.yaml"), closed=["hospital"])
+    changes = getattr(diff, "changes", None)  # with `effect`, once pathways.gaps gives it
+    worse = [c.gap for c in changes if c.effect == "worse"] if changes else diff.appeared
+    gravest = min(SEVERITY_ORDER[g.severity] for g in worse)
+    first = next(c.value for c in at.caption if c.value.startswith("Gap 1 of"))
+    n = len(changes or diff.appeared + diff.disappeared) + len(diff.unchanged)
+    assert first.startswith(f"Gap 1 of {n}")
+    severity = next(s for s, rank in SEVERITY_ORDER.items() if rank == gravest)
+    assert f"· {severity} ·" in first
+    at.toggle(key=keys.WS_PRESENT).set_value(False).run()
+    assert not [h for h in at.get("html") if "stSidebar" in h.proto.body]
+    assert at.sidebar.radio(key=keys.LANG).value == "en"
+
+
 # --- Gaps ------------------------------------------------------------------------------------
+
+
+def gap_rows(at: AppTest) -> list[str]:
+    """The text of each gap shown on the Gaps page (sentence, what to do, who)."""
+    return [m.value for m in at.markdown if "**" in m.value and "·" in m.value]
 
 
 def test_gaps_page_lists_gaps_per_site(app_data: Path) -> None:
     at = run_app("views/gaps.py")
     assert [site_of(e) for e in at.expander] == ["Tiny Town", "Twin Town"]
-    messages = " ".join(str(v) for t in at.table for v in t.value["message"])
-    assert "Legal clinic" in messages  # the lawyer is an orphan: nothing refers to it
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Legal clinic" in shown  # the lawyer is an orphan: nothing refers to it
+    assert "**What to do**" in shown and "**Who**" in shown
+    n = len(gap_rows(at))
+    assert n == sum(len(find_gaps(load_site(p))) for p in sorted(app_data.glob("*.yaml")))
     at.multiselect(key=keys.SEVERITIES).set_value(["critical"]).run()
     assert not at.exception
-    assert all(set(t.value.index) <= {"critical"} for t in at.table)
+    assert all("**critical**" in row for row in gap_rows(at))
 
 
 def test_gaps_page_speaks_french(app_data: Path) -> None:
     at = run_app("views/gaps.py")
     at.sidebar.radio(key=keys.LANG).set_value("fr").run()
     assert at.title[0].value == "Lacunes du référencement"
-    messages = " ".join(str(v) for t in at.table for v in t.value["message"])
-    assert "voie de référencement" in messages
-    assert all(set(t.value.index) <= {"critique", "majeure", "mineure"} for t in at.table)
-    kinds = {str(v) for t in at.table for v in t.value["type"]}
-    assert kinds and not kinds & set(FINDERS), kinds  # "inatteignable", not "unreachable"
+    shown = " ".join(m.value for m in at.markdown)
+    assert "voie de référencement" in shown and "**Que faire**" in shown
+    assert "inatteignable" in shown or "service isolé" in shown
+    assert not any(f"· {kind}" in shown for kind in FINDERS)
+
+
+def test_a_gap_opens_in_the_workshop(app_data: Path) -> None:
+    at = run_app("views/gaps.py")
+    gaps = find_gaps(load_site(sorted(app_data.glob("*.yaml"))[0]))
+    spof = next(i for i, g in enumerate(gaps) if g.kind == "single_point_of_failure")
+    site = gaps[spof].site
+    at.button(key=f"gap_open_{site}_{spof}").click().run()
+    assert not at.exception
+    assert at.session_state[keys.WS_SITE] == site
+    assert at.session_state[keys.WS_CLOSED] == list(gaps[spof].services)
 
 
 # --- Compare ---------------------------------------------------------------------------------
@@ -364,6 +431,22 @@ def test_export_offers_every_format(app_data: Path) -> None:
     assert buttons[keys.DOWNLOAD_PREFIX + "geojson_twin"] == "GeoJSON (QGIS) · Twin Town"
     preview = at.code[0].value  # the start of the gaps JSON
     assert preview.startswith("[") and '"site": "tiny"' in preview
+
+
+def test_export_puts_the_printable_pathway_first_and_groups_the_rest(app_data: Path) -> None:
+    at = run_app("views/export.py")
+    buttons = at.get("download_button")
+    names = [b.proto.id.rsplit("-", 1)[-1].removeprefix(keys.DOWNLOAD_PREFIX) for b in buttons]
+    assert names[:2] == ["protocol", "protocol_pdf"]
+    assert [b.proto.type for b in buttons[:2]] == ["primary", "primary"]
+    assert {b.proto.type for b in buttons[2:]} == {"secondary"}
+    group_of = {f: i for i, g in enumerate(GROUPS) for f in g.formats}
+    ranks = [group_of[re.sub(r"_(tiny|twin)$", "", n)] for n in names]
+    assert ranks == sorted(ranks) and set(ranks) == set(range(len(GROUPS)))
+    shown = texts(at.caption)
+    for group in GROUPS:
+        assert t(f"dl_{group.name}_about", "en") in shown
+    assert t("about_protocol", "en") in shown and t("about_protocol_pdf", "en") in shown
 
 
 def test_export_preview_and_severity(app_data: Path) -> None:

@@ -283,7 +283,7 @@ def test_facilitator_shows_why_koro_saturday_night_is_too_late(
     s.choose("ws_closed", "CSRef de Koro (Centre")
     assert s.page.locator(".st-key-ws_closed [data-tag]").count() == 1
     assert "cannot be reached at all" in s.text("Clinical care after rape cannot be reached")
-    new = s.text(r"New gaps \(\d+\)")
+    new = s.text(r"Worse \(\d+\)")
     assert int(re.findall(r"\d+", new)[0]) > 0
     s.shot("workshop.png")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -461,3 +462,141 @@ def test_no_map_mode_reveals_a_confidential_place(tmp_path, tier):
             if large:
                 m = layers.services_layer(inv, large=True, m=m)
             assert leaks(assets.standalone_html(m), secrets, public) == []
+
+
+# --- a readable offline map --------------------------------------------------------------------
+
+SITES = Path(__file__).parent.parent / "data" / "sites"
+
+
+@pytest.mark.parametrize("site", ["koro", "brussels", "rome"])
+def test_offline_map_draws_the_sites_base_map_and_credits_exactly_its_sources(site):
+    from mapping.basemap import credits, load_basemap
+
+    inv = load_site(SITES / f"{site}.yaml")
+    bm = load_basemap(inv)
+    assert bm is not None
+    m = build_map(inv, tiles=None)
+    base = layers.basemap_group(m)
+    assert base is not None
+    (labels,) = elements(m, layers.PlaceLabels)
+    names = [p[2] for p in json.loads(js_decoded(labels.places))]
+    assert [html.unescape(n) for n in names] == [p.name for p in bm.places()]  # biggest first
+    (credit,) = elements(m, layers.Attribution)
+    for text, url in credits(bm.sources):
+        assert text in credit.html and url in credit.html
+    page = m.get_root().render()
+    if "osm" not in bm.sources:  # no OpenStreetMap tile nor data drawn: no OSM credit
+        assert "OpenStreetMap" not in js_decoded(page)
+    assert not elements(m, folium.TileLayer)
+    assert not elements(m, layers.TileFallback)
+
+
+def test_rome_base_map_draws_the_sea_and_the_coast():
+    m = build_map(load_site(SITES / "rome.yaml"), tiles=None)
+    drawn = [
+        f for g in elements(layers.basemap_group(m), folium.GeoJson) for f in g.data["features"]
+    ]
+    kinds = {f["geometry"]["type"] for f in drawn}
+    assert {"Polygon", "MultiPolygon"} & kinds and {"LineString", "MultiLineString"} & kinds
+
+
+def test_online_map_keeps_the_base_map_until_a_tile_loads():
+    m = build_map(load_site(SITES / "koro.yaml"), tiles="OpenStreetMap")
+    (fallback,) = elements(m, layers.TileFallback)
+    (tiles,) = elements(m, folium.TileLayer)
+    assert fallback.tiles is tiles and fallback.base is layers.basemap_group(m)
+    html = m.get_root().render()
+    assert f"tiles = {tiles.get_name()};" in html and 'tiles.on("tileerror"' in html
+    assert "map.removeLayer(tiles)" in html and "map.removeLayer(base)" in html
+
+
+def test_base_map_can_be_left_out_and_a_site_without_one_draws_none(tiny):
+    assert layers.basemap_group(build_map(load_site(SITES / "koro.yaml"), basemap=False)) is None
+    m = build_map(tiny, tiles=None)  # the tiny test site has no base map
+    assert layers.basemap_group(m) is None and not elements(m, layers.Attribution)
+
+
+def test_sites_share_one_base_map_layer_crediting_all_their_sources():
+    invs = [load_site(SITES / f"{s}.yaml") for s in ("koro", "brussels")]
+    m = build_map(invs, tiles=None)
+    assert len([g for g in elements(m, folium.FeatureGroup) if getattr(g, "_ra_basemap", 0)]) == 1
+    (credit,) = elements(m, layers.Attribution)
+    assert "Natural Earth" in credit.html and "OpenStreetMap" in credit.html  # Koro's villages
+
+
+def test_place_names_are_escaped(tmp_path):
+    from mapping import basemap
+
+    folder = tmp_path / "basemap" / "brussels"
+    folder.mkdir(parents=True)
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+        "properties": {"kind": "place", "source": "geonames", "name": SCRIPT, "rank": 0},
+    }
+    (folder / basemap.FILENAME).write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]})
+    )
+    (tmp_path / "sites").mkdir()
+    copy = tmp_path / "sites" / "brussels.yaml"
+    copy.write_text(
+        (SITES / "brussels.yaml")
+        .read_text()
+        .replace("../boundaries/", str(SITES.parent / "boundaries") + "/")
+    )
+    html = build_map(load_site(copy), tiles=None).get_root().render()
+    assert SCRIPT not in js_decoded(html)
+    assert "&lt;script&gt;" in js_decoded(html)
+
+
+def test_clusters_open_at_the_town_zoom(tiny):
+    (clusterer,) = elements(build_map(tiny, tiles=None), layers.Clusterer)
+    assert clusterer.open_zoom == layers.OPEN_ZOOM >= 14
+    assert clusterer.fan_px > 0
+    html = build_map(tiny, tiles=None).get_root().render()
+    assert f"var open = {layers.OPEN_ZOOM}" in html and "fan(list, z)" in html
+
+
+def test_focus_centres_on_the_public_place_and_opens_the_popup(tiny):
+    truth = read_site(TINY).by_id["shelter"].location
+    place = public_places(tiny)["shelter"]
+    assert place is not None and (place.lat, place.lon) != (truth.lat, truth.lon)
+    m = build_map(tiny, tiles=None, focus=("tiny", "shelter"))
+    (focus,) = elements(m, layers.Focus)
+    assert focus.location == [place.lat, place.lon]
+    assert focus.zoom == layers.OPEN_ZOOM
+    assert tiny.by_id["shelter"].name in focus.popup
+    assert not elements(m, folium.map.FitBounds)  # the focus places the map
+    assert json.dumps([truth.lat, truth.lon]) not in m.get_root().render()
+
+
+def test_focus_on_an_unknown_or_other_site_service_fits_the_sites(tiny):
+    for focus in (("tiny", "nope"), ("koro", "hospital")):
+        m = build_map(tiny, tiles=None, focus=focus)
+        assert not elements(m, layers.Focus)
+        assert elements(m, folium.map.FitBounds)
+
+
+def test_gap_panel_counts_every_gap_of_the_site():
+    inv = load_site(SITES / "koro.yaml")
+    gaps = find_gaps(inv)
+    m = build_map(inv, gaps=gaps, tiles=None)
+    (panel,) = [c for c in elements(m, layers.MapControl) if "ra-gaps" in c.css_class]
+    assert f"Koro ({len(gaps)})" in panel.content
+    assert f'data-count="{len(gaps)}"' in panel.content
+    by_severity = {s: sum(g.severity == s for g in gaps) for s in ("critical", "major", "minor")}
+    for severity, n in by_severity.items():
+        if n:
+            assert f"{n} {severity}" in panel.content
+
+
+def test_gap_panel_in_french_and_map_boxes_fit_half_the_map():
+    inv = load_site(SITES / "koro.yaml")
+    m = build_map(inv, gaps=find_gaps(inv), tiles=None, lang="fr")
+    (panel,) = [c for c in elements(m, layers.MapControl) if "ra-gaps" in c.css_class]
+    assert "Manques : Koro" in panel.content or "Manques: Koro" in panel.content
+    assert "Cerclés sur la carte" in panel.content and "Ringed" not in panel.content
+    for box in elements(m, layers.MapControl):  # gap panel and legend share the bottom edge
+        assert "max-width:min(340px,calc(50vw - 16px))" in box.box_style
+        assert "box-sizing:border-box" in box.box_style

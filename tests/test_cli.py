@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -68,10 +69,13 @@ def test_user_mistakes_exit_1_with_one_line(capsys, args):
 
 
 def test_gaps_text_and_json(capsys):
-    code, out, _ = run(capsys, "gaps", str(TINY))
+    code, out, _ = run(capsys, "gaps", str(TINY), "--brief")
     assert code == 0
     header, *lines = out.splitlines()
     assert header == f"Tiny Town [tiny] (illustrative data): {len(lines)} gap(s)"
+    _, out, _ = run(capsys, "gaps", str(TINY))  # each gap, then what to do (and who)
+    actions = [line for line in out.splitlines() if line.startswith("      what to do: ")]
+    assert len(actions) == len(lines)
     code, out, _ = run(capsys, "gaps", str(TINY), "--json")
     gaps = json.loads(out)
     assert code == 0 and isinstance(gaps, list) and len(gaps) == len(lines)
@@ -87,8 +91,11 @@ def test_gaps_close_what_if(capsys):
     gaps = json.loads(out)
     new = {(g["kind"], tuple(g["categories"])) for g in gaps if g["change"] == "new"}
     assert ("missing_category", ("case_management",)) in new
-    assert ("orphan", ("safety.shelter",)) in new
-    assert {g["change"] for g in gaps} <= {"new", "gone", "unchanged"}
+    orphans = [g for g in gaps if g["kind"] == "orphan"]  # one row, now with the shelter too
+    assert [(g["change"], g["effect"]) for g in orphans] == [("changed", "worse")]
+    assert "safety.shelter" in orphans[0]["categories"]
+    assert {g["change"] for g in gaps} <= {"new", "gone", "changed", "unchanged"}
+    assert all(g["effect"] in ("worse", "better") for g in gaps if g["change"] != "unchanged")
     code, out, _ = run(capsys, "gaps", str(TINY), "--close", "ngo", "--without-interpretation")
     assert code == 0 and "what if closing ngo and no interpretation" in out
 
@@ -146,6 +153,81 @@ def test_route_user_mistakes(capsys):
         assert code == 1 and len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.parametrize(
+    ("args", "option", "hint"),
+    [
+        (["--from", "polise"], "--from", "did you mean 'police'?"),
+        (["--from", "nope"], "--from", "entry points: hospital and police"),
+        (["--from", "police", "--close", "hospitl"], "--close", "did you mean 'hospital'?"),
+    ],
+)
+def test_route_unknown_id_names_its_own_option(capsys, args, option, hint):
+    code, out, err = run(capsys, "route", str(TINY), *args, "--need", "health.cmr")
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert f"{option}: '{args[-1]}' is not a service id of tiny" in err
+    assert hint in err
+    other = {"--from", "--close"} - {option}
+    assert not any(o in err for o in other), err
+
+
+def _pin_clock(monkeypatch, when: dt.datetime) -> None:
+    from pathways import clock
+
+    monkeypatch.setattr(clock, "now", lambda: when)
+
+
+def test_route_prints_the_illustrative_notice_and_each_services_phone(capsys, monkeypatch):
+    from pathways.load import load_site
+
+    _pin_clock(monkeypatch, dt.datetime(2026, 11, 21, 22, 40, tzinfo=dt.UTC))
+    inventory = load_site(TINY)
+    args = ["route", str(TINY), "--from", "police", "--need", "health.cmr,case_management"]
+    code, out, _ = run(capsys, *args, "--json")
+    r = json.loads(out)
+    assert code == 0 and r["data_status"] == "illustrative"
+    assert r["notice"].startswith("Illustrative data: not field-verified")
+    for step in r["steps"]:
+        contact = inventory.by_id[step["service"]].contact
+        assert step["phone"] == (contact.phone if contact else None)
+    assert any(step["phone"] for step in r["steps"])
+    code, out, _ = run(capsys, *args)
+    header, notice, *rest = out.splitlines()
+    assert code == 0 and header.startswith("Tiny Town [tiny] (illustrative data): route for")
+    assert notice.startswith("Illustrative data: not field-verified")
+    phones = rest[rest.index("Phone numbers on this route:") + 1 :]
+    assert len(phones) == len({s["service"] for s in r["steps"]})
+    for step, line in zip(r["steps"], phones, strict=True):
+        name = inventory.by_id[step["service"]].name
+        assert line == f"  {name}: {step['phone'] or 'no phone listed'}"
+
+
+def test_route_arrival_is_now_at_the_site_unless_given_and_always_said(capsys, monkeypatch):
+    # Saturday 22:40 UTC is Saturday 23:40 in Brussels (winter time)
+    _pin_clock(monkeypatch, dt.datetime(2026, 11, 21, 22, 40, tzinfo=dt.UTC))
+    base = ["route", str(TINY), "--from", "police", "--need", "health.cmr"]
+    _, out, _ = run(capsys, *base)
+    assert "arriving Sat 23:40 (now at the site)" in out.splitlines()[0]
+    _, out, _ = run(capsys, *base, "--json")
+    r = json.loads(out)
+    assert r["arrival"] == {
+        "day": "sat",
+        "hour": round(23 + 40 / 60, 2),
+        "clock": "Sat 23:40",
+        "from_clock": ["day", "hour"],
+    }
+    assert r["steps"][0]["clock"] == "Sat 23:40"
+    _, out, _ = run(capsys, *base, "--day", "mon", "--hour", "10")
+    assert out.splitlines()[0].endswith("from Police station, arriving Mon 10:00")
+    _, out, _ = run(capsys, *base, "--day", "tue")
+    assert "arriving Tue 23:40 (time: now at the site)" in out
+    _, out, _ = run(capsys, *base, "--hour", "8", "--lang", "fr")
+    assert "arrivée sam. 08:00 (jour : aujourd'hui sur le site)" in out
+    code, _, err = run(capsys, *base, "--hour", "25")
+    assert (
+        code == 1 and err.strip() == "pathways: error: --hour: 25 is not an hour of the day (0-24)"
+    )
+
+
 def test_compare_table_json_csv(capsys):
     code, out, _ = run(capsys, "compare", str(TINY))
     assert code == 0 and out.splitlines()[1].startswith("tiny")
@@ -159,7 +241,7 @@ def test_compare_table_json_csv(capsys):
 
 def test_gaps_french(capsys):
     _, out, _ = run(capsys, "gaps", str(TINY), "--lang", "fr")
-    assert "aucun service n'offre" in out
+    assert "Aucun service n'offre" in out and "que faire : " in out
 
 
 def test_python_dash_m_entry_point():

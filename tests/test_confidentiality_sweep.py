@@ -673,7 +673,7 @@ def test_app_workshop(app_folder: Path, secrets: Secrets) -> None:
             break
         at.button(key=keys.WS_NEXT).click().run()
         _sweep(at, "workshop next gap", secrets)
-    at.sidebar.radio(key=keys.LANG).set_value("fr").run()
+    at.radio(key=keys.LANG).set_value("fr").run()  # on the page: presenting hides the sidebar
     _sweep(at, "workshop fr", secrets)
 
 

@@ -329,3 +329,148 @@ def test_a_population_manifest_may_not_name_files_outside_its_folder(tmp_path):
     inv = load_site(TINY)
     with pytest.raises(InventoryError, match="leads outside the manifest's folder"):
         load_population(inv, tmp_path / "population.yaml")
+
+
+# --- honest coverage: counted against the site's known total -------------------------------------
+
+
+@pytest.mark.parametrize("path", SITES, ids=[p.stem for p in SITES])
+def test_every_shipped_site_states_counted_total_and_sources(path):
+    try:
+        inv = load_site(path)
+    except InventoryError as e:  # being edited by someone right now
+        pytest.skip(f"{path.name} does not load: {str(e).splitlines()[0]}")
+    d = site_coverage(inv, categories=["health.cmr"]).to_dict()
+    assert d["population_counted"] > 0 and d["population_source"]
+    assert d["population_total"] > 0 and d["population_total_source"]
+    assert d["counted_share"] == pytest.approx(
+        d["population_counted"] / d["population_total"], abs=1e-4
+    )
+    assert d["complete"] is (d["counted_share"] >= cov_mod.COMPLETE_SHARE)
+    assert (d["missing"] is None) is d["complete"]
+    assert (
+        d["status"].startswith("only " if not d["complete"] else "")
+        and f"{d['population_total']:,}" in d["status"]
+    )
+
+
+def koro_text(lang: str, capsys) -> str:
+    assert (
+        main(
+            [
+                "coverage",
+                str(SITES[0].parent / "koro.yaml"),
+                "--category",
+                "health.cmr",
+                "--lang",
+                lang,
+            ]
+        )
+        == 0
+    )
+    return capsys.readouterr().out
+
+
+def test_koro_town_alone_is_not_printed_as_the_cercle(capsys):
+    inv = load_site(SITES[0].parent / "koro.yaml")
+    result = site_coverage(inv, categories=["health.cmr"])
+    counted, total = result.population_counted, result.population_total
+    assert total is not None and counted < cov_mod.COMPLETE_SHARE * total
+    assert result.complete is False
+    d = result.to_dict()
+    assert d["shares_of"] == "counted" and "villages" in d["missing"]
+    cmr = d["categories"][0]
+    # the town is all within 30 min, but for the cercle that is only a lower bound
+    assert cmr["within_minutes"]["30"] == 1.0
+    bounds = cmr["within_minutes_of_total"]["30"]
+    assert bounds["low"] == pytest.approx(counted / total, abs=1e-4) and bounds["high"] == 1.0
+    out = koro_text("en", capsys)
+    head = out.splitlines()[0]
+    assert f"only {counted:,.0f} of {total:,.0f} people counted ({counted / total:.0%})" in head
+    assert "the cercle's villages are not counted" in head
+    row = next(line for line in out.splitlines() if "Clinical management of rape" in line)
+    pct = f"{counted / total:.0%}"
+    assert row.split()[-4:] == [f"{pct}–100%"] * 3 + ["?"]  # ranges, never a bare 100%
+    out_fr = koro_text("fr", capsys)
+    assert "seulement 24\u202f694 personnes comptées sur 361\u202f944 (7\u202f%)" in out_fr
+    assert "les villages du cercle ne sont pas comptés" in out_fr
+
+
+def test_a_complete_site_prints_its_shares_plainly(capsys):
+    assert (
+        main(["coverage", str(SITES[0].parent / "brussels.yaml"), "--category", "health.cmr"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "1,218,255 of 1,218,255 people counted (100%)" in out.splitlines()[0]
+    row = next(line for line in out.splitlines() if "Clinical management of rape" in line)
+    assert "–" not in row and "?" not in row
+
+
+def hand_made_incomplete(total: float | None):
+    """The grid (2,100 people) against a known total: 2,100 of 10,000 is incomplete."""
+    from mapping.population import KnownTotal
+
+    grid = grid_population()
+    known = (
+        None
+        if total is None
+        else KnownTotal(total, {"en": "hand census", "fr": "recensement"}, 2020)
+    )
+    pop = Population(
+        grid.site,
+        grid.source,
+        grid.units,
+        grid.kind,
+        grid.method,
+        known,
+        {"en": "the hills are not counted", "fr": "les collines ne sont pas comptées"},
+    )
+    return site_coverage(
+        grid_inventory(), population=pop, categories=["health.cmr", "legal", "mhpss", "hotline"]
+    )
+
+
+def test_bounds_for_the_whole_site_worked_by_hand():
+    result = hand_made_incomplete(10_000)
+    assert result.complete is False and result.counted_share == pytest.approx(0.21)
+    # 300 of the 2,100 counted are within 30 min of the clinic: 3 % of 10,000 at least; the
+    # 7,900 not counted could all be near it: 82 % at most
+    assert result.share_bounds("health.cmr", 30) == pytest.approx((0.03, 0.82))
+    assert result.share_bounds("mhpss", 120) == (0.0, 0.0)  # no service: nobody, counted or not
+    assert result.share_bounds("hotline", 30) == (1.0, 1.0)  # by phone: everybody
+    assert result.status_in("fr").startswith(
+        "seulement 2\u202f100 personnes comptées sur 10\u202f000"
+    )
+    assert result.total_source_in("fr") == "recensement (2020)"
+    complete = hand_made_incomplete(2_500)  # 84 %: complete, shares are the site's
+    assert (
+        complete.complete is True
+        and complete.share_bounds("health.cmr", 30)
+        == (complete.category("health.cmr").within[30],) * 2
+    )
+    unknown = hand_made_incomplete(None)
+    assert unknown.complete is None and unknown.to_dict()["population_total"] is None
+    assert "no known total" in unknown.status_in("en")
+
+
+def test_the_compare_page_charts_only_complete_counts_and_says_why_not():
+    from pathways.compare_view import coverage_rows, not_charted, people_table
+
+    incomplete, complete = hand_made_incomplete(10_000), hand_made_incomplete(2_500)
+    complete = type(complete)(**{**complete.__dict__, "name": "Complete site"})
+    coverages = [incomplete, complete, "no population data", None]
+    charted = {r["site"] for r in coverage_rows(coverages, "health.cmr")}
+    assert charted == {"Complete site"}
+    notes = not_charted(coverages, "health.cmr", "en", escape=lambda s: s.replace("*", "\\*"))
+    assert len(notes) == 1
+    assert notes[0].startswith(
+        "**Test site** is not charted: only 2,100 of 10,000 people counted (21%)"
+    )
+    assert "the hills are not counted" in notes[0]
+    assert "Of the 2,100 people counted, 14% live within 30 min" in notes[0]
+    assert "between 3% and 82%" in notes[0]
+    fr = people_table(coverages, "fr")
+    assert list(fr.index) == ["Test site", "Complete site"]
+    assert fr.loc["Test site", "part comptée"] == "21\u202f%"
+    assert fr.loc["Test site", "chiffres de couverture"] == "incomplets : pas dans le graphique"
+    assert fr.loc["Complete site", "total d'après"] == "recensement (2020)"

@@ -15,16 +15,20 @@ from pathways.compare import compare_sites
 from pathways.compare_view import coverage_rows, headline_table, matrix_long
 from pathways.downloads import (
     EXPORT_FORMATS,
+    GROUPS,
     OWN_FORMATS,
+    Format,
     available,
     download_bytes,
     file_name,
     format_named,
+    grouped,
     preview_text,
     size_text,
 )
 from pathways.errors import InventoryError
 from pathways.gaps import find_gaps
+from pathways.i18n import STRINGS
 from pathways.inventory import TAXONOMY
 from pathways.load import load_site
 
@@ -121,6 +125,7 @@ def test_coverage_rows_skip_sites_without_coverage() -> None:
 
     class Coverage:
         name = "Tiny Town"
+        complete = True
 
         def category(self, category: str) -> Category:
             if category != "health.cmr":
@@ -133,6 +138,9 @@ def test_coverage_rows_skip_sites_without_coverage() -> None:
         {"site": "Tiny Town", "within": "60 min", "share": 0.5},
     ]
     assert coverage_rows([Coverage()], "legal") == []
+    partial = Coverage()
+    partial.complete = False  # counted far below the site's total: no bar, as if complete
+    assert coverage_rows([partial], "health.cmr") == []
 
 
 def test_downloads_do_not_carry_the_servers_folders(tmp_path):
@@ -150,3 +158,33 @@ def test_downloads_do_not_carry_the_servers_folders(tmp_path):
         assert "../boundaries/boundary.geojson" in text, name
         assert "referral-atlas-" not in text.replace("referral-atlas-secret", ""), name
         assert "/tmp" not in text and "..\\/" not in text, name
+
+
+# --- the Export page's groups ----------------------------------------------------------------
+
+MAP = Format("map_html", "fmt_map_html", ".html", "text/html")  # drawn by `mapping`
+
+
+def test_groups_put_the_printable_pathway_first_and_hold_every_format_once() -> None:
+    formats = [*OWN_FORMATS, MAP, *EXPORT_FORMATS]
+    groups = grouped(formats)
+    assert [g.name for g, _ in groups] == [g.name for g in GROUPS]
+    first, members = groups[0]
+    assert first.name == "pathway" and [f.name for f in members] == ["protocol", "protocol_pdf"]
+    names = [f.name for _, fs in groups for f in fs]
+    assert sorted(names) == sorted(f.name for f in formats)  # each exactly once
+    for group, fs in groups:
+        assert [f.name for f in fs] == [n for n in group.formats if n in names]
+    for key in [f"dl_{g.name}" for g in GROUPS] + [f"dl_{g.name}_about" for g in GROUPS]:
+        assert STRINGS[key]["en"] and STRINGS[key]["fr"], key
+    for f in members:
+        assert STRINGS[f"about_{f.name}"]["fr"], f.name  # each pathway button says what for
+
+
+def test_groups_keep_a_new_format_and_drop_empty_groups() -> None:
+    new = Format("shapefile", "fmt_shapefile", ".zip", "application/zip")
+    groups = grouped([format_named("gaps_csv"), new, format_named("csv")])
+    assert [(g.name, [f.name for f in fs]) for g, fs in groups] == [
+        ("data", ["csv"]),
+        ("analysis", ["gaps_csv", "shapefile"]),
+    ]

@@ -243,3 +243,13 @@ def test_selection_follows_the_latest_choice() -> None:
     state = select(state, click="s/c", row="s/a", keys=keys)
     assert select(state, click="s/c", row=None, keys=keys).current is None  # its row let go
     assert select(state, click="s/c", row="s/a", keys=["s/b"]).current is None  # filtered out
+
+
+def test_map_focus_is_the_selected_row_while_it_is_among_the_services() -> None:
+    from pathways.explore import map_focus
+
+    found = ["koro/koro-csref", "koro/koro-host-family"]
+    assert map_focus("koro/koro-host-family", found) == ("koro", "koro-host-family")
+    assert map_focus(None, found) is None
+    assert map_focus("koro/koro-gone", found) is None  # filtered out since: no focus
+    assert map_focus("brussels/x/y", ["brussels/x/y"]) == ("brussels", "x/y")  # ids may hold '/'

@@ -59,8 +59,9 @@ def test_missing_clinical_care_is_critical():
     inv = make_inventory([service("ngo", ["mhpss"], entry=True, serves=ADULTS)])
     cmr = [g for g in find_gaps(inv) if g.categories == ("health.cmr",)]
     assert cmr[0].kind == "missing_category" and cmr[0].severity == "critical"
-    assert "Clinical management of rape" in cmr[0].message
-    assert "Prise en charge clinique du viol" in cmr[0].text("fr")
+    assert "clinical management of rape" in cmr[0].message
+    assert "« prise en charge clinique du viol »" in cmr[0].text("fr")
+    assert cmr[0].action and cmr[0].action_fr and cmr[0].owner == "Site coordination"
 
 
 def test_unreachable_when_route_serves_another_need():
@@ -215,7 +216,10 @@ def test_time_critical_worked_by_hand():
     # arrive Mon 00:00 -> form reaches clinic Thu 00:00 -> seen Thu 09:00: 81 h > 72 h.
     # Mon 09:00 arrival -> Thu 09:00 = 72 h exactly: fine. Mon 10:00 -> Thu 10:00 = 72 h: fine.
     # Tue 17:00 -> Fri 17:00, just closed -> Mon 09:00: 136 h, the worst.
+    assert g.cause == "too_late"
     assert g.details["worst_hours"] == 136
+    (entry,) = g.details["entry_points"]
+    assert entry["id"] == "hosp" and entry["worst_hours"] == 136
 
     # typical: the median over the 168 arrival hours, simulated independently here
     def seen(t):  # next office opening at or after t (hours since Monday 00:00)
@@ -224,11 +228,12 @@ def test_time_critical_worked_by_hand():
         return t
 
     times = sorted(seen(h + 72) - h for h in range(168))
-    assert g.details["typical_hours"] == times[84]
-    assert g.details["arrival_hours_failing_pep_72h"] == sum(t > 72 for t in times)
+    assert entry["typical_hours"] == times[84]
+    assert entry["arrival_hours_failing_pep_72h"] == sum(t > 72 for t in times)
     # Sun 17:00 -> Wed 17:00, closed -> Thu 09:00 (88 h) ... Mon 08:00 -> Thu 08:00 (73 h)
     assert g.hours[0] == "Sun 17:00–Mon 08:00"
-    assert g.details["arrival_hours_failing_pep_72h"] > 0
+    assert entry["arrival_hours_failing_pep_72h"] > 0
+    assert "136 h" in g.message and "136 h" in g.message_fr
 
 
 def test_time_critical_when_clinical_care_unreachable_from_an_entry():

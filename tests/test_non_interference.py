@@ -624,6 +624,8 @@ def _fill(a: argparse.Action) -> tuple[Value, ...] | None:
         return vals(ROADS)
     if a.dest == "language":
         return vals(*f.languages)
+    if a.dest == "scenario":
+        return vals(*(lim.id for lim in base().true.site.access_limits))
     if a.dest in KNOWN:
         return vals(*KNOWN[a.dest])
     if a.type is int:

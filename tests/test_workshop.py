@@ -13,6 +13,7 @@ from pathways.load import load_site
 from pathways.routes import Profile, route
 from pathways.workshop import (
     care_verdict,
+    default_entry,
     entry_options,
     excluded_rows,
     for_display,
@@ -150,13 +151,44 @@ def test_times_after_a_confidential_service_are_rounded(tiny) -> None:
     assert not rows[0]["seen after (h)"].startswith("≈")
 
 
-def test_gap_sentences_new_then_gone_then_the_rest(tiny) -> None:
+def test_gap_sentences_worse_then_better_then_the_rest_most_severe_first(tiny, koro) -> None:
+    rank = {"critical": 0, "major": 1, "minor": 2}
+    for inv, closed in ((tiny, ["hospital"]), (koro, ["koro-csref"])):
+        diff = what_if(inv, closed=closed)
+        sentences = gap_sentences(diff, "fr")
+        order = [
+            ({"worse": 0, "better": 1, "same": 2}[s.effect], rank[s.severity]) for s in sentences
+        ]
+        assert order == sorted(order)
+        assert len(sentences) == len(diff.appeared) + len(diff.disappeared) + len(
+            diff.unchanged
+        ) + sum(c.change == "changed" for c in getattr(diff, "changes", ()))
+        assert sentences[0].effect == "worse" and sentences[-1].effect == "same"
+        assert {s.text for s in sentences if s.change == "new"} == {
+            g.text("fr") for g in diff.appeared
+        }
+        assert all(s.text for s in sentences)
+    # no what-if: the gaps of the site, most severe first
+    plain = gap_sentences(what_if(koro), "en")
+    assert {s.effect for s in plain} == {"same"}
+    severities = [rank[s.severity] for s in plain]
+    assert severities == sorted(severities) and severities[0] == 0
+
+
+def test_gap_sentences_read_each_changes_effect_when_the_diff_gives_it(tiny) -> None:
+    """A gap gone because a graver one took its place is worse, not better (the hook for
+    `GapDiff.changes`)."""
     diff = what_if(tiny, closed=["hospital"])
-    sentences = gap_sentences(diff, "fr")
-    changes = [c for c, _ in sentences]
-    assert changes == sorted(changes, key=["new", "gone", "unchanged"].index)
-    assert changes.count("new") == len(diff.appeared) > 0
-    assert all(text for _, text in sentences)
+    changes = getattr(diff, "changes", None)
+    if changes is None:
+        pytest.skip("pathways.gaps.GapDiff has no per-change effect yet")
+    worse_gone = [c for c in changes if c.change == "gone" and c.effect == "worse"]
+    sentences = gap_sentences(diff, "en")
+    for c in worse_gone:
+        s = next(s for s in sentences if s.text == c.gap.text("en") and s.change == "gone")
+        assert s.effect == "worse"
+        assert s.replaced_by == (c.replaced_by.text("en") if c.replaced_by else "")
+    assert [s.effect for s in sentences[: len(diff.worse)]] == ["worse"] * len(diff.worse)
 
 
 def test_step_index_stays_within_the_list() -> None:
@@ -197,3 +229,38 @@ def test_a_click_on_a_service_marker_closes_that_service(koro) -> None:
     assert close_one_more([first], second, ids) == [first, second]
     assert close_one_more([first], "elsewhere", ids) == [first]
     assert close_one_more([first], None, ids) == [first]
+
+
+# --- the default survivor ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(SITES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_default_entry_is_not_the_service_she_needs_on_every_shipped_site(path: Path) -> None:
+    inv = load_site(path)
+    entry = default_entry(inv)
+    assert entry in entry_options(inv)
+    assert not any(c.split(".")[:2] == ["health", "cmr"] for c in inv.by_id[entry].categories)
+    r = route(build_referral_graph(inv), Profile(entry=entry), need="health.cmr")
+    assert r.found and r.start == entry
+    assert r.total_hours is not None and r.total_hours > 0
+    assert r.steps[0].service == entry and len(r.steps) >= 2  # a real hand-off
+
+
+def test_default_entry_prefers_a_route_and_falls_back(tiny) -> None:
+    from tests.factories import make_inventory, referral, service
+
+    assert entry_options(tiny) == ["hospital", "police"]
+    assert default_entry(tiny) == "police"  # the hospital offers clinical care itself
+    assert default_entry(tiny, ["legal"]) == "hospital"  # neither offers it; hospital refers
+    assert default_entry(tiny, []) == "hospital"  # no need: the first entry point
+    services = [
+        service("a", ["health.cmr"], entry=True),
+        service("b", ["mhpss"], entry=True, i=1),  # no route on from here
+        service("d", ["community"], entry=True, i=2),
+    ]
+    with_route = make_inventory(services, [referral("d", "a", ["health.cmr"])])
+    assert default_entry(with_route) == "d"  # b comes first, but leads nowhere
+    assert default_entry(make_inventory(services)) == "b"  # no route anywhere: first not "a"
+    only = make_inventory([service("a", ["health.cmr"], entry=True)])
+    assert default_entry(only) == "a"  # every entry point offers it: the first
+    assert default_entry(make_inventory([service("a", ["legal"])])) is None

@@ -231,8 +231,48 @@ def keep_valid(key: str, options: Sequence[Any], *, many: bool = False) -> None:
         del state[key]
 
 
+_STYLE = """<style>
+/* Toggle and checkbox labels wrap onto a second line instead of ending in "…" (Streamlit cuts
+   them at one line, so "Offline basemap (no map tiles)" read "Offline bas…" in a column). */
+[data-testid="stCheckbox"] [data-testid="stWidgetLabel"] .stMarkdownEllipsis,
+[data-testid="stCheckbox"] [data-testid="stWidgetLabel"] p {
+  white-space: normal; overflow: visible; text-overflow: clip;
+}
+</style>"""
+
+_NO_SIDEBAR = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none; }
+</style>"""
+
+
+def hide_sidebar() -> None:
+    """Hide the sidebar and its open button for this run (the Workshop's presentation view: a
+    room sees the map and the sentence, not the site picker)."""
+    st.html(_NO_SIDEBAR)
+
+
+def language_switch(where: Any) -> None:
+    """The language radio, in `where`: the sidebar (`app.py`), or the page while the sidebar is
+    hidden (the Workshop's presentation view: a bilingual room switches language there)."""
+    where.radio(
+        t("language", lang()),
+        list(LANGS),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        key=keys.LANG,
+        horizontal=True,
+    )
+
+
+def presenting() -> bool:
+    """True while the Workshop's presentation view is on (its sidebar hidden)."""
+    return bool(st.session_state.get(keys.WS_PRESENT))
+
+
 def frame() -> None:
-    """The sidebar (sites, language), the notices above every page, and kept filter values."""
+    """The sidebar's site picker, the notices above every page, and kept filter values (the
+    language switch comes after `st.navigation`, see `language_switch`)."""
+    st.html(_STYLE)
     inventories, broken = load_all()
     _first_visit_defaults(inventories)
     for key in keys.PERSISTENT:
@@ -247,13 +287,6 @@ def frame() -> None:
         format_func=names.__getitem__,
         placeholder=t("choose", language),
         key=keys.SITES,
-    )
-    st.sidebar.radio(
-        t("language", language),
-        list(LANGS),
-        format_func=LANGUAGE_NAMES.__getitem__,
-        key=keys.LANG,
-        horizontal=True,
     )
     st.query_params["lang"] = lang()
     for loaded in broken:

@@ -5,7 +5,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pathways.compare_view import coverage_rows, headline_table, matrix_long
+from pathways.compare_view import (
+    coverage_rows,
+    headline_table,
+    matrix_long,
+    not_charted,
+    people_table,
+)
 from pathways.i18n import t
 from pathways.inventory import TAXONOMY, category_label
 from views import _common, keys
@@ -55,6 +61,12 @@ else:
         if isinstance(coverages[inv.site.id], str):
             why = t("coverage_missing", lang, site=inv.site.name, reason=coverages[inv.site.id])
             st.caption(_common.md(why))
+    people = people_table(coverages.values(), lang)
+    if not people.empty:
+        st.markdown(f"**{t('cov_people_title', lang)}**")
+        _common.table(people)
+    for note in not_charted(coverages.values(), category, lang, escape=_common.md):
+        st.warning(note)
     rows = pd.DataFrame(coverage_rows(list(coverages.values()), category, lang))
     if not rows.empty:
         bars = (

@@ -1,5 +1,7 @@
 """Explore (coordinators): filter the services of the chosen sites; map and table show the same
-services; a click on the map or a row of the table opens the service's card."""
+services; a click on the map or a row of the table opens the service's card, and the table's
+selected row is found on the map. On a phone the filters fold behind one toggle, so the map is
+on the first screen."""
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +15,7 @@ from pathways.explore import (
     day_options,
     filter_services,
     languages_present,
+    map_focus,
     match_click,
     select,
     service_key,
@@ -30,10 +33,23 @@ lang = _common.lang()
 st.title(t("explore_title", lang))
 _common.need_sites(inventories)
 
+# (comments, not docstrings: Streamlit's magic would print a bare string on the page)
+FILTERS = "explore_filters"  # the filters' container, folded on a phone until FILTERS_OPEN is on
+FILTERS_OPEN = "explore_filters_open"  # the toggle unfolding them, shown on narrow screens only
+PHONE = 640  # screens up to this many CSS pixels wide are phones: their filters fold
+
 # --- filters ------------------------------------------------------------------------------------
+unfolded = st.toggle(t("show_filters", lang), key=FILTERS_OPEN)
+st.html(  # CSS only: narrow screens hide the filters unless the toggle is on
+    f"<style>.st-key-{FILTERS_OPEN}{{display:none}}"
+    f"@media (max-width:{PHONE}px){{.st-key-{FILTERS_OPEN}{{display:flex}}"
+    + ("" if unfolded else f".st-key-{FILTERS}{{display:none}}")
+    + "}</style>"
+)
+filters = st.container(key=FILTERS)
 _common.keep_valid(keys.CATEGORIES, categories_present(inventories), many=True)
 _common.keep_valid(keys.LANGUAGE, [None, *languages_present(inventories)])
-c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
+c1, c2, c3, c4 = filters.columns([3, 2, 2, 1])
 chosen = c1.multiselect(
     t("categories", lang),
     categories_present(inventories),
@@ -58,7 +74,7 @@ group = c3.selectbox(
 age = c4.number_input(
     t("age", lang), min_value=0, max_value=120, value=None, placeholder="–", key=keys.AGE
 )
-c1, c2, c3, c4, c5 = st.columns([3, 2, 1, 1, 1], vertical_alignment="bottom")
+c1, c2, c3, c4, c5 = filters.columns([3, 2, 1, 1, 1], vertical_alignment="bottom")
 query = c1.text_input(t("search", lang), placeholder=t("search_hint", lang), key=keys.QUERY)
 interpretation = c2.checkbox(t("count_interpretation", lang), key=keys.INTERPRETATION)
 open_on = c3.toggle(t("open_at", lang), key=keys.OPEN)
@@ -66,7 +82,7 @@ day = c4.selectbox(
     t("day", lang), day_options(), format_func=lambda d: day_name(d, lang), key=keys.DAY
 )
 when = c5.selectbox(t("time", lang), time_options(), format_func=time_label, key=keys.TIME)
-c1, c2, c3 = st.columns(3)
+c1, c2, c3 = filters.columns(3)
 entry_only = c1.toggle(t("entry_only", lang), key=keys.ENTRY_ONLY)
 show_gaps = c2.toggle(t("show_gaps", lang), key=keys.MAP_GAPS)
 offline = c3.toggle(t("offline", lang), key=keys.OFFLINE)
@@ -89,6 +105,19 @@ if open_at is not None:
 st.caption(caption + " " + t("confidential_note", lang))
 
 # --- map, card and table ------------------------------------------------------------------------
+table = found_table(found, lang=lang)
+found_keys = [service_key(inv, s) for inv, s in found]
+
+
+def _row_picked(state: object) -> str | None:
+    # the service key of the table's selected row (the table's state, read before the map)
+    try:
+        picked_rows = state["selection"]["rows"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    return table.index[picked_rows[0]] if picked_rows and picked_rows[0] < len(table) else None
+
+
 left, right = st.columns([2, 1])
 with left:
     m = build_map(  # legend folded: open, it would cover part of a map this size
@@ -97,10 +126,10 @@ with left:
         lang=lang,
         tiles=None if offline else "OpenStreetMap",
         legend_open=False,
+        focus=map_focus(_row_picked(st.session_state.get(keys.TABLE)), found_keys),
     )
     clicked = _common.show_map(m, key=keys.MAP, returned=["last_object_clicked_tooltip"])
 
-table = found_table(found, lang=lang)
 st.subheader(t("services", lang))
 if table.empty:
     st.info(t("no_match", lang))
@@ -112,12 +141,11 @@ event = st.dataframe(
     selection_mode="single-row",
     key=keys.TABLE,
 )
-rows = event.selection.rows if event else []
 picked = select(
     st.session_state.get(keys.PICKED, Selection()),
     click=match_click(found, (clicked or {}).get("last_object_clicked_tooltip"), lang),
-    row=table.index[rows[0]] if rows and rows[0] < len(table) else None,
-    keys=[service_key(inv, s) for inv, s in found],
+    row=_row_picked(event),
+    keys=found_keys,
 )
 st.session_state[keys.PICKED] = picked
 

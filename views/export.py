@@ -1,18 +1,23 @@
 """Export (analysts): every format of `pathways export`, the gaps and the services table, and
 the standalone map, as download buttons for the chosen sites (and the Explore filters), with a
-short preview."""
+short preview. The printable referral pathway comes first and stands out; the rest come in
+groups (`pathways.downloads.GROUPS`), each with a line on what it is for."""
 
 import io
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from pathways.downloads import (
     EXPORT_FORMATS,
+    GROUPS,
     OWN_FORMATS,
+    Format,
     available,
     file_name,
+    grouped,
     preview_text,
     size_text,
 )
@@ -53,22 +58,24 @@ n = sum(len(inv.services) for inv in chosen)
 st.caption(t("export_scope", lang, sites=sites, n=n) + " " + t("gaps_scope", lang))
 data_of = partial(_common.export_data, sites=inventories, lang=lang, severities=tuple(severities))
 
-# --- one button per format (the file is made when the button is clicked) ------------------------
+# --- the printable pathway first, then the rest in groups, each saying what it is for --------
 st.subheader(t("downloads", lang))
 formats = [*OWN_FORMATS, _common.MAP_HTML, *EXPORT_FORMATS]
-grid = st.columns(3)
-for i, fmt in enumerate(formats):
-    cell = grid[i % 3]
+
+
+def _buttons(where: Any, fmt: Format, *, primary: bool = False) -> None:
+    """The download button(s) of one format in `where` (one per site when the format holds one
+    site per file), or why this installation cannot make it."""
     reason = available(fmt)
     if reason:
-        cell.caption(
+        where.caption(
             t("format_unavailable", lang, label=t(fmt.label, lang), reason=_common.md(reason))
         )
-        continue
+        return
     groups = [[inv] for inv in chosen] if fmt.per_site and len(chosen) > 1 else [chosen]
     for invs in groups:
         each = len(groups) > 1
-        cell.download_button(
+        where.download_button(
             t(fmt.label, lang) + (f" · {_common.md(invs[0].site.name)}" if each else ""),
             data=partial(data_of, invs, fmt=fmt.name),
             file_name=file_name(fmt, invs),
@@ -76,8 +83,21 @@ for i, fmt in enumerate(formats):
             on_click="ignore",
             icon=":material/download:",
             key=keys.DOWNLOAD_PREFIX + fmt.name + (f"_{invs[0].site.id}" if each else ""),
+            type="primary" if primary else "secondary",
             width="stretch",
         )
+    if primary:  # the pathway's two buttons each say what they are for
+        where.caption(t("about_" + fmt.name, lang))
+
+
+for group, members in grouped(formats):
+    first = group.name == GROUPS[0].name
+    box = st.container(border=first, key=keys.EXPORT_GROUP_PREFIX + group.name)
+    box.markdown(f"{'###' if first else '####'} {t('dl_' + group.name, lang)}")
+    box.caption(t(f"dl_{group.name}_about", lang))
+    cells = box.columns(len(members) if first else 4)
+    for i, fmt in enumerate(members):
+        _buttons(cells[i % len(cells)], fmt, primary=first)
 
 # --- a short preview of one format --------------------------------------------------------------
 st.subheader(t("preview", lang))

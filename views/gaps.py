@@ -1,31 +1,67 @@
-"""Gaps: what survivors cannot reach at each chosen site, most severe first."""
+"""Gaps: what survivors cannot reach at each chosen site, most severe first, each with what to
+do about it and who should; one click opens a gap in the Workshop."""
 
 import streamlit as st
 
-from pathways.gaps import SEVERITY_ORDER
+from pathways.gaps import SEVERITY_ORDER, Gap, focus, policy_lines
 from pathways.i18n import t
-from pathways.table import gaps_table, localize_columns, localize_values
-from views import _common
+from pathways.inventory import Inventory
+from views import _common, keys
+
+SEVERITY_MARK = {"critical": "🔴", "major": "🟠", "minor": "🟡"}
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
 st.title(t("gaps_title", lang))
 _common.need_sites(inventories)
 
+
+def _open_in_workshop(gap: Gap, inventory: Inventory) -> None:
+    """Set the Workshop's profile and what-if to show this gap (then the page switches)."""
+    f = focus(gap, inventory)
+    state = st.session_state
+    state[keys.WS_SITE] = inventory.site.id
+    if f.entry:
+        state[keys.WS_ENTRY] = f.entry
+    if f.needs:
+        state[keys.WS_NEEDS] = list(f.needs)
+    state[keys.WS_CLOSED] = list(f.closed)
+    state[keys.WS_LANGUAGE] = f.language
+
+
+colon = " : " if lang == "fr" else ": "
 severities = _common.severity_filter(st)
 for inv in inventories:
-    table = gaps_table(_common.site_gaps(inv), severities=severities, lang=lang)
-    counts = table["severity"].value_counts()
+    gaps = [g for g in _common.site_gaps(inv) if g.severity in severities]
+    counts = {s: sum(g.severity == s for g in gaps) for s in SEVERITY_ORDER}
     summary = " · ".join(
-        f"{int(counts.get(s, 0))} {t(f'sev_{s}', lang)}" for s in SEVERITY_ORDER if s in severities
+        f"{counts[s]} {t(f'sev_{s}', lang)}" for s in SEVERITY_ORDER if s in severities
     )
     label = f"**{_common.md(inv.site.name)}**: {summary or t('no_severity', lang)}"
     with st.expander(label, expanded=True):
-        if table.empty:
+        if not gaps:
             st.success(t("no_gaps", lang))
-        else:
-            shown = localize_values(
-                table[["severity", "kind", "message"]], "severity", "sev_", lang
+        for i, g in enumerate(gaps):
+            row = st.container(border=True, key=f"gap_{inv.site.id}_{i}")
+            text, button = row.columns([6, 1], vertical_alignment="center")
+            text.markdown(
+                f"{SEVERITY_MARK[g.severity]} **{t(f'sev_{g.severity}', lang)}** · "
+                f"{_common.md(g.kind_label(lang))}  \n{_common.md(g.text(lang))}"
             )
-            shown = localize_values(shown, "kind", "gapkind_", lang)
-            _common.table(localize_columns(shown, lang).set_index(t("col_severity", lang)))
+            text.markdown(
+                f"**{t('col_action', lang).capitalize()}**{colon}{_common.md(g.action_text(lang))}"
+                f"  \n**{t('col_owner', lang).capitalize()}**{colon}"
+                f"{_common.md(g.owner_text(lang))}"
+            )
+            if g.policy:
+                text.caption(f"{t('site_policy', lang).capitalize()}{colon}{_common.md(g.policy)}")
+            if button.button(
+                t("open_in_workshop", lang),
+                key=f"gap_open_{inv.site.id}_{i}",
+                icon=":material/route:",
+                on_click=_open_in_workshop,
+                args=(g, inv),
+            ):
+                st.switch_page("views/workshop.py")
+        for line in policy_lines(inv, lang):
+            st.caption(f"{t('site_policy', lang).capitalize()}{colon}{_common.md(line)}")

@@ -143,6 +143,10 @@ PREVIEW = "export_preview"
 DOWNLOAD_PREFIX = "download_"
 """Export download buttons: `download_<format>` (or `download_<format>_<site>` per site)."""
 
+EXPORT_GROUP_PREFIX = "export_group_"
+"""Export containers, one per group of downloads: `export_group_<group>` (`pathways.downloads.
+GROUPS`; the first, `export_group_pathway`, holds the printable referral pathway)."""
+
 WORKSHOP_SCENARIO = (
     WS_SITE,
     WS_ENTRY,

@@ -21,9 +21,11 @@ from pathways.inventory import REQUIREMENTS, category_label
 from pathways.routes import Profile
 from pathways.table import categories_present
 from pathways.workshop import (
+    Sentence,
     care_verdict,
     clicked_service,
     close_one_more,
+    default_entry,
     entry_options,
     excluded_rows,
     for_display,
@@ -36,6 +38,7 @@ from pathways.workshop import (
 from views import _common, keys
 
 COLORS = {"new": "#c62828", "gone": "#2e7d32", "unchanged": "#222222"}
+EFFECT_COLORS = {"worse": COLORS["new"], "better": COLORS["gone"], "same": COLORS["unchanged"]}
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
@@ -44,7 +47,7 @@ _common.need_sites(inventories)
 
 by_id = {inv.site.id: inv for inv in inventories}
 _common.keep_valid(keys.WS_SITE, list(by_id))
-top = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
+top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
 site_id = top[0].selectbox(
     t("site_one", lang), list(by_id), format_func=lambda s: by_id[s].site.name, key=keys.WS_SITE
 )
@@ -66,11 +69,16 @@ if keys.WS_CLOSE_NEXT in st.session_state:  # a service clicked on the map in th
     )
 _common.keep_valid(keys.WS_LANGUAGE, [None, *languages_present([inv])])
 st.session_state.setdefault(keys.WS_NEEDS, [c for c in ("health.cmr",) if c in cats])
+if keys.WS_ENTRY not in st.session_state:  # not at the very service she needs (a 0 h route)
+    st.session_state[keys.WS_ENTRY] = default_entry(inv, st.session_state[keys.WS_NEEDS])
 now = site_now(inv)
 st.session_state.setdefault(keys.WS_DAY, now.weekday)
 st.session_state.setdefault(keys.WS_TIME, round_time(now.minute))
-present = top[2].toggle(t("presentation", lang), key=keys.WS_PRESENT)
-offline = top[3].toggle(t("offline", lang), key=keys.OFFLINE)
+present = top[1].toggle(t("presentation", lang), key=keys.WS_PRESENT)
+offline = top[2].toggle(t("offline", lang), key=keys.OFFLINE)
+if present:  # for a room: the map and one sentence, not the site picker
+    _common.hide_sidebar()
+    _common.language_switch(top[3])
 
 with st.expander(t("profile", lang), expanded=not present):
     c = st.columns(4)
@@ -197,16 +205,22 @@ def _move(delta: int, count: int) -> None:
 
 
 @st.fragment
-def _read_out(sentences: list[tuple[str, str]]) -> None:
-    """One gap sentence at a time, large, with Previous and Next (reruns only this part)."""
+def _read_out(sentences: list[Sentence]) -> None:
+    """One gap sentence at a time, large, with Previous and Next (reruns only this part): what
+    got worse first, then what got better, then the rest, the most severe first."""
     n = len(sentences)
     if not n:
         st.info(t("no_gaps_to_read", lang))
         return
     i = step_index(st.session_state.get(keys.WS_INDEX, 0), n, 0)
-    change, text = sentences[i]
-    st.caption(f"{t('gap_of', lang, i=i + 1, n=n)} · {t('change_' + change, lang)}")
-    _big(text, COLORS[change], "2.2rem")
+    s = sentences[i]
+    st.caption(
+        f"{t('gap_of', lang, i=i + 1, n=n)} · {t('sev_' + s.severity, lang)} · "
+        f"{t('change_' + s.change, lang)}"
+    )
+    _big(s.text, EFFECT_COLORS[s.effect], "2.2rem")
+    if s.replaced_by:
+        st.caption(f"{t('replaced_by', lang)}{t('colon', lang)} {_common.md(s.replaced_by)}")
     b = st.columns([1, 1, 6])
     b[0].button(
         t("previous", lang), key=keys.WS_PREV, on_click=_move, args=(-1, n), disabled=i == 0
@@ -234,15 +248,27 @@ if not present:
     st.subheader(t("gap_changes", lang))
     if not closed and interpreters:
         st.caption(t("no_change", lang))
-    new, gone = st.columns(2)
-    new.markdown(f"**{t('gaps_new', lang, n=len(diff.appeared))}**")
-    for gap in diff.appeared:
-        new.error(_common.md(gap.text(lang)), icon=":material/add_circle:")
-    if not diff.appeared:
-        new.caption(t("none_new", lang))
-    gone.markdown(f"**{t('gaps_gone', lang, n=len(diff.disappeared))}**")
-    for gap in diff.disappeared:
-        gone.success(_common.md(gap.text(lang)), icon=":material/check_circle:")
-    if not diff.disappeared:
-        gone.caption(t("none_gone", lang))
+    colon = " : " if lang == "fr" else ": "
+    worse, better = st.columns(2)
+    for column, changes, key, show, icon, none in (
+        (worse, diff.worse, "gaps_worse", worse.error, ":material/trending_down:", "none_worse"),
+        (
+            better,
+            diff.better,
+            "gaps_better",
+            better.success,
+            ":material/trending_up:",
+            "none_better",
+        ),
+    ):
+        column.markdown(f"**{t(key, lang, n=len(changes))}**")
+        for c in changes:
+            text = f"*{t(f'change_{c.change}', lang)}* · {_common.md(c.gap.text(lang))}"
+            if c.replaced_by is not None:
+                text += (
+                    f"  \n*{t('replaced_by', lang)}*{colon}{_common.md(c.replaced_by.text(lang))}"
+                )
+            show(text, icon=icon)
+        if not changes:
+            column.caption(t(none, lang))
     st.caption(t("gaps_same", lang, n=len(diff.unchanged)))

@@ -185,7 +185,8 @@ def _site(pdf: Any, p: SiteProtocol) -> None:
                     _name(c, c.place),
                     "\n".join(x for x in (c.phone, c.email) if x),
                     "\n".join(x for x in (c.hours, c.languages) if x),
-                    c.who + (f"\n{t['conditions']}: {c.conditions}" if c.conditions else ""),
+                    c.who
+                    + (f"\n{t['conditions']}{t['colon']} {c.conditions}" if c.conditions else ""),
                     "\n".join(c.referred_by),
                 ]
                 for c in need.cards
@@ -199,14 +200,14 @@ def _site(pdf: Any, p: SiteProtocol) -> None:
     for sev, label, msg in p.gaps:
         pdf.set_font(FONT, "B", 9.5)
         pdf.set_text_color(*(RED if sev == "critical" else (161, 92, 0)))
-        pdf.write(4.3, _safe(f"• {label}: "))
+        pdf.write(4.3, _safe(f"• {label}{t['colon']} "))
         pdf.set_font(FONT, "", 9.5)
         pdf.set_text_color(0, 0, 0)
         pdf.write(4.3, _safe(msg))
         pdf.ln(5.2)
     if p.minor_gaps:
         pdf.set_text_color(*GREY)
-        _para(pdf, t["more_gaps"].format(n=p.minor_gaps), size=8.5)
+        _para(pdf, p.minor_text, size=8.5)
         pdf.set_text_color(0, 0, 0)
 
     _heading(pdf, t["directory_title"])
@@ -263,7 +264,7 @@ def _status(pdf: Any, p: SiteProtocol) -> None:
 def _urgent(pdf: Any, p: SiteProtocol) -> None:
     t = p.text
     where = [f"• {c.name} · {c.phone} · {c.hours}" for c in p.cmr]
-    lines = [t["urgent"], f"{t['cmr_where']}:", *where]
+    lines = [t["urgent"], f"{t['cmr_where']}{t['colon']}", *where]
     pdf.set_draw_color(*RED)
     pdf.set_fill_color(255, 245, 244)
     pdf.set_line_width(0.6)

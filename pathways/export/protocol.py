@@ -22,6 +22,7 @@ from pathways import clock
 from pathways.card import week_text
 from pathways.export._write import atomic_output
 from pathways.export.public import PublicService, public_services
+from pathways.i18n import join, number, plural
 from pathways.inventory import Hours, Inventory, Service, category_label
 
 if TYPE_CHECKING:
@@ -76,11 +77,14 @@ TEXT: dict[str, dict[str, str]] = {
         "no_route": "no referral route leads to clinical care",
         "cmr_where": "Clinical care after rape",
         "referred_by": "Referred by",
-        "and_more": "and {n} more",
+        "and_more_one": "and {n} more",
+        "and_more_other": "and {n} more",
         "none_mapped": "No service is mapped for this need: see the gaps below.",
         "gaps_title": "Known gaps in this pathway",
         "no_gaps": "No gap found.",
-        "more_gaps": "and {n} minor gap(s) (the full list: pathways gaps)",
+        "more_gaps_one": "and {n} minor gap (the full list: pathways gaps)",
+        "more_gaps_other": "and {n} minor gaps (the full list: pathways gaps)",
+        "colon": ":",
         "status_short": "ILLUSTRATIVE DATA",
         "verified_short": "field-verified data",
         "directory_title": "Contacts",
@@ -132,11 +136,14 @@ TEXT: dict[str, dict[str, str]] = {
         "no_route": "aucune voie de référencement ne mène aux soins cliniques",
         "cmr_where": "Soins cliniques après un viol",
         "referred_by": "Orienté par",
-        "and_more": "et {n} autre(s)",
+        "and_more_one": "et {n} autre",
+        "and_more_other": "et {n} autres",
         "none_mapped": "Aucun service n'est recensé pour ce besoin : voir les lacunes ci-dessous.",
         "gaps_title": "Lacunes connues de ce circuit",
         "no_gaps": "Aucune lacune trouvée.",
-        "more_gaps": "et {n} lacune(s) mineure(s) (liste complète : pathways gaps)",
+        "more_gaps_one": "et {n} lacune mineure (liste complète : pathways gaps)",
+        "more_gaps_other": "et {n} lacunes mineures (liste complète : pathways gaps)",
+        "colon": " :",
         "status_short": "DONNÉES ILLUSTRATIVES",
         "verified_short": "données vérifiées",
         "directory_title": "Contacts",
@@ -269,6 +276,7 @@ class SiteProtocol:
     cmr: tuple[Card, ...]  # clinical care after rape: the urgent box
     gaps: tuple[tuple[str, str, str], ...]  # (severity, its label, sentence)
     minor_gaps: int
+    minor_text: str  # 'and 3 minor gaps (...)', in the protocol's language
     directory: tuple[Card, ...]
     text: dict[str, str] = field(repr=False, default_factory=dict)
 
@@ -312,7 +320,9 @@ def language_name(code: str, lang: str = "en") -> str:
 
 def _who(s: Service, lang: str) -> str:
     t = TEXT[lang]
-    groups = t["everyone"] if len(s.serves) == 5 else ", ".join(GROUPS[lang][g] for g in s.serves)
+    groups = (
+        t["everyone"] if len(s.serves) == 5 else join((GROUPS[lang][g] for g in s.serves), lang)
+    )
     parts = [groups]
     if s.age_max is not None:
         parts.append(t["ages"].format(a=s.age_min, b=s.age_max))
@@ -337,7 +347,7 @@ def _card(ps: PublicService, lang: str, referred_by: tuple[str, ...] = ()) -> Ca
         place = ps.place_label(lang) + (f": {ps.address}" if ps.address else "")
     return Card(
         id=s.id,
-        name=s.name,
+        name=s.name_in(lang),
         organisation=s.organisation or "",
         offers=", ".join(category_label(c, lang) for c in s.categories),
         hours=hours_text(s.hours, lang) + (f" ({s.hours_note})" if s.hours_note else ""),
@@ -345,10 +355,15 @@ def _card(ps: PublicService, lang: str, referred_by: tuple[str, ...] = ()) -> Ca
         phone=(s.contact.phone or "") if s.contact else "",
         email=(s.contact.email or "") if s.contact else "",
         who=_who(s, lang),
-        conditions=", ".join(REQUIRES[lang][r] for r in s.requires),
+        conditions=join((REQUIRES[lang][r] for r in s.requires), lang),
         place=place,
         referred_by=referred_by,
     )
+
+
+def _hours(h: float, lang: str) -> str:
+    """'2 h', '1.5 h' / '1,5 h': hours with a decimal only when they have one."""
+    return f"{number(h, lang, 0 if float(h).is_integer() else 1)} h"
 
 
 def build_protocol(
@@ -364,15 +379,19 @@ def build_protocol(
     public = {ps.service.id: ps for ps in public_services(inventory)}
     modes = MODES[lang]
 
+    def name(sid: str) -> str:
+        return inventory.by_id[sid].name_in(lang)
+
     def referred_by(sid: str, need: str) -> tuple[str, ...]:
         out = []
-        for u in sorted(G.predecessors(sid), key=lambda u: inventory.by_id[u].name):
+        for u in sorted(G.predecessors(sid), key=name):
             if serves_need(G, u, sid, need):
                 r = G.edges[u, sid]["referral"]
-                out.append(f"{inventory.by_id[u].name} ({modes[r.mode]}, ~{r.delay:g} h)")
+                out.append(f"{name(u)} ({modes[r.mode]}, ~{_hours(r.delay, lang)})")
         if len(out) > MAX_REFERRERS:  # a wall chart, not a network listing
             rest = len(out) - MAX_REFERRERS + 1
-            out = [*out[: MAX_REFERRERS - 1], t["and_more"].format(n=rest)]
+            more = plural(rest, lang, t["and_more_one"], t["and_more_other"])
+            out = [*out[: MAX_REFERRERS - 1], more.format(n=number(rest, lang, 0))]
         return tuple(out)
 
     needs = []
@@ -388,6 +407,7 @@ def build_protocol(
     to_care = _to_care(G, inventory, lang)
     gaps = find_gaps(inventory, G=G, as_of=today)
     shown = [(g.severity, t[g.severity], g.text(lang)) for g in gaps if g.severity != "minor"]
+    minor = len(gaps) - len(shown)
     return SiteProtocol(
         site_id=inventory.site.id,
         site_name=inventory.site.name,
@@ -403,9 +423,13 @@ def build_protocol(
         needs=tuple(needs),
         cmr=tuple(_card(public[s.id], lang) for s in inventory.services if s.has("health.cmr")),
         gaps=tuple(shown),
-        minor_gaps=len(gaps) - len(shown),
+        minor_gaps=minor,
+        minor_text=plural(minor, lang, t["more_gaps_one"], t["more_gaps_other"]).format(
+            n=number(minor, lang, 0)
+        ),
         directory=tuple(
-            _card(public[s.id], lang) for s in sorted(inventory.services, key=lambda s: s.name)
+            _card(public[s.id], lang)
+            for s in sorted(inventory.services, key=lambda s: s.name_in(lang).casefold())
         ),
         text=t,
     )
@@ -426,9 +450,10 @@ def _to_care(G: nx.DiGraph, inventory: Inventory, lang: str) -> dict[str, str]:
         elif len(r.steps) <= 1:
             out[s.id] = t["on_site"]
         else:
-            path = " → ".join(step.name for step in r.steps[1:])
+            path = " → ".join(inventory.by_id[step.service].name_in(lang) for step in r.steps[1:])
             late = f" ({t['too_late']})" if r.total_hours > PEP_HOURS else ""
-            out[s.id] = f"{path}, {t['about']} {max(r.total_hours, 1):.0f} h{late}"
+            hours = number(max(r.total_hours, 1), lang, 0)
+            out[s.id] = f"{path}, {t['about']} {hours} h{late}"
     return out
 
 
@@ -487,7 +512,7 @@ footer { margin-top: 10px; font-size: 8.5pt; color: #555; border-top: 1px solid 
 <div class="urgent">
 <h2>{{ text.urgent_title }}</h2>
 <p>{{ text.urgent }}</p>
-<p><b>{{ text.cmr_where }}:</b></p>
+<p><b>{{ text.cmr_where }}{{ text.colon }}</b></p>
 <ul>{% for c in p.cmr %}<li><b>{{ c.name }}</b> · {{ c.phone }} · {{ c.hours }}
 {%- if c.place %} · <span class="muted">{{ c.place }}</span>{% endif %}</li>{% endfor %}</ul>
 </div>
@@ -513,7 +538,7 @@ footer { margin-top: 10px; font-size: 8.5pt; color: #555; border-top: 1px solid 
 {% for c in n.cards %}<tr>{{ name_cell(c, c.place) }}{{ contact_cell(c) }}
 <td>{{ c.hours }}<br><span class="muted">{{ c.languages }}</span></td>
 <td>{{ c.who }}{% if c.conditions %}<br>
-<span class="muted">{{ text.conditions }}: {{ c.conditions }}</span>{% endif %}</td>
+<span class="muted">{{ text.conditions }}{{ text.colon }} {{ c.conditions }}</span>{% endif %}</td>
 <td>{{ c.referred_by | join("; ") }}</td></tr>
 {% endfor %}</table>
 {% else %}<p class="gap-critical">{{ text.none_mapped }}</p>{% endif %}
@@ -521,9 +546,9 @@ footer { margin-top: 10px; font-size: 8.5pt; color: #555; border-top: 1px solid 
 
 <h2>{{ text.gaps_title }}</h2>
 {% if p.gaps %}<ul>{% for sev, label, msg in p.gaps %}
-<li><span class="gap-{{ sev }}">{{ label }}</span>: {{ msg }}</li>{% endfor %}</ul>
+<li><span class="gap-{{ sev }}">{{ label }}</span>{{ text.colon }} {{ msg }}</li>{% endfor %}</ul>
 {% else %}<p>{{ text.no_gaps }}</p>{% endif %}
-{% if p.minor_gaps %}<p class="muted">{{ text.more_gaps.format(n=p.minor_gaps) }}</p>{% endif %}
+{% if p.minor_gaps %}<p class="muted">{{ p.minor_text }}</p>{% endif %}
 
 <h2>{{ text.directory_title }}</h2>
 <table>

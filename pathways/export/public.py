@@ -109,7 +109,10 @@ def join(values: Iterable[str]) -> str:
 
 
 def service_row(ps: PublicService, inventory: Inventory, *, lang: str = "en") -> dict[str, Any]:
-    """One flat row of scalars for tables (CSV, HXL, GeoPackage, graphs); None when empty."""
+    """One flat row of scalars for tables (CSV, HXL, GeoPackage, graphs); None when empty.
+
+    Name, description and notes are in `lang` where the inventory gives them so.
+    """
     s = ps.service
     contact = s.contact
     return {
@@ -118,7 +121,7 @@ def service_row(ps: PublicService, inventory: Inventory, *, lang: str = "en") ->
         "country": inventory.site.country,
         "data_status": inventory.site.data_status,
         "id": s.id,
-        "name": s.name,
+        "name": s.name_in(lang),
         "organisation": s.organisation,
         "categories": join(s.categories),
         "category_labels": join(category_label(c, lang) for c in s.categories),
@@ -145,6 +148,6 @@ def service_row(ps: PublicService, inventory: Inventory, *, lang: str = "en") ->
         "email": contact.email if contact else None,
         "website": contact.website if contact else None,
         "last_verified": s.last_verified.isoformat() if s.last_verified else None,
-        "description": s.description,
-        "notes": s.notes,
+        "description": s.text_in("description", lang),
+        "notes": s.text_in("notes", lang),
     }
