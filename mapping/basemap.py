@@ -36,6 +36,7 @@ import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 from pathways.errors import InventoryError, display_path
+from pathways.export._write import atomic_output
 from pathways.inventory import Inventory
 from pathways.privacy import public_places
 
@@ -475,7 +476,8 @@ def build_basemap(
             f"simplifying (limit {max_bytes // 1000} KB): give an extract of main roads only"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    with atomic_output(target) as tmp:  # a reader never sees half a base map
+        tmp.write_text(text, encoding="utf-8")
     _write_sources(
         folder,
         site.id,
@@ -566,7 +568,8 @@ def _write_sources(
         *(f"- {_LICENCES[s]}" for s in used),
         "",
     ]
-    (folder / "SOURCES.md").write_text("\n".join(lines), encoding="utf-8")
+    with atomic_output(folder / "SOURCES.md") as tmp:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
 
 
 # --- command line ------------------------------------------------------------------------------

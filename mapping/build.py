@@ -111,9 +111,7 @@ def build_map(
     if box is not None:
         left = 370 if route is not None else 50  # room for the route's box
         right = 280 if legend_open else 40  # room for the legend
-        fit = folium.map.FitBounds(
-            box, padding_top_left=(left, 30), padding_bottom_right=(right, 30)
-        )
+        fit = layers.FitSites(box, padding_top_left=(left, 30), padding_bottom_right=(right, 30))
         fit.options["animate"] = False  # settle at once: clusters are made for the final zoom
         m.add_child(fit)
     folium.LayerControl(collapsed=True).add_to(m)

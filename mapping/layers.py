@@ -22,6 +22,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapping import style
+from pathways import card, i18n
 from pathways.areas import site_areas
 from pathways.errors import InventoryError, display_path
 from pathways.gaps import SEVERITY_ORDER, Gap
@@ -160,10 +161,15 @@ class ArrowHead(MacroElement):
         )
 
 
+FOLD_BELOW_PX = 480
+"""On a map narrower than this (a phone), boxes on the map start folded to their titles."""
+
+
 class MapControl(MacroElement):
     """A box on the map (legend, notes) as a Leaflet control that folds away on a click.
 
-    `title` and `body` are HTML the caller has escaped.
+    `title` and `body` are HTML the caller has escaped. On a narrow map (`FOLD_BELOW_PX`) it
+    starts folded whatever `open` says.
     """
 
     _template = Template(
@@ -174,8 +180,11 @@ class MapControl(MacroElement):
                 var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
                 div.innerHTML = {{ this.content|tojavascript }};
                 div.setAttribute("style", {{ this.box_style|tojson }});
-                var room = {{ this._parent.get_name() }}.getSize().y - 90;
-                div.style.maxHeight = Math.max(room, 60) + "px";
+                var size = {{ this._parent.get_name() }}.getSize();
+                div.style.maxHeight = Math.max(size.y - 90, 60) + "px";
+                if (size.x > 0 && size.x < {{ this.fold_below|tojson }}) {
+                    div.querySelector("details").open = false;  // a phone: folded to its title
+                }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -202,6 +211,7 @@ class MapControl(MacroElement):
             f'font-weight:700;color:{color};margin-bottom:3px">{title}</summary>{body}</details>'
         )
         self.position = position
+        self.fold_below = FOLD_BELOW_PX
         self.css_class = f"leaflet-control ra-control {css_class}".strip()
         self.box_style = (
             "background:rgba(255,255,255,0.94);padding:8px 10px;border-radius:6px;"
@@ -767,7 +777,7 @@ class PlaceLabels(_DataElement):
         """
     )
 
-    def __init__(self, places: Sequence[tuple[float, float, str, int]], *, village_zoom: int = 9):
+    def __init__(self, places: Sequence[tuple[float, float, str, int]], *, village_zoom: int = 7):
         super().__init__()
         self._name = "PlaceLabels"
         self.places = _js([[round(a, 5), round(b, 5), name, rank] for a, b, name, rank in places])
@@ -927,6 +937,24 @@ class TileFallback(MacroElement):
         self.base = base
 
 
+class FitSites(folium.map.FitBounds):
+    """`FitBounds` whose corner paddings (room for the boxes on the map) shrink on a narrow
+    map: at most a quarter of its width each, so a phone still shows the sites large."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map, o) {
+                var w = map.getSize().x, cap = function (p) { return Math.min(p, w / 4); };
+                o.paddingTopLeft = [cap(o.paddingTopLeft[0]), o.paddingTopLeft[1]];
+                o.paddingBottomRight = [cap(o.paddingBottomRight[0]), o.paddingBottomRight[1]];
+                map.fitBounds({{ this.bounds|tojson }}, o);
+            })({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+
 # --- the service in focus --------------------------------------------------------------------
 
 
@@ -1056,31 +1084,25 @@ def service_popup(service: Service, place: PublicPlace | None, *, lang: str = "e
     """
     t = lambda key: style.text(key, lang)  # noqa: E731
     rows = []
-    if service.organisation:
-        rows.append(_row(t("organisation"), _e(service.organisation)))
+    organisation = service.text_in("organisation", lang)
+    if organisation:
+        rows.append(_row(t("organisation"), _e(organisation)))
     rows.append(
         _row(t("categories"), "<br>".join(_e(category_label(c, lang)) for c in service.categories))
     )
-    hours = _e(service.hours.describe())
-    if service.hours_note:
-        hours += f"<br><i>{_e(service.hours_note)}</i>"
+    hours = _e(card.hours_text(service.hours, lang))
+    hours_note = service.text_in("hours_note", lang)
+    if hours_note:
+        hours += f"<br><i>{_e(hours_note)}</i>"
     rows.append(_row(t("hours"), hours))
     if service.languages or service.interpretation:
-        langs = _e(", ".join(service.languages))
-        if service.interpretation:
-            langs += ("; " if langs else "") + _e(t("interpretation"))
-        rows.append(_row(t("languages"), langs))
-    serves = ", ".join(service.serves)
-    if service.age_min or service.age_max is not None:
-        top = "" if service.age_max is None else str(service.age_max)
-        serves += f"; {t('ages')} {service.age_min}–{top}"
-    rows.append(_row(t("serves"), _e(serves)))
-    if service.legal_status != "any":
-        rows.append(_row(t("legal_status"), _e(service.legal_status)))
+        rows.append(_row(t("languages"), _e(card.languages_text(service, lang))))
+    rows.append(_row(t("serves"), _e(card.who_text(service, lang))))
     if service.cost != "free":
-        rows.append(_row(t("cost"), _e(service.cost)))
+        rows.append(_row(t("cost"), _e(i18n.t("cost_" + service.cost, lang))))
     if service.requires:
-        rows.append(_row(t("requires"), _e(", ".join(service.requires))))
+        conditions = i18n.join(i18n.labels("req_", service.requires, lang), lang)
+        rows.append(_row(t("requires"), _e(conditions)))
     contact = _contact(service)
     if contact:
         rows.append(_row(t("contact"), contact))
@@ -1097,11 +1119,10 @@ def service_popup(service: Service, place: PublicPlace | None, *, lang: str = "e
         rows.append(_row(t("place"), f"<b>{_e(place.describe(lang))}</b>"))
     if service.last_verified:
         rows.append(_row(t("last_verified"), _e(service.last_verified.isoformat())))
-    desc = (
-        f'<div style="margin:4px 0">{_e(service.description)}</div>' if service.description else ""
-    )
+    description = service.text_in("description", lang)
+    desc = f'<div style="margin:4px 0">{_e(description)}</div>' if description else ""
     return (
-        f'<div class="ra-popup"><div class="ra-title">{_e(service.name)}</div>{desc}'
+        f'<div class="ra-popup"><div class="ra-title">{_e(service.name_in(lang))}</div>{desc}'
         f"<table>{''.join(rows)}</table></div>"
     )
 
@@ -1109,7 +1130,7 @@ def service_popup(service: Service, place: PublicPlace | None, *, lang: str = "e
 def service_tooltip(service: Service, place: PublicPlace, *, lang: str = "en") -> str:
     """The tooltip HTML of a service: name, categories, and the privacy note if any."""
     cats = ", ".join(category_label(c, lang) for c in service.categories)
-    out = f"<b>{_e(service.name)}</b><br>{_e(cats)}"
+    out = f"<b>{_e(service.name_in(lang))}</b><br>{_e(cats)}"
     if service.entry_point:
         out += f"<br>{_e(style.text('entry_point', lang))}"
     if place.precision == "intake":
@@ -1225,8 +1246,9 @@ def referral_text(inventory: Inventory, index: int, *, lang: str = "en") -> str:
     a, b = inventory.by_id[r.source_id], inventory.by_id[r.target_id]
     needs = ", ".join(inventory.referral_targets(r))
     return (
-        f"{a.name} → {b.name}: {style.text('for', lang)} {needs}, "
-        f"{style.mode_label(r.mode, lang)}, {r.delay:g} h"
+        f"{a.name_in(lang)} → {b.name_in(lang)}: {style.text('for', lang)} {needs}, "
+        f"{style.mode_label(r.mode, lang)}, "
+        f"{i18n.hours_text(r.delay, lang, 0 if float(r.delay).is_integer() else 1)}"
     )
 
 
@@ -1389,7 +1411,7 @@ def _step_time(step: Step, lang: str, rounded: bool) -> str:
     if rounded:
         hours, clock = f"≈ {round(step.seen_hours)} h", step.clock.split(":")[0] + "h"
     else:
-        hours, clock = f"{step.seen_hours:.1f} h", step.clock
+        hours, clock = i18n.hours_text(step.seen_hours, lang, 1), step.clock
     return style.text("route_seen", lang).format(h=hours, clock=clock)
 
 
@@ -1471,7 +1493,11 @@ def route_layer(
     needs = ", ".join(category_label(n, lang) for n in route.needs)
     body = f'<ol style="margin:4px 0 0 0;padding:0">{"".join(items)}</ol>'
     if route.found and route.total_hours is not None:
-        total = f"≈ {round(route.total_hours)} h" if rounded else f"{route.total_hours:.1f} h"
+        total = (
+            f"≈ {i18n.hours_text(round(route.total_hours), lang)}"
+            if rounded
+            else i18n.hours_text(route.total_hours, lang, 1)
+        )
         body += f"<div style='margin-top:4px'><b>Total</b>: {_e(total)}</div>"
     else:
         body += (
@@ -1496,7 +1522,7 @@ def route_layer(
 def _minutes_text(minutes: float | None, lang: str) -> str:
     if minutes is None:
         return style.text("coverage_no_service", lang)
-    return f"{minutes:.0f} {style.text('minutes', lang)}"
+    return f"{i18n.number(minutes, lang, 0)} {style.text('minutes', lang)}"
 
 
 def coverage_layer(

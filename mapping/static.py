@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+import shapely.geometry
 
 from mapping import style
+from mapping.basemap import KINDS, credits, load_basemap
 from mapping.layers import route_stops
 from mapping.travel import local_crs, project
 from pathways.areas import site_areas
@@ -158,6 +160,9 @@ def site_figure(
     pad = 0.04 * max(x1 - x0, y1 - y0, 2000.0)
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
+    credited: list[str] = []
+    for inv in invs:  # after the extent is fixed: the base map reaches past the sites
+        credited += _draw_basemap(ax, inv, crs)
     _scale_bar(ax)
     _north(ax)
     handles += _legend_handles(
@@ -185,10 +190,69 @@ def site_figure(
     }.get(lang, "")
     sources = "; ".join(f"{c.site}: {c.population_source}" for c in covs)
     foot = note + (f"\n{style.text('population_source', lang)}: {sources}" if sources else "")
+    if credited:
+        names = " | ".join(text for text, _ in credits(dict.fromkeys(credited)))
+        foot += f"\n{style.text('basemap_credit', lang)}: {names}"
     fig.text(
         0.01, 0.01, foot, fontsize=7, color="#444444", va="bottom", wrap=True, parse_math=False
     )
     return fig
+
+
+def _draw_basemap(ax: Axes, inv: Inventory, crs: CRS) -> list[str]:
+    """The site's offline base map under the services (water, lines, place names inside the
+    view, biggest first, none overlapping another); returns the sources drawn."""
+    basemap = load_basemap(inv)
+    if basemap is None:
+        return []
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    view = shapely.box(x0, y0, x1, y1)
+    for kind in KINDS:
+        look = style.BASEMAP_STYLES.get(kind, {})
+        for f in basemap.of_kind(kind) if kind != "place" else []:
+            geom = _to_xy(shapely.geometry.shape(f["geometry"]), crs)
+            if not geom.intersects(view):
+                continue
+            if kind in ("ocean", "lake"):
+                _fill(ax, geom, facecolor=style.WATER_COLOR, edgecolor="none", zorder=1.5)
+                continue
+            width = (
+                style.ROAD_WEIGHTS.get(f["properties"].get("rank", 2), 1)
+                if kind == "road"
+                else look.get("weight", 1)
+            )
+            dashed = "--" if look.get("dashArray") else "-"
+            for line in getattr(geom, "geoms", [geom]):
+                xs, ys = np.asarray(line.coords).T
+                ax.plot(xs, ys, color=look["color"], lw=width * 0.6, ls=dashed, zorder=1.6)
+    taken: list[tuple[float, float, float, float]] = []
+    span = max(x1 - x0, y1 - y0)
+    for place in basemap.places():
+        x, y = project(np.array([place.lat]), np.array([place.lon]), crs)
+        px, py = float(x[0]), float(y[0])
+        w, h = span * 0.0085 * len(place.name), span * 0.025
+        box = (px, py - h / 2, px + w, py + h / 2)
+        if not (x0 <= px <= x1 - w and y0 <= py <= y1) or any(
+            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken
+        ):
+            continue
+        taken.append(box)
+        ax.plot([px], [py], "o", ms=3 if place.rank < 2 else 2, color="#555555", zorder=1.7)
+        ax.annotate(
+            place.name,
+            (px, py),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize=(9, 8, 7)[min(place.rank, 2)],
+            fontweight="bold" if place.rank == 0 else "normal",
+            color="#333333",
+            va="center",
+            zorder=1.7,
+            annotation_clip=True,
+            parse_math=False,
+        )
+    return basemap.sources
 
 
 def _draw_areas(

@@ -214,16 +214,18 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
     s = inventory.service(service_id)
     yes_no = {True: t("yes", lang), False: t("no", lang)}
     values: list[tuple[str, str]] = [("site", inventory.site.name)]
-    if s.organisation:
-        values.append(("organisation", s.organisation))
+    organisation = s.text_in("organisation", lang)
+    if organisation:
+        values.append(("organisation", organisation))
     description = s.text_in("description", lang)
     if description:
         values.append(("description", description))
     values.append(("categories", ", ".join(category_label(c, lang) for c in s.categories)))
     values.append(("entry_point", yes_no[s.entry_point]))
     values.append(("hours", hours_text(s.hours, lang)))
-    if s.hours_note:
-        values.append(("hours_note", s.hours_note))
+    hours_note = s.text_in("hours_note", lang)
+    if hours_note:
+        values.append(("hours_note", hours_note))
     values.append(("languages", languages_text(s, lang)))
     values.append(("serves", who_text(s, lang)))
     values.append(("cost", t("cost_" + s.cost, lang)))

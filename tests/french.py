@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from pathways.inventory import Inventory
+from pathways.inventory import TRANSLATED, Inventory
 
 ENGLISH_WORDS: frozenset[str] = frozenset(
     """
@@ -80,9 +80,9 @@ def _context(text: str, start: int, end: int, width: int = 40) -> str:
 def untranslated_texts(inventory: Inventory, lang: str = "fr") -> list[str]:
     """Every inventory text a `lang` reader may see that the inventory does not give in `lang`.
 
-    Service ids; names, descriptions and notes of services without a `lang` version;
-    organisations, hours notes, addresses, areas; the site's name and description; referral
-    notes and sources.
+    Service ids; the translatable texts (names, organisations, descriptions, hours notes, notes)
+    of services without a `lang` version; addresses, areas; the site's name and description;
+    referral notes and sources.
     These are the inventory's words, shown as written: a scanner lets them through.
     """
     site = inventory.site
@@ -90,10 +90,9 @@ def untranslated_texts(inventory: Inventory, lang: str = "fr") -> list[str]:
     for s in inventory.services:
         out.append(s.id)  # ids are printed in brackets by the command line
         given = s.translations.get(lang)
-        for key in ("name", "description", "notes"):
+        for key in TRANSLATED:
             if getattr(given, key, None) is None:
                 out.append(getattr(s, key) or "")
-        out += [s.organisation or "", s.hours_note or ""]
         for point in (s.location, s.intake):
             if point is not None:
                 out += [point.address or "", point.area or ""]

@@ -46,7 +46,6 @@ def test_no_gap_sentence_shows_an_internal_id(site_gaps) -> None:
 def test_french_gaps_have_no_english_piece(site_gaps) -> None:
     inv, gaps = site_gaps
     allowed = untranslated_texts(inv)
-    allowed += [s.organisation for s in inv.services if s.organisation]
     allowed += [inv.site.coordination or ""] + [r.reason for r in inv.site.policy]
     for g in gaps:
         for text in (g.text("fr"), g.action_text("fr"), g.owner_text("fr"), g.kind_label("fr")):

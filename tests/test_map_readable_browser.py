@@ -94,6 +94,7 @@ def test_brussels_offline_credits_no_openstreetmap(browser: Browser, tmp_path: P
     page.reload()  # fitted again at the phone's size
     page.wait_for_selector(".ra-legend")
     page.wait_for_timeout(300)
+    assert page.locator(".ra-legend details").get_attribute("open") is None  # folded on a phone
     page.screenshot(path=str(ARTIFACTS / "map_readable_brussels_phone.png"))
     assert errors == []
     page.close()

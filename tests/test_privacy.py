@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from mapping.assets import standalone_html
+from mapping.basemap import basemap_path
 from mapping.build import build_map
 from pathways import areas, privacy
 from pathways.errors import InventoryError
@@ -228,9 +229,10 @@ _NUMBER = re.compile(r"-?\d{1,3}\.\d+")
 
 
 def public_pairs(inv: Inventory) -> set[tuple[float, float]]:
-    """Coordinates anyone may see: boundary-file vertices and every service's public place.
+    """Coordinates anyone may see: boundary-file and base-map vertices (towns, coasts: open
+    data that does not depend on any shelter) and every service's public place.
 
-    A shelter may well lie 500 m from a hospital or a commune border: those are not leaks.
+    A shelter may well lie 500 m from a hospital, a village or a commune border: not leaks.
     Both orders are listed (GeoJSON is lon,lat; Leaflet is lat,lon).
     """
     found: set[tuple[float, float]] = set()
@@ -242,10 +244,11 @@ def public_pairs(inv: Inventory) -> set[tuple[float, float]]:
             for c in coords:
                 walk(c)
 
-    paths = [inv.site.boundary] if inv.site.boundary else []
-    paths += [inv.site.areas.path] if inv.site.areas else []
-    for rel in paths:
-        data = json.loads(inv.resolve_path(rel).read_text(encoding="utf-8"))
+    paths = [inv.resolve_path(inv.site.boundary)] if inv.site.boundary else []
+    paths += [inv.resolve_path(inv.site.areas.path)] if inv.site.areas else []
+    paths += [p for p in [basemap_path(inv)] if p is not None]
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
         for f in data.get("features", []):
             if f.get("geometry"):
                 walk(f["geometry"]["coordinates"])

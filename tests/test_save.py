@@ -232,6 +232,7 @@ WRITERS = {
 ALLOWED = {
     # module: functions that may write, each for a reason
     "mapping/assets.py": {"publish_static"},  # Leaflet into ./static (not inventories)
+    "mapping/basemap.py": {"build_basemap", "_write_sources"},  # `mapping.basemap build`
     "mapping/build.py": {"save_map"},  # `pathways map --out`
     "mapping/static.py": {"save_png"},  # `pathways map --out .png`
     "pathways/export/_write.py": {"atomic_output", "atomic_folder"},  # every export's --out

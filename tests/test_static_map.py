@@ -77,3 +77,20 @@ def test_nothing_is_drawn_from_a_true_confidential_location(tiny, monkeypatch):
         for s_lat, s_lon in secrets_of(read_site(tiny.path)):
             if (lat, lon) not in public:
                 assert distance_m(lat, lon, s_lat, s_lon) >= MIN_DISTANCE_M, (lat, lon)
+
+
+def test_static_map_draws_the_base_map_and_credits_it():
+    from mapping.basemap import credits, load_basemap
+    from mapping.static import site_figure
+
+    inv = load_site(Path(__file__).parent.parent / "data" / "sites" / "koro.yaml")
+    fig = site_figure(inv)
+    texts = [t.get_text() for t in fig.axes[0].texts] + [t.get_text() for t in fig.texts]
+    bm = load_basemap(inv)
+    assert bm is not None
+    drawn = [t for t in texts if t in {p.name for p in bm.places()}]
+    assert "Koro" in drawn and "Bankass" in drawn
+    assert len(drawn) == len(set(drawn))  # each place named once
+    foot = fig.texts[-1].get_text()
+    for text, _url in credits(bm.sources):
+        assert text in foot

@@ -8,7 +8,8 @@ from pathways.i18n import t
 from pathways.inventory import Inventory
 from views import _common, keys
 
-SEVERITY_MARK = {"critical": "🔴", "major": "🟠", "minor": "🟡"}
+# badge colour per severity (Streamlit Markdown `:red-badge[...]`: no emoji font needed)
+SEVERITY_BADGE = {"critical": "red", "major": "orange", "minor": "gray"}
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
@@ -43,19 +44,19 @@ for inv in inventories:
             st.success(t("no_gaps", lang))
         for i, g in enumerate(gaps):
             row = st.container(border=True, key=f"gap_{inv.site.id}_{i}")
-            text, button = row.columns([6, 1], vertical_alignment="center")
-            text.markdown(
-                f"{SEVERITY_MARK[g.severity]} **{t(f'sev_{g.severity}', lang)}** · "
-                f"{_common.md(g.kind_label(lang))}  \n{_common.md(g.text(lang))}"
+            severity = t(f"sev_{g.severity}", lang)
+            row.markdown(
+                f":{SEVERITY_BADGE[g.severity]}-badge[{severity}] · "
+                f"**{_common.md(g.kind_label(lang))}**  \n{_common.md(g.text(lang))}"
             )
-            text.markdown(
+            row.markdown(
                 f"**{t('col_action', lang).capitalize()}**{colon}{_common.md(g.action_text(lang))}"
                 f"  \n**{t('col_owner', lang).capitalize()}**{colon}"
                 f"{_common.md(g.owner_text(lang))}"
             )
             if g.policy:
-                text.caption(f"{t('site_policy', lang).capitalize()}{colon}{_common.md(g.policy)}")
-            if button.button(
+                row.caption(f"{t('site_policy', lang).capitalize()}{colon}{_common.md(g.policy)}")
+            if row.button(
                 t("open_in_workshop", lang),
                 key=f"gap_open_{inv.site.id}_{i}",
                 icon=":material/route:",

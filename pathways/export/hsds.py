@@ -59,6 +59,13 @@ EXTENSION_TERMS: dict[str, str] = {
     "cost": "free, low or fee.",
     "requires": "Conditions that may deter survivors (comma-separated).",
     "notes": "Notes on the service.",
+    "translations": "Name, organisation, description, hours note and notes per language (JSON).",
+    "pep_stock_confirmed": "Date the post-exposure prophylaxis kit stock was last confirmed.",
+    "female_staff": "'true' when a woman can see the survivor; 'false' when none can.",
+    "appointment": "'true' when survivors need an appointment.",
+    "interpreter_lead_hours": "Hours needed to book the service's interpreter.",
+    "phone_network": "Mobile phone coverage where the service is: good, poor or none.",
+    "focal_point": "'true' for a community focal point.",
     "referral": "A referral route from this service (JSON: from, to, for, mode, delay_hours...).",
 }
 """The GBV extension attributes: code -> meaning (the term's description)."""
@@ -299,6 +306,20 @@ def _extensions(t: _Tables, ps: PublicService, sid: str) -> None:
         "cost": s.cost,
         "requires": ",".join(s.requires) or None,
         "notes": s.notes,
+        "translations": json.dumps(
+            {k: v.model_dump(exclude_none=True) for k, v in s.translations.items()},
+            ensure_ascii=False,
+        )
+        if s.translations
+        else None,
+        "pep_stock_confirmed": s.pep_stock_confirmed.isoformat() if s.pep_stock_confirmed else None,
+        "female_staff": None if s.female_staff is None else str(s.female_staff).lower(),
+        "appointment": "true" if s.appointment else None,
+        "interpreter_lead_hours": None
+        if s.interpreter_lead_hours is None
+        else f"{s.interpreter_lead_hours:g}",
+        "phone_network": s.phone_network,
+        "focal_point": "true" if s.focal_point else None,
     }
     for term, value in values.items():
         if value is not None:

@@ -348,9 +348,10 @@ def _card(ps: PublicService, lang: str, referred_by: tuple[str, ...] = ()) -> Ca
     return Card(
         id=s.id,
         name=s.name_in(lang),
-        organisation=s.organisation or "",
+        organisation=s.text_in("organisation", lang) or "",
         offers=", ".join(category_label(c, lang) for c in s.categories),
-        hours=hours_text(s.hours, lang) + (f" ({s.hours_note})" if s.hours_note else ""),
+        hours=hours_text(s.hours, lang)
+        + (f" ({note})" if (note := s.text_in("hours_note", lang)) else ""),
         languages=langs,
         phone=(s.contact.phone or "") if s.contact else "",
         email=(s.contact.email or "") if s.contact else "",

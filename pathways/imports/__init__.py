@@ -235,7 +235,17 @@ def site_block(
         block["languages"] = languages
     block["data_status"] = site.data_status or found.get("data_status") or "illustrative"
     block["updated"] = _date(found.get("updated")) or clock.today()
-    for key in ("description", "travel", "review_months", "minimum_package", "boundary", "areas"):
+    for key in (
+        "description",
+        "travel",
+        "review_months",
+        "minimum_package",
+        "boundary",
+        "areas",
+        "coordination",
+        "policy",
+        "access_limits",
+    ):
         if found.get(key) is not None:
             block[key] = found[key]
     block["sources"] = [
@@ -245,7 +255,7 @@ def site_block(
     return block
 
 
-_SITE_TEXT = ("country", "name", "timezone", "data_status")
+_SITE_TEXT = ("country", "name", "timezone", "data_status", "coordination")
 
 
 def _plain_site(found: dict[str, Any], report: ImportReport) -> dict[str, Any]:

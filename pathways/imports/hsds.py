@@ -453,9 +453,26 @@ class _Builder:
         for code, parse in (("serves", v.parse_groups), ("requires", v.parse_requires)):
             if ext.get(code):
                 rec[code] = parse(ext[code][0])
-        for code in ("legal_status", "cost", "notes"):
+        for code in ("legal_status", "cost", "notes", "pep_stock_confirmed", "phone_network"):
             if ext.get(code):
                 rec[code] = ext[code][0]
+        for code in ("female_staff", "appointment", "focal_point"):
+            if ext.get(code):
+                rec[code] = ext[code][0] == "true"
+        if ext.get("interpreter_lead_hours"):
+            try:
+                rec["interpreter_lead_hours"] = float(ext["interpreter_lead_hours"][0])
+            except ValueError:
+                self.fail(row, "interpreter_lead_hours", "not a number of hours")
+        if ext.get("translations"):
+            try:
+                texts = json.loads(ext["translations"][0])
+            except ValueError:
+                texts = None
+            if isinstance(texts, dict):
+                rec["translations"] = texts
+            else:
+                self.fail(row, "translations", "not a JSON object of texts per language")
 
 
 def _schedule(s: dict[str, Any]) -> list[tuple[str, str]] | None:
