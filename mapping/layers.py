@@ -1624,14 +1624,27 @@ def coverage_layer(
         f'margin-right:5px;vertical-align:middle"></span>{_e(t)}</div>'
         for c, t in rows
     )
-    shares = " / ".join(f"{summary.within[t]:.0%}" for t in sorted(summary.within))
-    limits = "/".join(str(t) for t in sorted(summary.within))
+    if coverage.complete is False:  # a share of the people counted is not the site's share
+        body += (
+            f"<div style='margin-top:4px;max-width:260px;white-space:normal;"
+            f"color:{style.GAP_COLOR}'><b>{_e(coverage.status_in(lang))}</b></div>"
+        )
+    else:
+        shares = " / ".join(
+            f"{i18n.number(100 * summary.within[t], lang, 0)} %"
+            if lang == "fr"
+            else f"{summary.within[t]:.0%}"
+            for t in sorted(summary.within)
+        )
+        limits = "/".join(str(t) for t in sorted(summary.within))
+        body += (
+            f"<div style='margin-top:4px'>{_e(inventory.site.name)}: {_e(shares)} ≤ {limits} "
+            f"{_e(style.text('minutes', lang))} ({_e(i18n.number(coverage.population, lang, 0))} "
+            f"{_e(style.text('people', lang))})</div>"
+        )
     body += (
-        f"<div style='margin-top:4px'>{_e(inventory.site.name)}: {_e(shares)} ≤ {limits} "
-        f"{_e(style.text('minutes', lang))} ({coverage.population:,.0f} "
-        f"{_e(style.text('people', lang))})</div>"
-        f"<div style='margin-top:3px;color:#555'>{_e(style.text('population_source', lang))}: "
-        f"{_e(coverage.population_source)}</div>"
+        f"<div style='margin-top:3px;color:#555;max-width:260px;white-space:normal'>"
+        f"{_e(style.text('population_source', lang))}: {_e(coverage.population_source)}</div>"
     )
     MapControl(
         _e(style.text("coverage_title", lang).format(category=label)),

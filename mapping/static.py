@@ -188,7 +188,11 @@ def site_figure(
         "fr": "Les services confidentiels figurent au niveau de la zone ou à un point "
         "d'accueil public, jamais à leur adresse. Emplacements approximatifs.",
     }.get(lang, "")
-    sources = "; ".join(f"{c.site}: {c.population_source}" for c in covs)
+    sources = "; ".join(
+        f"{c.site}: {c.population_source}"
+        + (f" ({c.status_in(lang)})" if c.complete is False else "")
+        for c in covs
+    )
     foot = note + (f"\n{style.text('population_source', lang)}: {sources}" if sources else "")
     if credited:
         names = " | ".join(text for text, _ in credits(dict.fromkeys(credited)))

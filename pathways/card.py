@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathways.i18n import day_name, join, labels, language_name, number, t
+from pathways.i18n import hours_text as hours_text_of
 from pathways.inventory import Hours, Inventory, Referral, Service, category_label
 from pathways.privacy import PublicInventory, public_place, public_view
 
@@ -205,6 +206,24 @@ def _route_dict(r: RouteRow) -> dict[str, Any]:
     }
 
 
+def _recorded(s: Service, lang: str, yes_no: dict[bool, str]) -> list[tuple[str, str]]:
+    """The optional fields coordinators record (kit stock, staff, appointments...), when set."""
+    out: list[tuple[str, str]] = []
+    if s.pep_stock_confirmed:
+        out.append(("pep_stock_confirmed", s.pep_stock_confirmed.isoformat()))
+    if s.female_staff is not None:
+        out.append(("female_staff", yes_no[s.female_staff]))
+    if s.appointment:
+        out.append(("appointment", yes_no[True]))
+    if s.interpreter_lead_hours is not None:
+        out.append(("interpreter_lead_hours", hours_text_of(s.interpreter_lead_hours, lang)))
+    if s.phone_network:
+        out.append(("phone_network", t(f"network_{s.phone_network}", lang)))
+    if s.focal_point:
+        out.append(("focal_point", yes_no[True]))
+    return out
+
+
 def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Card:
     """The card of a service, in English or French, read from the inventory's public view.
 
@@ -236,6 +255,7 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
         if contact:
             values.append(("contact", " · ".join(contact)))
     values.append(("place", place_text(s, inventory, lang)))
+    values += _recorded(s, lang, yes_no)
     notes = s.text_in("notes", lang)
     if notes:
         values.append(("notes", notes))

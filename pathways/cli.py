@@ -257,7 +257,7 @@ def _print_gap(g: Gap, args: argparse.Namespace, mark: str = "") -> None:
     colon = " : " if lang == "fr" else ": "
     print(f"      {t('col_action', lang)}{colon}{g.action_text(lang)} ({g.owner_text(lang)})")
     if g.policy:
-        print(f"      {t('site_policy', lang)}{colon}{g.policy}")
+        print(f"      {t('site_policy', lang)}{colon}{g.policy_text(lang)}")
 
 
 def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:

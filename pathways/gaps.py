@@ -314,6 +314,7 @@ class Gap:
     owner: str = ""
     owner_fr: str = ""
     policy: str = ""
+    policy_fr: str = ""
     details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -360,6 +361,10 @@ class Gap:
         """What to do about it, in English or French."""
         return self.action_fr if lang == "fr" and self.action_fr else self.action
 
+    def policy_text(self, lang: str = "en") -> str:
+        """The site policy's reason for this gap's severity, in English or French."""
+        return self.policy_fr if lang == "fr" and self.policy_fr else self.policy
+
     def owner_text(self, lang: str = "en") -> str:
         """Who should act, in English or French."""
         return self.owner_fr if lang == "fr" and self.owner_fr else self.owner
@@ -382,6 +387,7 @@ class Gap:
         out["owner_fr"] = self.owner_fr
         if self.policy:
             out["policy"] = self.policy
+            out["policy_fr"] = self.policy_fr
         if self.details:
             out["details"] = self.details
         return out
@@ -1237,7 +1243,14 @@ def apply_policy(gaps: Iterable[Gap], inventory: Inventory) -> list[Gap]:
         if rule is None:
             out.append(g)
         elif rule.severity != "off":
-            out.append(replace(g, severity=rule.severity, policy=rule.reason))
+            out.append(
+                replace(
+                    g,
+                    severity=rule.severity,
+                    policy=rule.reason,
+                    policy_fr=rule.reason_in("fr"),
+                )
+            )
     return out
 
 
@@ -1255,7 +1268,9 @@ def policy_lines(inventory: Inventory, lang: str = "en") -> list[str]:
         if r.language:
             scope.append(_language_name(r.language, lang))
         what = t("policy_off", lang) if r.severity == "off" else t(f"sev_{r.severity}", lang)
-        lines.append(t("policy_line", lang, scope=" · ".join(scope), what=what, reason=r.reason))
+        lines.append(
+            t("policy_line", lang, scope=" · ".join(scope), what=what, reason=r.reason_in(lang))
+        )
     return lines
 
 

@@ -369,11 +369,27 @@ class PolicyRule(_Record):
     language: LanguageCode | None = None
     severity: Literal["critical", "major", "minor", "off"]
     reason: str = Field(min_length=10)
+    reason_fr: str | None = None
 
     @field_validator("severity", mode="before")
     @classmethod
     def _off(cls, v: Any) -> Any:
         return "off" if v is False else v  # YAML 1.1 reads a bare `off` as false
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reason_per_language(cls, data: Any) -> Any:
+        """`reason: {en: ..., fr: ...}`: the English text (else the first) and the French."""
+        if isinstance(data, dict) and isinstance(data.get("reason"), dict) and data["reason"]:
+            texts = data["reason"]
+            data = {**data, "reason": texts.get("en", next(iter(texts.values())))}
+            if "fr" in texts:
+                data["reason_fr"] = texts["fr"]
+        return data
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in French when given (and asked), else as written."""
+        return self.reason_fr if lang == "fr" and self.reason_fr else self.reason
 
 
 class AccessLimit(_Record):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pathways.explore import match_click
 from pathways.gaps import PEP_HOURS, SEVERITY_ORDER, Gap, GapDiff
-from pathways.i18n import day_name, labels, language_name, t
+from pathways.i18n import day_name, labels, language_name, number, t
 from pathways.inventory import TAXONOMY, Inventory, category_label
 from pathways.routes import Route, Step
 
@@ -200,8 +200,8 @@ def _what(step: Step, lang: str) -> str:
     return category_label(step.category, lang)
 
 
-def _hours(value: float, rounded: bool) -> str:
-    return f"≈ {round(value)}" if rounded else f"{value:.1f}"
+def _hours(value: float, rounded: bool, lang: str = "en") -> str:
+    return f"≈ {number(round(value), lang, 0)}" if rounded else number(value, lang, 1)
 
 
 def route_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dict[str, Any]]:
@@ -220,12 +220,12 @@ def route_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dic
         rows.append(
             {
                 t("col_step", lang): i,
-                t("col_service", lang): step.name,
+                t("col_service", lang): service.name_in(lang) if service else step.name,
                 t("col_what", lang): _what(step, lang),
                 t("col_how", lang): t("mode_" + step.mode, lang) if step.mode else "",
-                t("col_handoff_h", lang): _hours(hand_off, rounded),
-                t("col_wait_h", lang): _hours(step.wait_hours, rounded),
-                t("col_seen_h", lang): _hours(step.seen_hours, rounded),
+                t("col_handoff_h", lang): _hours(hand_off, rounded, lang),
+                t("col_wait_h", lang): _hours(step.wait_hours, rounded, lang),
+                t("col_seen_h", lang): _hours(step.seen_hours, rounded, lang),
                 t("col_clock", lang): _clock(clock, lang),
             }
         )
@@ -246,7 +246,7 @@ def _clock(clock: str, lang: str) -> str:
 def for_display(route: Route, inventory: Inventory, lang: str = "en") -> Route:
     """The route with its words in `lang` (days of its clock times, the reason there is none,
     its warnings), for a map that prints them as they are."""
-    names = service_names(inventory)
+    names = service_names(inventory, lang)
     return replace(
         route,
         steps=tuple(replace(s, clock=_clock(s.clock, lang)) for s in route.steps),
@@ -255,14 +255,14 @@ def for_display(route: Route, inventory: Inventory, lang: str = "en") -> Route:
     )
 
 
-def service_names(inventory: Inventory) -> dict[str, str]:
-    """Service id -> name, to put reasons into words."""
-    return {s.id: s.name for s in inventory.services}
+def service_names(inventory: Inventory, lang: str = "en") -> dict[str, str]:
+    """Service id -> name (in `lang` where the inventory gives it), to put reasons into words."""
+    return {s.id: s.name_in(lang) for s in inventory.services}
 
 
 def excluded_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dict[str, str]]:
     """One row per service the route left out: its name and why, in `lang`."""
-    names = service_names(inventory)
+    names = service_names(inventory, lang)
     return [
         {
             t("col_service", lang): names.get(e["service"], e["service"]),
@@ -281,7 +281,9 @@ def route_summary(route: Route, inventory: Inventory, lang: str = "en") -> str:
             if s.service in inventory.by_id
         )
         return t("route_total", lang, h=_hours(route.total_hours, rounded))
-    return t("route_none", lang, reason=reason_text(route.reason, lang, service_names(inventory)))
+    return t(
+        "route_none", lang, reason=reason_text(route.reason, lang, service_names(inventory, lang))
+    )
 
 
 @dataclass(frozen=True)

@@ -600,3 +600,16 @@ def test_gap_panel_in_french_and_map_boxes_fit_half_the_map():
     for box in elements(m, layers.MapControl):  # gap panel and legend share the bottom edge
         assert "max-width:min(340px,calc(50vw - 16px))" in box.box_style
         assert "box-sizing:border-box" in box.box_style
+
+
+def test_coverage_legend_does_not_print_a_partial_count_as_the_sites_share():
+    """Koro's population counts its town only: the legend says so, and prints no bare share."""
+    from mapping.coverage import site_coverage
+
+    koro = load_site(Path(__file__).parent.parent / "data" / "sites" / "koro.yaml")
+    cov = site_coverage(koro, categories=["health.cmr"])
+    assert cov.complete is False
+    m = build_map(koro, coverage=cov, coverage_category="health.cmr", tiles=None)
+    box = next(e for e in elements(m, layers.MapControl) if "ra-coverage" in e.css_class)
+    assert html.escape(cov.status_in("en")) in box.content
+    assert "100%" not in box.content and "≤ 30/60/120" not in box.content

@@ -135,6 +135,7 @@ def test_gpkg_has_four_layers_for_qgis(tmp_path, brussels):
     gaps = gpd.read_file(out, layer="gaps")
     assert len(gaps) == len(find_gaps(brussels, as_of=AS_OF))
     assert set(gaps["severity"]) <= {"critical", "major", "minor"}
+    assert gaps["action"].notna().all() and gaps["owner"].notna().all()  # what to do, who
 
 
 # --- CSV and HXL -------------------------------------------------------------------------------

@@ -202,3 +202,45 @@ def test_access_limit_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gaps", "data/sites/koro.yaml", "--scenario", "dry"]) == 1
     err = capsys.readouterr().err
     assert "--scenario" in err and "rainy-season" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_protocol_says_what_to_do_and_the_site_policy(lang: str) -> None:
+    from pathways.export.protocol import build_protocol, protocol_html
+
+    inv = load_site("data/sites/koro.yaml")
+    html = protocol_html([build_protocol(inv, lang=lang)])
+    todo = {"en": "What to do", "fr": "Que faire"}[lang]
+    shown = [g for g in find_gaps(inv) if g.severity != "minor"]
+    assert html.count(f"<i>{todo}</i>") == len(shown)
+    assert shown[0].action_text(lang).replace("'", "&#39;") in html
+    assert inv.site.policy[0].reason_in(lang).split(";")[0].replace("'", "&#39;") in html
+
+
+def test_workshop_plays_an_access_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rainy season in the Workshop: its services are cut off, and what gets worse shows."""
+    from streamlit.testing.v1 import AppTest
+
+    from views import keys
+
+    monkeypatch.setenv("REFERRAL_ATLAS_DATA", str(Path("data/sites").resolve()))
+    at = AppTest.from_file(str(Path("app.py").resolve()), default_timeout=90)
+    at.query_params["site"] = "koro"
+    at.run()
+    at.switch_page("views/workshop.py").run()
+    assert not at.exception
+    at.multiselect(key=keys.WS_LIMITS).set_value(["rainy-season"]).run()
+    assert not at.exception
+    worse = [m.value for m in at.markdown if m.value.startswith("**Worse (")]
+    expected = len(what_if(load_site("data/sites/koro.yaml"), limits=["rainy-season"]).worse)
+    assert expected and worse == [f"**Worse ({expected})**"]
+
+
+def test_the_card_shows_what_coordinators_record() -> None:
+    from pathways.card import service_card
+
+    inv = load_site("data/sites/koro.yaml")
+    keys = {f.key: f.value for f in service_card(inv, "koro-cscom-diankabou", "fr").fields}
+    assert keys["pep_stock_confirmed"] == "2026-06-15" and keys["female_staff"] == "oui"
+    poor = {f.key: f.value for f in service_card(inv, "koro-wgss-dinagourou").fields}
+    assert poor["phone_network"] == "poor"

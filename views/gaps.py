@@ -55,7 +55,9 @@ for inv in inventories:
                 f"{_common.md(g.owner_text(lang))}"
             )
             if g.policy:
-                row.caption(f"{t('site_policy', lang).capitalize()}{colon}{_common.md(g.policy)}")
+                row.caption(
+                    f"{t('site_policy', lang).capitalize()}{colon}{_common.md(g.policy_text(lang))}"
+                )
             if row.button(
                 t("open_in_workshop", lang),
                 key=f"gap_open_{inv.site.id}_{i}",

@@ -99,6 +99,9 @@ WS_AVOID = "ws_avoid"
 WS_CLOSED = "ws_closed"
 """Workshop multiselect (what if): services closed."""
 
+WS_LIMITS = "ws_access_limits"
+"""Workshop: the site's access limits (a rainy season, a road closed) that hold in the what-if."""
+
 WS_INTERP = "ws_interpreters"
 """Workshop toggle (what if): interpreters available (default on)."""
 
@@ -159,6 +162,7 @@ WORKSHOP_SCENARIO = (
     WS_TIME,
     WS_AVOID,
     WS_CLOSED,
+    WS_LIMITS,
     WS_INTERP,
     WS_PRESENT,
 )

@@ -16,6 +16,7 @@ from pathways.explore import (
     time_label,
     time_options,
 )
+from pathways.gaps import scenario_services
 from pathways.i18n import day_name, language_name, t
 from pathways.inventory import REQUIREMENTS, category_label
 from pathways.routes import Profile
@@ -145,6 +146,25 @@ with st.expander(t("what_if", lang), expanded=not present):
     st.session_state.setdefault(keys.WS_INTERP, True)  # kept across pages: no `value=` here
     interpreters = c[1].toggle(t("interpreters", lang), key=keys.WS_INTERP)
     st.caption(t("click_to_close", lang))
+    limits_by_id = {lim.id: lim for lim in inv.site.access_limits}
+    _common.keep_valid(keys.WS_LIMITS, list(limits_by_id), many=True)
+    limits = (
+        st.multiselect(
+            t("access_limits", lang),
+            list(limits_by_id),
+            format_func=lambda i: (
+                limits_by_id[i].name_fr
+                if lang == "fr" and limits_by_id[i].name_fr
+                else limits_by_id[i].name
+            ),
+            placeholder=t("none_limits", lang),
+            key=keys.WS_LIMITS,
+        )
+        if limits_by_id
+        else []
+    )
+# an access limit (a rainy season, a road closed) cuts its services off: closed for the route
+closed = list(dict.fromkeys([*closed, *scenario_services(inv, limits)]))
 
 profile = Profile(
     entry=entry,

@@ -197,17 +197,28 @@ def _site(pdf: Any, p: SiteProtocol) -> None:
     _heading(pdf, t["gaps_title"])
     if not p.gaps:
         _para(pdf, t["no_gaps"])
-    for sev, label, msg in p.gaps:
+    for sev, label, msg, todo in p.gaps:
         pdf.set_font(FONT, "B", 9.5)
         pdf.set_text_color(*(RED if sev == "critical" else (161, 92, 0)))
         pdf.write(4.3, _safe(f"• {label}{t['colon']} "))
         pdf.set_font(FONT, "", 9.5)
         pdf.set_text_color(0, 0, 0)
         pdf.write(4.3, _safe(msg))
-        pdf.ln(5.2)
+        pdf.ln(4.6)
+        pdf.set_font(FONT, "I", 9)
+        pdf.write(4.1, _safe(f"   {t['todo']}{t['colon']} "))
+        pdf.set_font(FONT, "", 9)
+        pdf.write(4.1, _safe(todo))
+        pdf.ln(5.4)
     if p.minor_gaps:
         pdf.set_text_color(*GREY)
         _para(pdf, p.minor_text, size=8.5)
+        pdf.set_text_color(0, 0, 0)
+    if p.policy:
+        pdf.set_text_color(*GREY)
+        _para(pdf, t["policy_title"], size=8.5)
+        for line in p.policy:
+            _para(pdf, f"• {line}", size=8.5)
         pdf.set_text_color(0, 0, 0)
 
     _heading(pdf, t["directory_title"])

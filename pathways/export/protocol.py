@@ -84,6 +84,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_gaps": "No gap found.",
         "more_gaps_one": "and {n} minor gap (the full list: pathways gaps)",
         "more_gaps_other": "and {n} minor gaps (the full list: pathways gaps)",
+        "todo": "What to do",
+        "policy_title": "This site's policy on gaps",
         "colon": ":",
         "status_short": "ILLUSTRATIVE DATA",
         "verified_short": "field-verified data",
@@ -143,6 +145,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_gaps": "Aucune lacune trouvée.",
         "more_gaps_one": "et {n} lacune mineure (liste complète : pathways gaps)",
         "more_gaps_other": "et {n} lacunes mineures (liste complète : pathways gaps)",
+        "todo": "Que faire",
+        "policy_title": "Politique du site sur les lacunes",
         "colon": " :",
         "status_short": "DONNÉES ILLUSTRATIVES",
         "verified_short": "données vérifiées",
@@ -274,9 +278,10 @@ class SiteProtocol:
     entry_points: tuple[Card, ...]
     needs: tuple[Need, ...]
     cmr: tuple[Card, ...]  # clinical care after rape: the urgent box
-    gaps: tuple[tuple[str, str, str], ...]  # (severity, its label, sentence)
+    gaps: tuple[tuple[str, str, str, str], ...]  # (severity, its label, sentence, what to do)
     minor_gaps: int
     minor_text: str  # 'and 3 minor gaps (...)', in the protocol's language
+    policy: tuple[str, ...]  # the site's adaptations of the gap rules, with their reasons
     directory: tuple[Card, ...]
     text: dict[str, str] = field(repr=False, default_factory=dict)
 
@@ -371,7 +376,7 @@ def build_protocol(
     inventory: Inventory, *, lang: str = "en", as_of: dt.date | None = None
 ) -> SiteProtocol:
     """The content of one site's protocol, computed from the inventory, graph and gaps."""
-    from pathways.gaps import find_gaps
+    from pathways.gaps import find_gaps, policy_lines
     from pathways.graph import build_referral_graph, serves_need
 
     today = as_of or clock.today()
@@ -407,7 +412,16 @@ def build_protocol(
 
     to_care = _to_care(G, inventory, lang)
     gaps = find_gaps(inventory, G=G, as_of=today)
-    shown = [(g.severity, t[g.severity], g.text(lang)) for g in gaps if g.severity != "minor"]
+    shown = [
+        (
+            g.severity,
+            t[g.severity],
+            g.text(lang),
+            f"{g.action_text(lang)} ({g.owner_text(lang)})",
+        )
+        for g in gaps
+        if g.severity != "minor"
+    ]
     minor = len(gaps) - len(shown)
     return SiteProtocol(
         site_id=inventory.site.id,
@@ -428,6 +442,7 @@ def build_protocol(
         minor_text=plural(minor, lang, t["more_gaps_one"], t["more_gaps_other"]).format(
             n=number(minor, lang, 0)
         ),
+        policy=tuple(policy_lines(inventory, lang)),
         directory=tuple(
             _card(public[s.id], lang)
             for s in sorted(inventory.services, key=lambda s: s.name_in(lang).casefold())
@@ -546,10 +561,13 @@ footer { margin-top: 10px; font-size: 8.5pt; color: #555; border-top: 1px solid 
 {% endfor %}
 
 <h2>{{ text.gaps_title }}</h2>
-{% if p.gaps %}<ul>{% for sev, label, msg in p.gaps %}
-<li><span class="gap-{{ sev }}">{{ label }}</span>{{ text.colon }} {{ msg }}</li>{% endfor %}</ul>
+{% if p.gaps %}<ul>{% for sev, label, msg, todo in p.gaps %}
+<li><span class="gap-{{ sev }}">{{ label }}</span>{{ text.colon }} {{ msg }}
+<br><i>{{ text.todo }}</i>{{ text.colon }} {{ todo }}</li>{% endfor %}</ul>
 {% else %}<p>{{ text.no_gaps }}</p>{% endif %}
 {% if p.minor_gaps %}<p class="muted">{{ p.minor_text }}</p>{% endif %}
+{% if p.policy %}<p class="muted"><b>{{ text.policy_title }}</b></p><ul class="muted">
+{% for line in p.policy %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
 
 <h2>{{ text.directory_title }}</h2>
 <table>
