@@ -90,6 +90,10 @@ def run_coverage(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _print_site(r: SiteCoverage, lang: str) -> None:
     """The head and the category table of one site. A count far below the site's known total
     prints ranges for the whole site, never the counted people's shares as the site's."""
@@ -97,30 +101,39 @@ def _print_site(r: SiteCoverage, lang: str) -> None:
     from mapping.coverage import percent_text as _pct
 
     tm = r.travel
-    how = "road network" if r.network else f"straight line x {tm.circuity:g}"
-    print(f"{r.name} [{r.site}]: {r.status_in(lang)}")
-    print(f"  population: {r.source_in(lang)}")
+    colon = " : " if lang == "fr" else ": "
+    how = (
+        t("cov_cli_road", lang)
+        if r.network
+        else t("cov_cli_straight", lang, c=number(tm.circuity, lang, 1))
+    )
+    print(f"{r.name} [{r.site}]{colon}{r.status_in(lang)}")
+    print(f"  {t('cov_cli_population', lang)}{colon}{r.source_in(lang)}")
     total_source = r.total_source_in(lang)
     if total_source:
-        print(f"  known total: {total_source}")
-    print(f"  counted as: {r.population_method}")
-    print(f"  travel: {tm.mode}, {tm.speed_kmh:g} km/h, {how}")
+        print(f"  {t('cov_cli_total', lang)}{colon}{total_source}")
+    print(f"  {t('cov_cli_counted_as', lang)}{colon}{r.population_method}")
+    speed = f"{number(tm.speed_kmh, lang, 0 if float(tm.speed_kmh).is_integer() else 1)} km/h"
+    print(f"  {t('cov_cli_travel', lang)}{colon}{t('travel_' + tm.mode, lang)}, {speed}, {how}")
     ranges = r.complete is False and r.population_total is not None
     if ranges:
         total = r.population_total or 0.0
         print(
             "  "
-            + t(
-                "cov_ranges_note",
-                lang,
-                total=number(total, lang, 0),
-                counted=number(r.population, lang, 0),
-                uncounted=number(total - r.population, lang, 0),
+            + _capital(
+                t(
+                    "cov_ranges_note",
+                    lang,
+                    total=number(total, lang, 0),
+                    counted=number(r.population, lang, 0),
+                    uncounted=number(total - r.population, lang, 0),
+                )
             )
         )
     width = 14 if ranges else 10
     head = "".join(f"{f'<={m} min':>{width}}" for m in THRESHOLDS_MIN)
-    print(f"  {'category':<44}{'services':>8}{head}{'median':>9}")
+    category, services = t("cov_cli_category", lang), t("cov_cli_services", lang)
+    print(f"  {category:<44}{services:>8}{head}{t('cov_cli_median', lang):>9}")
     for c in r.categories:
         label = category_label(c.category, lang)[:43]
         cells = []
@@ -133,7 +146,7 @@ def _print_site(r: SiteCoverage, lang: str) -> None:
             )
             cells.append(f"{text:>{width}}")
         if c.remote:
-            median = "phone"
+            median = t("cov_cli_phone", lang)
         elif ranges and c.services:
             median = "?"
         else:

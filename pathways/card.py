@@ -29,10 +29,10 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
     if hours.is_24_7:
         return t("always", lang)
     names = [day_name(i, lang, short=True) for i in range(7)]
-    return week_text(hours, names) or t("closed_all_week", lang)
+    return week_text(hours, names, " ; " if lang == "fr" else "; ") or t("closed_all_week", lang)
 
 
-def week_text(hours: Hours, day_names: Sequence[str]) -> str:
+def week_text(hours: Hours, day_names: Sequence[str], sep: str = "; ") -> str:
     """The open days and times, days with the same hours grouped ('' if never open)."""
     runs: list[list[int]] = []
     for i, ranges in enumerate(hours.week):
@@ -49,7 +49,7 @@ def week_text(hours: Hours, day_names: Sequence[str]) -> str:
         days = first if len(run) == 1 else f"{first}–{day_names[run[-1]]}"
         times = ", ".join(f"{_hm(a)}–{_hm(b)}" for a, b in ranges)
         parts.append(f"{days} {times}")
-    return "; ".join(parts)
+    return sep.join(parts)
 
 
 def delay_text(hours: float, lang: str = "en") -> str:

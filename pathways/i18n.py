@@ -469,6 +469,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{status}; {spread} of them spread evenly over the area, their places unknown",
         "fr": "{status} ; dont {spread} réparties uniformément sur la zone, lieux inconnus",
     },
+    "cov_cli_population": {"en": "population", "fr": "population"},
+    "cov_cli_total": {"en": "known total", "fr": "total connu"},
+    "cov_cli_counted_as": {"en": "counted as", "fr": "compté comme"},
+    "cov_cli_travel": {"en": "travel", "fr": "déplacement"},
+    "cov_cli_road": {"en": "road network", "fr": "réseau routier"},
+    "travel_walk": {"en": "walking", "fr": "à pied"},
+    "travel_transit": {"en": "public transport", "fr": "transports en commun"},
+    "travel_car": {"en": "car", "fr": "voiture"},
+    "travel_custom": {"en": "local means", "fr": "moyens locaux"},
+    "cov_cli_straight": {"en": "straight line x {c}", "fr": "ligne droite x {c}"},
+    "cov_cli_category": {"en": "category", "fr": "catégorie"},
+    "cov_cli_services": {"en": "services", "fr": "services"},
+    "cov_cli_median": {"en": "median", "fr": "médiane"},
+    "cov_cli_phone": {"en": "phone", "fr": "téléphone"},
     "cov_ranges_note": {
         "en": "not the site's shares: ranges for its {total} people. The {counted} counted give "
         "the low end; the {uncounted} not counted could live anywhere, so the high end counts "

@@ -148,7 +148,7 @@ def test_subset_keeps_routes_between_kept_services_and_public_places(tiny) -> No
 
 def test_hours_in_words(tiny) -> None:
     assert hours_text(tiny.by_id["ngo"].hours) == "Mon–Thu 09:00–17:00; Fri 09:00–13:00"
-    assert hours_text(tiny.by_id["ngo"].hours, "fr") == "lun.–jeu. 09:00–17:00; ven. 09:00–13:00"
+    assert hours_text(tiny.by_id["ngo"].hours, "fr") == "lun.–jeu. 09:00–17:00 ; ven. 09:00–13:00"
     assert hours_text(tiny.by_id["hospital"].hours, "fr") == "24 h sur 24, 7 jours sur 7"
     assert hours_text(tiny.by_id["shelter"].hours) == "hours unknown"
 
@@ -201,7 +201,7 @@ def test_found_table_is_public_and_in_words(tiny) -> None:
         f"tiny/{s}" for s in ("hospital", "police", "ngo", "shelter", "lawyer")
     ]
     assert "50.82" not in df.to_csv() and "4.37" not in df.to_csv()
-    assert df.loc["tiny/ngo", "hours"] == "lun.–jeu. 09:00–17:00; ven. 09:00–13:00"
+    assert df.loc["tiny/ngo", "hours"] == "lun.–jeu. 09:00–17:00 ; ven. 09:00–13:00"
     assert "service" in localize_columns(df, "en").columns
     assert "horaires" in localize_columns(df, "fr").columns
 

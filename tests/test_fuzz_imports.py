@@ -34,7 +34,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pathways.cli import main
@@ -484,6 +484,7 @@ def _zip_members() -> dict[str, bytes]:
     text_cells,
     st.sampled_from([".zip", "folder"]),
 )
+@example(11891, "cell", "Police", ".zip")  # a 'serves' extension cell that is no group (CI)
 def test_mutated_hsds_package(tmp_path_factory, seed, how, value, form):
     rnd = random.Random(seed)
     members = dict(_zip_members())

@@ -301,7 +301,7 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
         return t["unknown_hours"]
     if hours.is_24_7:
         return t["always"]
-    return week_text(hours, DAY_NAMES[lang]) or t["closed"]
+    return week_text(hours, DAY_NAMES[lang], " ; " if lang == "fr" else "; ") or t["closed"]
 
 
 @lru_cache(maxsize=256)

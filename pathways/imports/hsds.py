@@ -452,7 +452,10 @@ class _Builder:
             rec["location_precision"] = ext["location_precision"][0]
         for code, parse in (("serves", v.parse_groups), ("requires", v.parse_requires)):
             if ext.get(code):
-                rec[code] = parse(ext[code][0])
+                try:
+                    rec[code] = parse(ext[code][0])
+                except ValueError as e:  # a mistyped cell: one line naming it, no traceback
+                    self.fail(row, code, str(e))
         for code in ("legal_status", "cost", "notes", "pep_stock_confirmed", "phone_network"):
             if ext.get(code):
                 rec[code] = ext[code][0]
