@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pathways.errors import InventoryError
+from pathways.i18n import colon as i18n_colon
 from pathways.i18n import number, t
 from pathways.inventory import TAXONOMY, category_label, is_category, suggest
 
@@ -101,7 +102,7 @@ def _print_site(r: SiteCoverage, lang: str) -> None:
     from mapping.coverage import percent_text as _pct
 
     tm = r.travel
-    colon = " : " if lang == "fr" else ": "
+    colon = i18n_colon(lang)
     how = (
         t("cov_cli_road", lang)
         if r.network

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pathways.i18n import day_name, join, labels, language_name, number, t
+from pathways.i18n import day_name, join, labels, language_name, number, semicolon, t
 from pathways.i18n import hours_text as hours_text_of
 from pathways.inventory import Hours, Inventory, Referral, Service, category_label
 from pathways.privacy import PublicInventory, public_place, public_view
@@ -29,7 +29,7 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
     if hours.is_24_7:
         return t("always", lang)
     names = [day_name(i, lang, short=True) for i in range(7)]
-    return week_text(hours, names, " ; " if lang == "fr" else "; ") or t("closed_all_week", lang)
+    return week_text(hours, names, semicolon(lang)) or t("closed_all_week", lang)
 
 
 def week_text(hours: Hours, day_names: Sequence[str], sep: str = "; ") -> str:

@@ -25,7 +25,7 @@ from pathways.gaps import (
     scenario_services,
     what_if,
 )
-from pathways.i18n import t
+from pathways.i18n import colon, t
 from pathways.inventory import (
     DAYS,
     REQUIREMENTS,
@@ -245,7 +245,7 @@ def _gaps(args: argparse.Namespace) -> int:
         for g in gaps:
             _print_gap(g, args)
         for line in policy_lines(inv, args.lang):
-            print(f"  {t('site_policy', args.lang)}{' : ' if args.lang == 'fr' else ': '}{line}")
+            print(f"  {t('site_policy', args.lang)}{colon(args.lang)}{line}")
     return 0
 
 
@@ -254,10 +254,9 @@ def _print_gap(g: Gap, args: argparse.Namespace, mark: str = "") -> None:
     print(f"  {mark}{t(f'sev_{g.severity}', lang):<8} {g.kind_label(lang)}: {g.text(lang)}")
     if args.brief:
         return
-    colon = " : " if lang == "fr" else ": "
-    print(f"      {t('col_action', lang)}{colon}{g.action_text(lang)} ({g.owner_text(lang)})")
+    print(f"      {t('col_action', lang)}{colon(lang)}{g.action_text(lang)} ({g.owner_text(lang)})")
     if g.policy:
-        print(f"      {t('site_policy', lang)}{colon}{g.policy_text(lang)}")
+        print(f"      {t('site_policy', lang)}{colon(lang)}{g.policy_text(lang)}")
 
 
 def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
@@ -302,11 +301,8 @@ def _what_if(args: argparse.Namespace, inventories: Sequence[Inventory]) -> int:
         for c in d.changes:
             _print_gap(c.gap, args, mark=f"{c.effect.upper():<6} {marks[c.change]} ")
             if c.replaced_by is not None:
-                print(
-                    f"      {t('replaced_by', args.lang)} : {c.replaced_by.text(args.lang)}"
-                    if args.lang == "fr"
-                    else f"      {t('replaced_by', args.lang)}: {c.replaced_by.text(args.lang)}"
-                )
+                replaced = c.replaced_by.text(args.lang)
+                print(f"      {t('replaced_by', args.lang)}{colon(args.lang)}{replaced}")
     return 0
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import gettext
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, Literal
 
 import networkx as nx
-import pycountry
 
 from pathways import clock
 from pathways._gc import pausing_collector
@@ -35,7 +33,17 @@ from pathways.graph import (
     serves_need,
     service,
 )
-from pathways.i18n import hours_text, join, join_some, number, plural
+from pathways.i18n import (
+    colon,
+    hours_text,
+    join,
+    join_some,
+    language_name,
+    number,
+    plural,
+    semicolon,
+    t,
+)
 from pathways.inventory import GAP_KINDS, Inventory, PolicyRule, Service, category_label
 from pathways.routes import (
     HOURS_PER_WEEK,
@@ -347,27 +355,25 @@ class Gap:
 
     def kind_label(self, lang: str = "en") -> str:
         """A short name of the gap's kind ('too late (72 h)', 'no route to rape care')."""
-        from pathways.i18n import t
-
         if self.kind == "time_critical" and self.cause == "no_route":
             return t("gapkind_time_critical_no_route", lang)
         return t(f"gapkind_{self.kind}", lang)
 
     def text(self, lang: str = "en") -> str:
         """The sentence to read out, in English or French."""
-        return self.message_fr if lang == "fr" and self.message_fr else self.message
+        return _pick(self.message, self.message_fr, lang)
 
     def action_text(self, lang: str = "en") -> str:
         """What to do about it, in English or French."""
-        return self.action_fr if lang == "fr" and self.action_fr else self.action
+        return _pick(self.action, self.action_fr, lang)
 
     def policy_text(self, lang: str = "en") -> str:
         """The site policy's reason for this gap's severity, in English or French."""
-        return self.policy_fr if lang == "fr" and self.policy_fr else self.policy
+        return _pick(self.policy, self.policy_fr, lang)
 
     def owner_text(self, lang: str = "en") -> str:
         """Who should act, in English or French."""
-        return self.owner_fr if lang == "fr" and self.owner_fr else self.owner
+        return _pick(self.owner, self.owner_fr, lang)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the design: empty optional members are left out."""
@@ -391,6 +397,11 @@ class Gap:
         if self.details:
             out["details"] = self.details
         return out
+
+
+def _pick(en: str, fr: str, lang: str) -> str:
+    """The French text when asked and given, else the English one."""
+    return fr if lang == "fr" and fr else en
 
 
 def _say(table: dict[str, dict[str, str]], key: str, lang: str, values: dict[str, Any]) -> str:
@@ -583,6 +594,7 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
         ok72, ok120 = within_by_hour_twice(G, entries, "health.cmr", PEP_HOURS, EC_HOURS)
     late: list[dict[str, Any]] = []
     never: list[str] = []
+    failing_any: set[int] = set()  # arrival hours too late from some entry point
     for e in entries:
         if all(ok72[e]):
             continue
@@ -605,13 +617,13 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
                 "hours": hour_ranges(failing),
                 "arrival_hours_failing_pep_72h": len(failing),
                 "arrival_hours_failing_ec_120h": n_ec,
-                "_failing": failing,
             }
         )
+        failing_any.update(failing)
     gaps = []
     if late:
         late.sort(key=lambda d: (-(d["worst_hours"] or math.inf), d["id"]))
-        gaps.append(_too_late(G, inventory, late))
+        gaps.append(_too_late(G, inventory, late, sorted(failing_any)))
     if never:
         gaps.append(
             _gap(
@@ -638,7 +650,9 @@ def _num(x: float) -> float | None:
     return None if math.isinf(x) or math.isnan(x) else round(x, 1)
 
 
-def _too_late(G: nx.DiGraph, inventory: Inventory, late: list[dict[str, Any]]) -> Gap:
+def _too_late(
+    G: nx.DiGraph, inventory: Inventory, late: list[dict[str, Any]], failing_any: list[int]
+) -> Gap:
     """One gap for every entry point reached too late, worst first."""
 
     def item(d: dict[str, Any], lang: str) -> str:
@@ -656,9 +670,6 @@ def _too_late(G: nx.DiGraph, inventory: Inventory, late: list[dict[str, Any]]) -
             "worst_list": join_some((item(d, lang) for d in late), lang, 4),
         }
 
-    failing_any = sorted({h for d in late for h in d["_failing"]})
-    for d in late:
-        del d["_failing"]
     ids = [d["id"] for d in late]
     return _gap(
         "time_critical",
@@ -687,8 +698,8 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
     if not cmr:
         return []
     failing_en, failing_fr = [], []
-    for label, (t, label_fr) in NIGHT_AND_WEEKEND.items():
-        if not any(fastest_to(G, e, t, "health.cmr", no_wait=True) for e in entry_points(G)):
+    for label, (at, label_fr) in NIGHT_AND_WEEKEND.items():
+        if not any(fastest_to(G, e, at, "health.cmr", no_wait=True) for e in entry_points(G)):
             failing_en.append(label)
             failing_fr.append(label_fr)
     if not failing_en:
@@ -900,21 +911,6 @@ def _speaks(s: Service, lang: str, interpretation: bool, category: str = "") -> 
     return not (category in LIFE_SAVING and lead is not None and lead > INTERPRETER_LEAD_LIMIT)
 
 
-@lru_cache(maxsize=256)
-def _language_name(code: str, lang: str) -> str:
-    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
-    found = found or pycountry.languages.get(alpha_3=code)
-    name = found.name if found else code
-    if lang == "fr" and found:
-        try:
-            tr = gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=["fr"])
-            name = tr.gettext(found.name)
-        except OSError:
-            pass
-        return name[0].lower() + name[1:] if name else name
-    return name
-
-
 def _usable_by(s: Service, group: str) -> bool:
     if group == "undocumented":
         return s.legal_status == "any"
@@ -961,7 +957,7 @@ def _item_values(item: tuple[str, ...], lang: str) -> dict[str, Any]:
 
 
 def _language_values(code: str, lacking: list[tuple[str, ...]], lang: str) -> dict[str, Any]:
-    return {"language_name": _language_name(code, lang), "labels": _items_label(lacking, lang)}
+    return {"language_name": language_name(code, lang), "labels": _items_label(lacking, lang)}
 
 
 def _group_values(
@@ -1032,14 +1028,13 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
 
         def fmt(lang: str, blocking: list[str] = blocking) -> dict[str, Any]:
             i = lang == "fr"
-            colon, semicolon = (" : ", " ; ") if i else (": ", "; ")
             parts = [
                 service(G, n).name_in(lang)
-                + colon
+                + colon(lang)
                 + join((CONDITION_TEXT[c][i] for c in _deterring(service(G, n))), lang)
                 for n in blocking
             ]
-            return {"conditions": semicolon.join(parts)}
+            return {"conditions": semicolon(lang).join(parts)}
 
         gaps.append(_gap("deterrent", inventory, G, category=category, services=blocking, fmt=fmt))
     return gaps
@@ -1256,8 +1251,6 @@ def apply_policy(gaps: Iterable[Gap], inventory: Inventory) -> list[Gap]:
 
 def policy_lines(inventory: Inventory, lang: str = "en") -> list[str]:
     """The site's policy, one sentence per rule, for pages and the protocol."""
-    from pathways.i18n import t
-
     lines = []
     for r in inventory.site.policy:
         scope = [t(f"gapkind_{r.kind}", lang)]
@@ -1266,7 +1259,7 @@ def policy_lines(inventory: Inventory, lang: str = "en") -> list[str]:
         if r.group:
             scope.append(GROUP_NAMES[r.group][lang == "fr"].lower())
         if r.language:
-            scope.append(_language_name(r.language, lang))
+            scope.append(language_name(r.language, lang))
         what = t("policy_off", lang) if r.severity == "off" else t(f"sev_{r.severity}", lang)
         lines.append(
             t("policy_line", lang, scope=" · ".join(scope), what=what, reason=r.reason_in(lang))

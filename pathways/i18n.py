@@ -750,6 +750,16 @@ def join_some(items: Iterable[str], lang: str = "en", /, limit: int = 3) -> str:
     return join([*values[:limit], t("n_more", lang, n=number(rest, lang, 0))], lang)
 
 
+def colon(lang: str = "en", /) -> str:
+    """': ' in English, ' : ' in French (a space before the colon)."""
+    return t("colon", lang) + " "
+
+
+def semicolon(lang: str = "en", /) -> str:
+    """'; ' in English, ' ; ' in French."""
+    return " ; " if lang == "fr" else "; "
+
+
 def _locale(lang: str) -> str:
     return lang if lang in LANGS else LANGS[0]
 

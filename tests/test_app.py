@@ -359,6 +359,23 @@ def test_workshop_presentation_hides_the_sidebar_and_reads_the_worst_first(
     assert at.sidebar.radio(key=keys.LANG).value == "en"
 
 
+def test_workshop_plays_an_access_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rainy season in the Workshop: its services are cut off, and what gets worse shows."""
+    monkeypatch.setenv("REFERRAL_ATLAS_DATA", str(ROOT / "data" / "sites"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["site"] = "koro"
+    at.run()
+    at.switch_page("views/workshop.py").run()
+    assert not at.exception
+    at.multiselect(key=keys.WS_LIMITS).set_value(["rainy-season"]).run()
+    assert not at.exception
+    worse = [m.value for m in at.markdown if m.value.startswith("**Worse (")]
+    from pathways.gaps import what_if
+
+    expected = len(what_if(load_site(ROOT / "data/sites/koro.yaml"), limits=["rainy-season"]).worse)
+    assert expected and worse == [f"**Worse ({expected})**"]
+
+
 # --- Gaps ------------------------------------------------------------------------------------
 
 

@@ -12,21 +12,24 @@ tests/artifacts/ for a person to look at. Needs Debian's chromium (skipped witho
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pathways.downloads import GROUPS
 from pathways.i18n import t
-from tests.test_app_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Session, streamlit_app
+from tests import test_app_browser
+from tests.test_app_browser import ARTIFACTS, Session
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
+
+# the app server and browser of tests/test_app_browser.py (module-scoped: one per module)
+app_url = test_app_browser.app_url
+browser = test_app_browser.browser
 
 PAGES = {
     "services": "explore_title",
@@ -50,28 +53,6 @@ new MutationObserver(() => {
 BASE_PATH_PROBE = re.compile(r"404 .*/(?:[\w-]+)/_stcore/(?:health|host-config)")
 """On a deep link, Streamlit's front end first looks for the server under the page's own path
 (`/what-if/_stcore/health`, a 404) before the root: its probe, not an app error."""
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is missing")
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
-    with streamlit_app(log, env, "--server.headless", "true") as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _close(s: Session) -> None:

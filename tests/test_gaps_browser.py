@@ -6,23 +6,15 @@ One server for the module, on the shipped inventories; screenshots land in tests
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pathways.gaps import find_gaps
 from pathways.load import load_site
+from tests import test_app_browser
 from tests.french import english_pieces, untranslated_texts
-from tests.test_app_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    MAP_FRAME,
-    Session,
-    streamlit_app,
-)
+from tests.test_app_browser import MAP_FRAME, Session
 from tests.test_app_defects_browser import BASE_PATH_PROBE
 
 if TYPE_CHECKING:
@@ -30,27 +22,9 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is missing")
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
-    with streamlit_app(log, env, "--server.headless", "true") as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+# the app server and browser of tests/test_app_browser.py (module-scoped: one per module)
+app_url = test_app_browser.app_url
+browser = test_app_browser.browser
 
 
 def _close(s: Session) -> None:

@@ -4,6 +4,7 @@ do about it and who should; one click opens a gap in the Workshop."""
 import streamlit as st
 
 from pathways.gaps import SEVERITY_ORDER, Gap, focus, policy_lines
+from pathways.i18n import colon as i18n_colon
 from pathways.i18n import t
 from pathways.inventory import Inventory
 from views import _common, keys
@@ -30,7 +31,7 @@ def _open_in_workshop(gap: Gap, inventory: Inventory) -> None:
     state[keys.WS_LANGUAGE] = f.language
 
 
-colon = " : " if lang == "fr" else ": "
+colon = i18n_colon(lang)
 severities = _common.severity_filter(st)
 for inv in inventories:
     gaps = [g for g in _common.site_gaps(inv) if g.severity in severities]

@@ -17,6 +17,7 @@ from pathways.explore import (
     time_options,
 )
 from pathways.gaps import scenario_services
+from pathways.i18n import colon as i18n_colon
 from pathways.i18n import day_name, language_name, t
 from pathways.inventory import REQUIREMENTS, category_label
 from pathways.routes import Profile
@@ -268,7 +269,7 @@ if not present:
     st.subheader(t("gap_changes", lang))
     if not closed and interpreters:
         st.caption(t("no_change", lang))
-    colon = " : " if lang == "fr" else ": "
+    colon = i18n_colon(lang)
     worse, better = st.columns(2)
     for column, changes, key, show, icon, none in (
         (worse, diff.worse, "gaps_worse", worse.error, ":material/trending_down:", "none_worse"),

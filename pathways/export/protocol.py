@@ -22,7 +22,7 @@ from pathways import clock
 from pathways.card import week_text
 from pathways.export._write import atomic_output
 from pathways.export.public import PublicService, public_services
-from pathways.i18n import join, number, plural
+from pathways.i18n import join, number, plural, semicolon
 from pathways.inventory import Hours, Inventory, Service, category_label
 
 if TYPE_CHECKING:
@@ -301,7 +301,7 @@ def hours_text(hours: Hours, lang: str = "en") -> str:
         return t["unknown_hours"]
     if hours.is_24_7:
         return t["always"]
-    return week_text(hours, DAY_NAMES[lang], " ; " if lang == "fr" else "; ") or t["closed"]
+    return week_text(hours, DAY_NAMES[lang], semicolon(lang)) or t["closed"]
 
 
 @lru_cache(maxsize=256)
