@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from bench.generate import generate, write
-from pathways.gaps import FINDERS, Options, find_gaps
-from pathways.graph import build_referral_graph, entry_points
-from pathways.load import load_site, load_sites
-from pathways.routes import Profile, route
+from pathways.analysis.gaps import FINDERS, Options, find_gaps
+from pathways.analysis.graph import build_referral_graph, entry_points
+from pathways.analysis.routes import Profile, route
+from pathways.io.load import load_site, load_sites
 
 SITES = Path(__file__).resolve().parents[1] / "data" / "sites"
 NEEDS = ["health.cmr", "mhpss", "case_management", "legal", "safety.shelter"]

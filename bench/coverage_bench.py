@@ -1,6 +1,6 @@
 """Coverage at scale: 1,000,000 population points against 10,000 services, every category.
 
-Runs `mapping.coverage.nearest_hours` (projection + one exact nearest search per category,
+Runs `pathways.analysis.coverage.nearest_hours` (projection + one exact nearest search per category,
 distances corrected to the ellipsoid) and then geopandas' `sjoin_nearest` on the same points
 and services in the same CRS, checks that both give the same travel times, and prints both.
 Run on demand (not a test):
@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 from bench.generate import CATEGORY_WEIGHTS, country_points, generate
-from mapping.coverage import nearest_hours, shares_within
-from mapping.travel import TravelModel, geodesic_from_planar, local_crs, project
+from pathways.analysis.coverage import nearest_hours, shares_within
+from pathways.analysis.travel import TravelModel, geodesic_from_planar, local_crs, project
 
 
 def population_points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     hours = nearest_hours(pts[:, 0], pts[:, 1], s_lat, s_lon, offers, model=model)
     shares = {c: shares_within(h, weights) for c, h in hours.items()}
     ours = time.perf_counter() - t
-    print(f"mapping.coverage (cKDTree, cells): {ours:.2f} s for every category")
+    print(f"pathways.analysis.coverage (cKDTree, cells): {ours:.2f} s for every category")
     for c in cats:
         s = shares[c]
         print(

@@ -345,7 +345,7 @@ def write_boundary(country: str, path: Path) -> Path:
 
 
 def write_population(pts: np.ndarray, weights: np.ndarray, path: Path) -> Path:
-    """Population points as a places CSV (`mapping.population`'s `units: places` form:
+    """Population points as a places CSV (`pathways.analysis.population`'s `units: places` form:
     geonameid, name, latitude, longitude, population) or as GeoJSON points."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".geojson":

@@ -52,7 +52,7 @@ def draw_seconds(page_file: Path) -> tuple[float, int, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     from mapping.build import build_map, save_map
-    from pathways.load import load_site
+    from pathways.io.load import load_site
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--services", type=int, default=10_000)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load {len(inv.services):,} services: {time.perf_counter() - t:.2f} s")
         gaps = None
         if args.gaps:
-            from pathways.gaps import find_gaps
+            from pathways.analysis.gaps import find_gaps
 
             t = time.perf_counter()
             gaps = find_gaps(inv)

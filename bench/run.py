@@ -9,15 +9,16 @@ realistic attribute mixes, spread over Belgium's outline; deterministic by `--se
 once, as YAML and as GeoJSON, under `--data`, then measured in a fresh Python process of its
 own, stage after stage:
 
-- load + validate the YAML file, then the GeoJSON file (`pathways.load.load_site`);
-- build the referral graph; each gap kind (`pathways.gaps.FINDERS`), one after the other;
-- `--queries` route queries (`pathways.routes.route`, with explanations) for random profiles,
+- load + validate the YAML file, then the GeoJSON file (`pathways.io.load.load_site`);
+- build the referral graph; each gap kind (`pathways.analysis.gaps.FINDERS`), one after the other;
+- `--queries` route queries (`pathways.analysis.routes.route`, with explanations) for random
+profiles,
   entry points, arrival times and needs: median and 95th percentile;
 - coverage: hours from `--points` population points to the nearest service of every category
-  (`mapping.coverage.nearest_hours`, services at their public places, as `site_coverage`);
+  (`pathways.analysis.coverage.nearest_hours`, services at their public places, as `site_coverage`);
 - the map (`mapping.build.build_map` + `save_map`, offline): build time and HTML size, and the
   time to draw it in headless Chromium (`bench.map_bench.draw_seconds`) unless `--quick`;
-- every export format, through `pathways.export.export` as `pathways export` calls it.
+- every export format, through `pathways.io.export.export` as `pathways export` calls it.
 
 Time is wall-clock time (`time.perf_counter`). Memory is the peak resident set size of the
 measuring process during each stage: Linux's VmHWM, reset before each stage by writing 5 to
@@ -147,7 +148,7 @@ class Worker:
         )
 
     def run(self) -> None:
-        from pathways.load import load_site
+        from pathways.io.load import load_site
 
         yaml_path, geojson_path = ensure_files(self.size, self.args.seed, self.args.data)
         self.warm_up()
@@ -181,8 +182,8 @@ class Worker:
         """Load, map and export a 20-service country first: imports, caches (the country's
         outline, pydantic's validators) and first-call costs are not counted in any stage."""
         from mapping.build import build_map
-        from pathways.export import export
-        from pathways.load import load_site
+        from pathways.io.export import export
+        from pathways.io.load import load_site
 
         tiny, _ = ensure_files(20, self.args.seed, self.args.data)
         inv = load_site(tiny)
@@ -215,8 +216,13 @@ class Worker:
                 )
 
     def graph_and_gaps(self, inv: Any) -> Any:
-        from pathways.gaps import FINDERS, Options
-        from pathways.graph import ACCELERATED, build_referral_graph, graph_backend, use_backend
+        from pathways.analysis.gaps import FINDERS, Options
+        from pathways.analysis.graph import (
+            ACCELERATED,
+            build_referral_graph,
+            graph_backend,
+            use_backend,
+        )
 
         with self.stage("graph build") as row:
             G = build_referral_graph(inv)
@@ -253,8 +259,8 @@ class Worker:
 
     def routes(self, G: Any) -> None:
         from bench.analysis import random_query
-        from pathways.graph import entry_points
-        from pathways.routes import route
+        from pathways.analysis.graph import entry_points
+        from pathways.analysis.routes import route
 
         n = self.args.queries
         rng = random.Random(self.args.seed)
@@ -276,10 +282,10 @@ class Worker:
         import numpy as np
 
         from bench.generate import population_points
-        from mapping.coverage import coverage_categories, nearest, nearest_hours
-        from mapping.travel import local_crs, project, travel_model
-        from pathways.graph import is_remote
-        from pathways.privacy import public_place
+        from pathways.analysis.coverage import coverage_categories, nearest, nearest_hours
+        from pathways.analysis.graph import is_remote
+        from pathways.analysis.travel import local_crs, project, travel_model
+        from pathways.public.privacy import public_place
 
         pts, _ = population_points(self.args.points, seed=self.args.seed + 10)
         lat, lon = pts[:, 0].copy(), pts[:, 1].copy()
@@ -356,7 +362,7 @@ class Worker:
         )
 
     def exports(self, inv: Any) -> None:
-        from pathways.export import ExportOptions, export
+        from pathways.io.export import ExportOptions, export
 
         folder = self.args.data / f"exports-{self.size}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -372,7 +378,7 @@ class Worker:
 
 
 def _backend() -> str:
-    from pathways.graph import graph_backend
+    from pathways.analysis.graph import graph_backend
 
     return graph_backend()
 

@@ -10,7 +10,8 @@ What the attacker holds (everything public): the published inventory *without* t
 locations (and intake addresses) of confidential services: services' ids, categories, hours,
 entry points, the referral routes with their needs and delays (all in the GeoJSON export), the
 site's travel model (`site.travel`: speed and circuity), the public code (how a route's times are
-computed: `pathways.graph` / `pathways.routes`), and the public outputs of the command line. Each
+computed: `pathways.analysis.graph` / `pathways.analysis.routes`), and the public outputs of the
+command line. Each
 confidential service's shown place is read from the GeoJSON export. The true location is read
 only to score the result (`Score`), never by the attack.
 
@@ -33,7 +34,8 @@ What it tries, per confidential service S (all through `pathways.cli.main`, in-p
    compared with the one the public places predict; a disagreement would mean the choice reads
    a location that is not public (counted as anomalies).
 3. **Coverage** (`coverage --json --units`): minutes from each population unit (its point is
-   public data, `mapping.population`) to the nearest provider of each of S's categories, compared
+   public data, `pathways.analysis.population`) to the nearest provider of each of S's categories,
+   compared
    with the minutes the public places give; a unit reached sooner than any public place allows
    is a distance to a hidden provider (an equation when S is the only confidential provider).
 4. **Export geometry** (GeoJSON, with referral lines): any coordinate attached to S other than
@@ -92,7 +94,7 @@ from typing import Any
 import numpy as np
 from pyproj import Geod
 
-from pathways.inventory import DAYS, DEFAULT_DELAY_HOURS, Hours, parse_hours
+from pathways.model.inventory import DAYS, DEFAULT_DELAY_HOURS, Hours, parse_hours
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "data" / "sites"
@@ -157,7 +159,7 @@ def fast_cli() -> Iterator[None]:
     modification time); `pathways.cli.build_parser` builds the parser once.
     """
     import pathways.cli as cli
-    import pathways.load as load
+    import pathways.io.load as load
 
     patched: list[tuple[Any, str, Any]] = []
     memo: dict[Any, Any] = {}
@@ -262,7 +264,7 @@ class PublicService:
 
     @property
     def remote(self) -> bool:
-        """A helpline: no travel starts from it (`pathways.graph.is_remote`)."""
+        """A helpline: no travel starts from it (`pathways.analysis.graph.is_remote`)."""
         return set(self.categories) <= {"hotline"}
 
     def has(self, category: str) -> bool:
@@ -377,7 +379,7 @@ def read_public_site(path: Path, oracle: Oracle) -> PublicSite:
 
 def _site_travel(path: Path) -> tuple[float, float]:
     """`site.travel` (speed, circuity) of an inventory: the published travel model."""
-    from pathways.load import load_site
+    from pathways.io.load import load_site
 
     travel = load_site(path).site.travel
     return float(travel.speed_kmh), float(travel.circuity)
@@ -387,7 +389,8 @@ def _site_travel(path: Path) -> tuple[float, float]:
 
 
 def wait_hours(hours: Hours, t: float) -> float:
-    """Hours from `t` (since Monday 00:00) until open: `pathways.routes.wait_hours`' arithmetic."""
+    """Hours from `t` (since Monday 00:00) until open: `pathways.analysis.routes.wait_hours`'
+    arithmetic."""
     t_week = t % HOURS_PER_WEEK
     weekday = int(t_week // 24)
     minute = t_week % 24 * 60
@@ -765,8 +768,8 @@ class Ring:
 def coverage_rings(site: PublicSite, oracle: Oracle) -> tuple[list[Ring], int]:
     """Units whose coverage minutes are shorter than every public place allows: rings around
     them (for a target that is its category's only confidential provider), and their count."""
-    from mapping.population import load_population
-    from pathways.load import load_site
+    from pathways.analysis.population import load_population
+    from pathways.io.load import load_site
 
     confidential = site.confidential()
     cats = sorted({c for sid in confidential for c in site.services[sid].categories})
@@ -944,7 +947,7 @@ class SiteReport:
 
 def truth(path: Path) -> dict[str, tuple[tuple[float, float], str]]:
     """True location and tier of every confidential service: for scoring only."""
-    import pathways.load as load
+    import pathways.io.load as load
 
     reader = getattr(load, "read_site", None) or load.load_site
     inv = reader(path)
@@ -1061,7 +1064,7 @@ def attack(
     shown places (what a gate that works must make indistinguishable from the real file), the
     attack runs on the copy, and it is scored against the real locations.
     """
-    from pathways.load import find_inventories
+    from pathways.io.load import find_inventories
 
     sweep = sweep or Sweep()
     files = find_inventories([str(p) for p in paths])
@@ -1115,7 +1118,7 @@ def moved_copy(path: Path, folder: Path) -> Path:
 
 def _grid_place(lat: float, lon: float) -> tuple[float, float]:
     """The centre of the 0.05° cell holding a point, or of the first neighbouring cell whose
-    centre is at least `MIN_DISTANCE_M` away (as `pathways.privacy.snap_to_grid`)."""
+    centre is at least `MIN_DISTANCE_M` away (as `pathways.public.privacy.snap_to_grid`)."""
     i, j = math.floor(lat / 0.05), math.floor(lon / 0.05)
     for di, dj in ((0, 0), (1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)):
         centre = ((i + di + 0.5) * 0.05, (j + dj + 0.5) * 0.05)

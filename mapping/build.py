@@ -1,6 +1,7 @@
 """The whole map of one or more sites: boundaries, services, referral routes, gaps, legend.
 
-`build_map` only draws what it is given (gaps are computed by `pathways.gaps`), always links
+`build_map` only draws what it is given (gaps are computed by `pathways.analysis.gaps`), always
+links
 Leaflet alone (no CDN, see `mapping.assets`), and with `tiles=None` needs no network at all:
 the site boundaries are then the basemap.
 """
@@ -14,12 +15,12 @@ from typing import TYPE_CHECKING
 import folium
 
 from mapping import assets, layers, style
-from pathways.gaps import Gap
-from pathways.inventory import Inventory, base_category
+from pathways.analysis.gaps import Gap
+from pathways.model.inventory import Inventory, base_category
 
 if TYPE_CHECKING:
-    from mapping.coverage import SiteCoverage
-    from pathways.routes import Route
+    from pathways.analysis.coverage import SiteCoverage
+    from pathways.analysis.routes import Route
 
 DEFAULT_LOCATION = (50.85, 4.35)
 """Where an empty map is centred (there is nothing to fit it to)."""
@@ -43,15 +44,16 @@ def build_map(
 ) -> folium.Map:
     """The interactive map of the sites, fitted to them, with a layer control and a legend.
 
-    Layers: boundaries, coverage of `coverage_category` (from `mapping.coverage.site_coverage`),
-    referral routes, a survivor `route` (from `pathways.routes.route`) with numbered
+    Layers: boundaries, coverage of `coverage_category` (from
+    `pathways.analysis.coverage.site_coverage`),
+    referral routes, a survivor `route` (from `pathways.analysis.routes.route`) with numbered
     hand-offs, services per category (clustered where they crowd, unless `cluster=False`),
     and gaps. `tiles=None` draws no tile layer (offline): a light background with the
     sites' boundaries as land. `categories` keeps only services offering one of them.
     `legend_open=False` folds the legend to its title (a map inside a page, where an open legend
     would cover part of the sites; a click opens it).
 
-    The offline base map (`mapping.basemap`: towns, water, borders, roads where shipped) is
+    The offline base map (`pathways.io.basemap`: towns, water, borders, roads where shipped) is
     drawn when `basemap` is True: always without tiles, and with tiles as a stand-in until the
     first tile loads (taken off the map, credits included, as soon as one does; the tiles and
     their credit are taken off if none can load). `focus=(site id, service id)` centres the

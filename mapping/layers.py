@@ -1,7 +1,7 @@
 """Folium layers of a site: boundaries, services, referral routes, gaps, and the legend.
 
 Every function draws; none computes analyses (gaps come in as arguments). Places come from
-`pathways.privacy` only, so a confidential service is never drawn where it is. Every string
+`pathways.public.privacy` only, so a confidential service is never drawn where it is. Every string
 taken from an inventory or a boundary file is HTML-escaped before it reaches a popup, tooltip
 or legend, and passed to JavaScript as JSON (never inside a template literal). Only Leaflet
 core is used: no awesome-markers, Font Awesome, jQuery or Bootstrap (see `mapping.assets`).
@@ -22,16 +22,17 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapping import style
-from pathways import card, i18n
-from pathways.areas import site_areas
-from pathways.errors import InventoryError, display_path
-from pathways.gaps import SEVERITY_ORDER, Gap
-from pathways.inventory import Inventory, Service, base_category, category_label
-from pathways.privacy import PublicPlace, public_places
+from pathways import i18n
+from pathways.analysis.gaps import SEVERITY_ORDER, Gap
+from pathways.model.areas import site_areas
+from pathways.model.errors import InventoryError, display_path
+from pathways.model.inventory import Inventory, Service, base_category, category_label
+from pathways.public import card
+from pathways.public.privacy import PublicPlace, public_places
 
 if TYPE_CHECKING:
-    from mapping.coverage import SiteCoverage
-    from pathways.routes import Route, Step
+    from pathways.analysis.coverage import SiteCoverage
+    from pathways.analysis.routes import Route, Step
 
 LARGE_MAP = 500
 """From this many services (or referrals, or gap rings) a layer is drawn as one canvas GeoJSON
@@ -801,7 +802,7 @@ PLACE_CSS = (
 
 def attribution_html(sources: Iterable[str]) -> str:
     """The credits of these base-map sources as Leaflet attribution HTML (links)."""
-    from mapping.basemap import credits
+    from pathways.io.basemap import credits
 
     return " | ".join(
         f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{_e(text)}</a>'
@@ -820,13 +821,13 @@ def basemap_group(m: folium.Map) -> folium.FeatureGroup | None:
 def basemap_layer(
     inventory: Inventory, *, lang: str = "en", m: folium.Map | None = None
 ) -> folium.Map:
-    """The site's offline base map (`mapping.basemap`): water, borders, main roads and rivers
+    """The site's offline base map (`pathways.io.basemap`): water, borders, main roads and rivers
     where shipped, and town and village names, crediting exactly the sources drawn.
 
     Nothing when the site has no base map. Several sites share one layer; its credits are the
     union of theirs (Leaflet shows a layer's `attribution` while the layer is on the map).
     """
-    from mapping.basemap import KINDS, load_basemap
+    from pathways.io.basemap import KINDS, load_basemap
 
     m = _ensure_map(m)
     basemap = load_basemap(inventory)
@@ -1539,7 +1540,7 @@ def coverage_layer(
     population's places (and the evenly spread rest, if any) are dots of the same colours,
     sized by population; a box gives the classes, the shares within 30/60/120 minutes and
     the population source. Only times are drawn: nothing here depends on where a
-    confidential service is beyond its public place (see `mapping.coverage`).
+    confidential service is beyond its public place (see `pathways.analysis.coverage`).
     """
     m = _ensure_map(m)
     if coverage.site != inventory.site.id:

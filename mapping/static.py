@@ -5,7 +5,7 @@ The same content as the interactive map, flattened: the site boundary as land, a
 numbered hand-offs, services by category (entry points ringed, confidential services hollow
 and dashed at their public place), gap rings, a legend, a scale bar and a north arrow. Drawn in
 a local metric projection (true shapes and a true scale bar). Places come from
-`pathways.privacy` only.
+`pathways.public.privacy` only.
 """
 
 from __future__ import annotations
@@ -21,21 +21,21 @@ import shapely
 import shapely.geometry
 
 from mapping import style
-from mapping.basemap import KINDS, credits, load_basemap
 from mapping.layers import route_stops
-from mapping.travel import local_crs, project
-from pathways.areas import site_areas
-from pathways.gaps import SEVERITY_ORDER, Gap
-from pathways.inventory import Inventory, base_category, category_label
-from pathways.privacy import public_places
+from pathways.analysis.gaps import SEVERITY_ORDER, Gap
+from pathways.analysis.travel import local_crs, project
+from pathways.io.basemap import KINDS, credits, load_basemap
+from pathways.model.areas import site_areas
+from pathways.model.inventory import Inventory, base_category, category_label
+from pathways.public.privacy import public_places
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from pyproj import CRS
 
-    from mapping.coverage import SiteCoverage
-    from pathways.routes import Route
+    from pathways.analysis.coverage import SiteCoverage
+    from pathways.analysis.routes import Route
 
 
 def _polygons(path: Path) -> list[shapely.Geometry]:

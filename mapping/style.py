@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pathways.inventory import TAXONOMY, base_category
+from pathways.model.inventory import TAXONOMY, base_category
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ BASEMAP_STYLES: dict[str, dict[str, Any]] = {
     "admin1": {"color": "#9a9a9a", "weight": 1, "dashArray": "4 4", "fill": False},
     "road": {"color": "#d08a3c", "fill": False, "opacity": 0.85, "lineCap": "round"},
 }
-"""How the offline base map's features are drawn, by kind (see `mapping.basemap.KINDS`)."""
+"""How the offline base map's features are drawn, by kind (see `pathways.io.basemap.KINDS`)."""
 ROAD_WEIGHTS = {0: 3.5, 1: 2.8, 2: 2, 3: 1.3}
 """Road line widths by rank (0: motorway/trunk ... 3: tertiary)."""
 

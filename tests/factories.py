@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pathways.inventory import Inventory
+from pathways.model.inventory import Inventory
 
 
 def service(

@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from pathways.inventory import TRANSLATED, Inventory
+from pathways.model.inventory import TRANSLATED, Inventory
 
 ENGLISH_WORDS: frozenset[str] = frozenset(
     """

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pathways.downloads import GROUPS
-from pathways.explore import Selection
-from pathways.gaps import FINDERS, SEVERITY_ORDER, find_gaps, what_if
+from pathways.analysis.gaps import FINDERS, SEVERITY_ORDER, find_gaps, what_if
 from pathways.i18n import t
-from pathways.load import load_site
-from pathways.table import SERVICE_COLUMNS, categories_present, services_table
+from pathways.io.load import load_site
+from views.viewmodels.downloads import GROUPS
+from views.viewmodels.explore import Selection
+from views.viewmodels.table import SERVICE_COLUMNS, categories_present, services_table
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
@@ -346,7 +346,7 @@ def test_workshop_presentation_hides_the_sidebar_and_reads_the_worst_first(
     assert any(c.value.startswith("Lacune 1 sur") for c in at.caption)
     at.main.radio(key=keys.LANG).set_value("en").run()
     diff = what_if(load_site(app_data / "tiny.yaml"), closed=["hospital"])
-    changes = getattr(diff, "changes", None)  # with `effect`, once pathways.gaps gives it
+    changes = getattr(diff, "changes", None)  # with `effect`, once pathways.analysis.gaps gives it
     worse = [c.gap for c in changes if c.effect == "worse"] if changes else diff.appeared
     gravest = min(SEVERITY_ORDER[g.severity] for g in worse)
     first = next(c.value for c in at.caption if c.value.startswith("Gap 1 of"))
@@ -370,7 +370,7 @@ def test_workshop_plays_an_access_limit(monkeypatch: pytest.MonkeyPatch) -> None
     at.multiselect(key=keys.WS_LIMITS).set_value(["rainy-season"]).run()
     assert not at.exception
     worse = [m.value for m in at.markdown if m.value.startswith("**Worse (")]
-    from pathways.gaps import what_if
+    from pathways.analysis.gaps import what_if
 
     expected = len(what_if(load_site(ROOT / "data/sites/koro.yaml"), limits=["rainy-season"]).worse)
     assert expected and worse == [f"**Worse ({expected})**"]
@@ -611,7 +611,7 @@ def test_faster_map_rendering_draws_the_same_map(monkeypatch: pytest.MonkeyPatch
 
     from mapping.build import build_map
     from mapping.rendering import speed_up_map_rendering
-    from pathways.gaps import find_gaps
+    from pathways.analysis.gaps import find_gaps
 
     inv = load_site(TINY)
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pathways.downloads import GROUPS
 from pathways.i18n import t
 from tests import test_app_browser
 from tests.test_app_browser import ARTIFACTS, Session
+from views.viewmodels.downloads import GROUPS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -1,4 +1,5 @@
-"""Offline base maps (`mapping.basemap`): built from hand-made OpenStreetMap extracts and GeoNames
+"""Offline base maps (`pathways.io.basemap`): built from hand-made OpenStreetMap extracts and
+GeoNames
 files, kept small, credited by source; the shipped ones load for every site."""
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from mapping import basemap
 from mapping.build import build_map
-from pathways.errors import InventoryError
-from pathways.inventory import Inventory
-from pathways.load import find_inventories, load_site
+from pathways.io import basemap
+from pathways.io.load import find_inventories, load_site
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import Inventory
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 SITES = Path(__file__).parent.parent / "data" / "sites"

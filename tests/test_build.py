@@ -13,10 +13,10 @@ from branca.element import JavascriptLink
 
 from mapping import assets, layers, style
 from mapping.build import build_map, save_map
-from pathways.gaps import Gap, find_gaps
-from pathways.inventory import Inventory
-from pathways.load import load_site, read_site
-from pathways.privacy import public_places
+from pathways.analysis.gaps import Gap, find_gaps
+from pathways.io.load import load_site, read_site
+from pathways.model.inventory import Inventory
+from pathways.public.privacy import public_places
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 
@@ -324,17 +324,17 @@ def test_empty_site_draws_an_empty_map():
 
 
 def tiny_route(inv: Inventory):
-    from mapping.travel import travel_hours
-    from pathways.graph import build_referral_graph
-    from pathways.routes import Profile, route
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.routes import Profile, route
+    from pathways.analysis.travel import travel_hours
 
     G = build_referral_graph(inv, travel_hours=travel_hours(inv))
     return route(G, Profile(entry="police", gender="female", age=30), need=["health.cmr"])
 
 
 def tiny_coverage(inv: Inventory, **kwargs):
-    from mapping.coverage import site_coverage
-    from mapping.population import Population, PopulationUnit
+    from pathways.analysis.coverage import site_coverage
+    from pathways.analysis.population import Population, PopulationUnit
 
     units = (
         PopulationUnit("North <b>", 50.86, 4.35, 5000.0),
@@ -363,9 +363,9 @@ def test_route_layer_numbers_the_hand_offs(tiny):
 
 
 def test_route_through_a_shelter_rounds_times_and_stays_at_the_public_place(tiny):
-    from mapping.travel import travel_hours
-    from pathways.graph import build_referral_graph
-    from pathways.routes import Profile, route
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.routes import Profile, route
+    from pathways.analysis.travel import travel_hours
 
     G = build_referral_graph(tiny, travel_hours=travel_hours(tiny))
     r = route(G, Profile(entry="hospital", gender="female", age=30), need=["safety.shelter"])
@@ -395,7 +395,7 @@ def test_coverage_layer_draws_classes_and_the_source(tiny, tmp_path):
 
 
 def test_coverage_choropleth_on_real_areas():
-    from mapping.coverage import site_coverage
+    from pathways.analysis.coverage import site_coverage
 
     bxl = load_site(Path(__file__).parent.parent / "data" / "sites" / "brussels.yaml")
     cov = site_coverage(bxl, categories=["health.cmr"])
@@ -448,9 +448,9 @@ def test_no_map_mode_reveals_a_confidential_place(tmp_path, tier):
         )
     (tmp_path / "tiny.yaml").write_text(text, encoding="utf-8")
     inv = load_site(tmp_path / "tiny.yaml")
-    from mapping.travel import travel_hours
-    from pathways.graph import build_referral_graph
-    from pathways.routes import Profile, route
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.routes import Profile, route
+    from pathways.analysis.travel import travel_hours
 
     G = build_referral_graph(inv, travel_hours=travel_hours(inv))
     r = route(G, Profile(entry="hospital", gender="female"), need=["safety.shelter"])
@@ -471,7 +471,7 @@ SITES = Path(__file__).parent.parent / "data" / "sites"
 
 @pytest.mark.parametrize("site", ["koro", "brussels", "rome"])
 def test_offline_map_draws_the_sites_base_map_and_credits_exactly_its_sources(site):
-    from mapping.basemap import credits, load_basemap
+    from pathways.io.basemap import credits, load_basemap
 
     inv = load_site(SITES / f"{site}.yaml")
     bm = load_basemap(inv)
@@ -526,7 +526,7 @@ def test_sites_share_one_base_map_layer_crediting_all_their_sources():
 
 
 def test_place_names_are_escaped(tmp_path):
-    from mapping import basemap
+    from pathways.io import basemap
 
     folder = tmp_path / "basemap" / "brussels"
     folder.mkdir(parents=True)
@@ -604,7 +604,7 @@ def test_gap_panel_in_french_and_map_boxes_fit_half_the_map():
 
 def test_coverage_legend_does_not_print_a_partial_count_as_the_sites_share():
     """Koro's population counts its town only: the legend says so, and prints no bare share."""
-    from mapping.coverage import site_coverage
+    from pathways.analysis.coverage import site_coverage
 
     koro = load_site(Path(__file__).parent.parent / "data" / "sites" / "koro.yaml")
     cov = site_coverage(koro, categories=["health.cmr"])

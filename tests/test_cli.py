@@ -131,7 +131,7 @@ def test_route_text_and_json(capsys):
 
 
 def test_route_answers_for_every_entry_point_of_every_site(capsys):
-    from pathways.load import load_sites
+    from pathways.io.load import load_sites
 
     sites = Path(__file__).parents[1] / "data" / "sites"
     for inv in load_sites([sites]):
@@ -171,13 +171,13 @@ def test_route_unknown_id_names_its_own_option(capsys, args, option, hint):
 
 
 def _pin_clock(monkeypatch, when: dt.datetime) -> None:
-    from pathways import clock
+    from pathways.model import clock
 
     monkeypatch.setattr(clock, "now", lambda: when)
 
 
 def test_route_prints_the_illustrative_notice_and_each_services_phone(capsys, monkeypatch):
-    from pathways.load import load_site
+    from pathways.io.load import load_site
 
     _pin_clock(monkeypatch, dt.datetime(2026, 11, 21, 22, 40, tzinfo=dt.UTC))
     inventory = load_site(TINY)

@@ -34,10 +34,10 @@ from typing import Any
 import pytest
 
 from pathways.cli import main
-from pathways.errors import InventoryError
-from pathways.inventory import Inventory
-from pathways.load import load_site, read_site
-from pathways.privacy import public_places
+from pathways.io.load import load_site, read_site
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import Inventory
+from pathways.public.privacy import public_places
 from tests.leaks import Secrets, bytes_leaks, text_leaks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +125,7 @@ def logs_are_clean(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequ
 
 
 def test_the_fixture_hides_every_tier(inv: Inventory, secrets: Secrets) -> None:
-    from pathways.privacy import distance_m
+    from pathways.public.privacy import distance_m
 
     places = public_places(inv)
     tiers = {sid: (p.precision if p else "hidden") for sid, p in places.items()}
@@ -201,8 +201,8 @@ def test_the_checker_lets_public_places_through(inv: Inventory, secrets: Secrets
 
 
 def _routes(inv: Inventory) -> list[Any]:
-    from pathways.graph import build_referral_graph
-    from pathways.routes import Profile, route
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.routes import Profile, route
 
     out = []
     G = build_referral_graph(inv)
@@ -217,8 +217,8 @@ def _routes(inv: Inventory) -> list[Any]:
 def test_interactive_maps(inv: Inventory, secrets: Secrets) -> None:
     from mapping.assets import standalone_html, use_served_assets
     from mapping.build import build_map
-    from mapping.coverage import site_coverage
-    from pathways.gaps import find_gaps
+    from pathways.analysis.coverage import site_coverage
+    from pathways.analysis.gaps import find_gaps
 
     gaps = find_gaps(inv, as_of=AS_OF)
     cov = site_coverage(inv)
@@ -261,9 +261,9 @@ def _png_text(blob: bytes) -> str:
 
 
 def test_static_png_metadata(inv: Inventory, secrets: Secrets, tmp_path: Path) -> None:
-    from mapping.coverage import site_coverage
     from mapping.static import save_png
-    from pathways.gaps import find_gaps
+    from pathways.analysis.coverage import site_coverage
+    from pathways.analysis.gaps import find_gaps
 
     every = save_png(  # every layer at once: gaps, a route through shelters, coverage
         inv,
@@ -367,8 +367,8 @@ def test_every_export_format(inv: Inventory, secrets: Secrets, tmp_path: Path) -
 
 
 def test_every_download_of_the_app(inv: Inventory, secrets: Secrets) -> None:
-    from pathways.downloads import EXPORT_FORMATS, OWN_FORMATS, available, download_bytes
-    from pathways.gaps import find_gaps
+    from pathways.analysis.gaps import find_gaps
+    from views.viewmodels.downloads import EXPORT_FORMATS, OWN_FORMATS, available, download_bytes
 
     gaps = find_gaps(inv, as_of=AS_OF)
     for fmt in (*OWN_FORMATS, *EXPORT_FORMATS):
@@ -629,7 +629,7 @@ def _sweep(at: Any, label: str, secrets: Secrets) -> list[tuple[str, str | bytes
 
 
 def test_app_explore(app_folder: Path, secrets: Secrets) -> None:
-    from pathways.explore import Selection
+    from views.viewmodels.explore import Selection
 
     keys = _keys()
     at = _app()
@@ -748,7 +748,7 @@ def test_moving_a_shelter_within_its_public_place_changes_no_map_or_export(
     (same admin area, grid cell or intake) gives byte-identical maps and exports."""
     from mapping.assets import standalone_html
     from mapping.build import build_map
-    from pathways.export import ExportOptions, export
+    from pathways.io.export import ExportOptions, export
 
     twin = _twin(site, tmp_path / "twin")
     a, b = load_site(site), load_site(twin)
@@ -779,8 +779,8 @@ def test_moving_a_shelter_within_its_public_place_changes_no_command_output(
 def test_route_from_a_place_does_not_depend_on_a_confidential_entry_points_true_location(
     site: Path, tmp_path: Path
 ) -> None:
-    from pathways.graph import build_referral_graph
-    from pathways.routes import Profile, route
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.routes import Profile, route
 
     a, b = load_site(site), load_site(_twin(site, tmp_path / "twin"))
     Ga, Gb = build_referral_graph(a), build_referral_graph(b)

@@ -10,19 +10,19 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from mapping import coverage as cov_mod
-from mapping.coverage import (
+from pathways.analysis import coverage as cov_mod
+from pathways.analysis.coverage import (
     nearest,
     nearest_hours,
     shares_within,
     site_coverage,
     weighted_median,
 )
-from mapping.population import Population, PopulationUnit, load_population
-from mapping.travel import TravelModel
+from pathways.analysis.population import Population, PopulationUnit, load_population
+from pathways.analysis.travel import TravelModel
 from pathways.cli import main
-from pathways.errors import InventoryError
-from pathways.load import load_site, read_site
+from pathways.io.load import load_site, read_site
+from pathways.model.errors import InventoryError
 from tests.factories import make_inventory, service
 from tests.test_privacy import leaks, secrets_of
 
@@ -408,7 +408,7 @@ def test_a_complete_site_prints_its_shares_plainly(capsys):
 
 def hand_made_incomplete(total: float | None):
     """The grid (2,100 people) against a known total: 2,100 of 10,000 is incomplete."""
-    from mapping.population import KnownTotal
+    from pathways.analysis.population import KnownTotal
 
     grid = grid_population()
     known = (
@@ -454,7 +454,7 @@ def test_bounds_for_the_whole_site_worked_by_hand():
 
 
 def test_the_compare_page_charts_only_complete_counts_and_says_why_not():
-    from pathways.compare_view import coverage_rows, not_charted, people_table
+    from views.viewmodels.compare import coverage_rows, not_charted, people_table
 
     incomplete, complete = hand_made_incomplete(10_000), hand_made_incomplete(2_500)
     complete = type(complete)(**{**complete.__dict__, "name": "Complete site"})

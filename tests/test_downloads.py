@@ -1,4 +1,5 @@
-"""pathways.downloads and pathways.compare_view: what the Export and Compare pages offer."""
+"""views.viewmodels.downloads and views.viewmodels.compare: what the Export and Compare pages
+offer."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from pathways.compare import compare_sites
-from pathways.compare_view import coverage_rows, headline_table, matrix_long
-from pathways.downloads import (
+from pathways.analysis.compare import compare_sites
+from pathways.analysis.gaps import find_gaps
+from pathways.i18n import STRINGS
+from pathways.io.load import load_site
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import TAXONOMY
+from views.viewmodels.compare import coverage_rows, headline_table, matrix_long
+from views.viewmodels.downloads import (
     EXPORT_FORMATS,
     GROUPS,
     OWN_FORMATS,
@@ -26,11 +32,6 @@ from pathways.downloads import (
     preview_text,
     size_text,
 )
-from pathways.errors import InventoryError
-from pathways.gaps import find_gaps
-from pathways.i18n import STRINGS
-from pathways.inventory import TAXONOMY
-from pathways.load import load_site
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 SHELTER = re.compile(r"(?<![\d.])(50\.820*|4\.370*)(?!\d)")
@@ -146,7 +147,7 @@ def test_coverage_rows_skip_sites_without_coverage() -> None:
 def test_downloads_do_not_carry_the_servers_folders(tmp_path):
     """A GeoJSON or HSDS download keeps the inventory's own boundary paths: rewritten against
     the server's temporary folder they would print its layout and resolve nowhere."""
-    from pathways.downloads import export_bytes, format_named
+    from views.viewmodels.downloads import export_bytes, format_named
 
     inv = load_site(Path(__file__).parent / "data" / "secret" / "sites" / "secret.yaml")
     for name in ("geojson", "hsds"):

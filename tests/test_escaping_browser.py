@@ -110,7 +110,7 @@ def write_evil(folder: Path, site_id: str = "evil") -> Path:
 
 
 def test_the_hostile_inventory_is_valid(tmp_path: Path) -> None:
-    from pathways.load import load_site
+    from pathways.io.load import load_site
 
     inv = load_site(write_evil(tmp_path))
     assert "<script>" in inv.site.name or "<script>" in inv.services[0].name + str(inv)
@@ -133,12 +133,12 @@ def test_template_syntax_in_any_field_is_never_evaluated(
     element's output again as a template). It must draw, show the braces, and run nothing."""
     from mapping.assets import standalone_html
     from mapping.build import build_map
-    from mapping.coverage import site_coverage
-    from pathways.export import ExportOptions, export
-    from pathways.gaps import find_gaps
-    from pathways.graph import build_referral_graph
-    from pathways.load import load_site
-    from pathways.routes import Profile, route
+    from pathways.analysis.coverage import site_coverage
+    from pathways.analysis.gaps import find_gaps
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.routes import Profile, route
+    from pathways.io.export import ExportOptions, export
+    from pathways.io.load import load_site
 
     data = evil_inventory()
     text_fields = ("name", "organisation", "description", "hours_note", "notes")
@@ -176,7 +176,7 @@ def test_template_syntax_in_any_field_is_never_evaluated(
 def test_dollar_signs_in_names_are_not_mathtext(tmp_path: Path) -> None:
     """matplotlib reads "$...$" as mathtext: a site name "$\\frac{ x$" crashed the PNG."""
     from mapping.static import save_png, site_figure
-    from pathways.load import load_site
+    from pathways.io.load import load_site
 
     data = yaml.safe_load(TINY.read_text(encoding="utf-8"))
     data["site"]["name"] = "Site ${alert(1)} $\\frac{ x$ 100$"
@@ -338,12 +338,12 @@ def _shown(text: str) -> list[str]:
 @browser_test
 def test_standalone_map(browser: Browser, evil_folder: Path, tmp_path: Path) -> None:
     from mapping.build import build_map, save_map
-    from pathways.gaps import find_gaps
-    from pathways.load import load_site
-    from pathways.routes import Profile, route
+    from pathways.analysis.gaps import find_gaps
+    from pathways.analysis.routes import Profile, route
+    from pathways.io.load import load_site
 
     inv = load_site(evil_folder / "evil.yaml")
-    from pathways.graph import build_referral_graph
+    from pathways.analysis.graph import build_referral_graph
 
     r = route(build_referral_graph(inv), Profile(entry="police"), need=["health.cmr", "legal"])
     m = build_map(inv, gaps=find_gaps(inv), route=r, tiles=None, cluster=False)
@@ -389,8 +389,8 @@ def test_standalone_map(browser: Browser, evil_folder: Path, tmp_path: Path) -> 
 
 @browser_test
 def test_protocol_html(browser: Browser, evil_folder: Path, tmp_path: Path) -> None:
-    from pathways.export import ExportOptions, export
-    from pathways.load import load_site
+    from pathways.io.export import ExportOptions, export
+    from pathways.io.load import load_site
 
     inv = load_site(evil_folder / "evil.yaml")
     for lang in ("en", "fr"):

@@ -1,4 +1,4 @@
-"""pathways.explore: the Explore page's filters, cards and selection, without Streamlit."""
+"""views.viewmodels.explore: the Explore page's filters, cards and selection, without Streamlit."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from pathways.card import hours_text, service_card
-from pathways.explore import (
-    OpenAt,
+from pathways.i18n import clock_text
+from pathways.io.load import load_site
+from pathways.model.clock import OpenAt, site_now
+from pathways.public.card import hours_text, service_card
+from pathways.public.privacy import public_places
+from views.viewmodels.explore import (
     Selection,
     filter_services,
     languages_present,
     match_click,
     round_time,
     select,
-    site_now,
     subset,
     subsets,
     time_options,
     tooltip_text,
 )
-from pathways.load import load_site
-from pathways.privacy import public_places
-from pathways.table import FOUND_COLUMNS, found_table, localize_columns
+from views.viewmodels.table import FOUND_COLUMNS, found_table, localize_columns
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 ALL = {"hospital", "police", "ngo", "shelter", "lawyer"}
@@ -127,7 +127,7 @@ def test_site_now_is_local_time() -> None:
     inv = load_site(TINY)  # Europe/Brussels: UTC+1 in November
     now = dt.datetime(2026, 11, 21, 22, 30, tzinfo=dt.UTC)  # a Saturday
     assert site_now(inv, now) == OpenAt(5, 23 * 60 + 30)
-    assert OpenAt(5, 23 * 60 + 30).describe("fr") == "sam. 23:30"
+    assert clock_text(5, 23 * 60 + 30, "fr") == "sam. 23:30"
     assert round_time(23 * 60 + 59) == 23 * 60 + 30
     assert time_options()[:3] == [0, 30, 60] and len(time_options()) == 48
 
@@ -246,7 +246,7 @@ def test_selection_follows_the_latest_choice() -> None:
 
 
 def test_map_focus_is_the_selected_row_while_it_is_among_the_services() -> None:
-    from pathways.explore import map_focus
+    from views.viewmodels.explore import map_focus
 
     found = ["koro/koro-csref", "koro/koro-host-family"]
     assert map_focus("koro/koro-host-family", found) == ("koro", "koro-host-family")

@@ -14,15 +14,15 @@ import networkx as nx
 import pyogrio
 import pytest
 
+from pathways.analysis.gaps import find_gaps
 from pathways.cli import main
-from pathways.errors import InventoryError
-from pathways.export import ExportOptions, export
-from pathways.export._write import atomic_output
-from pathways.export.hsds import CSV_FILES, TABLES
-from pathways.export.sheet import COLUMNS, HXL_TAGS
-from pathways.gaps import find_gaps
-from pathways.inventory import TAXONOMY, Inventory
-from pathways.load import load_site, read_site
+from pathways.io.export import ExportOptions, export
+from pathways.io.export._write import atomic_output
+from pathways.io.export.hsds import CSV_FILES, TABLES
+from pathways.io.export.sheet import COLUMNS, HXL_TAGS
+from pathways.io.load import load_site, read_site
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import TAXONOMY, Inventory
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny.yaml"
@@ -98,7 +98,7 @@ def test_geojson_round_trip_keeps_services_and_referrals(tmp_path, path):
 
 def test_geojson_round_trip_confidential_comes_back_at_its_public_place(tmp_path, tiny):
     """Dropped by design: a confidential service's true location (and its intake point)."""
-    from pathways.privacy import public_place
+    from pathways.public.privacy import public_place
 
     out = export(tiny, tmp_path / "t.geojson", format="geojson", options=ExportOptions(lines=False))
     back = read_site(out)  # the file as written: the shelter at its public place

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from pathways.export import ExportOptions, export
-from pathways.inventory import Inventory
-from pathways.load import read_site
-from pathways.privacy import MIN_DISTANCE_M, distance_m, public_place
+from pathways.io.export import ExportOptions, export
+from pathways.io.load import read_site
+from pathways.model.inventory import Inventory
+from pathways.public.privacy import MIN_DISTANCE_M, distance_m, public_place
 
 DATA = Path(__file__).parent / "data"
 SITES = Path(__file__).parents[1] / "data" / "sites"

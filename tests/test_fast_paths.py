@@ -19,12 +19,20 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pathways.load as load
+import pathways.io.load as load
 from bench.generate import generate
-from pathways.gaps import find_gaps, single_points_of_failure
-from pathways.graph import build_referral_graph, immediate_dominators, use_backend
-from pathways.inventory import Inventory, parse_hours
-from pathways.routes import Profile, Usable, _open_spans, _Reachability, _wait, route, wait_hours
+from pathways.analysis.gaps import find_gaps, single_points_of_failure
+from pathways.analysis.graph import build_referral_graph, immediate_dominators, use_backend
+from pathways.analysis.routes import (
+    Profile,
+    Usable,
+    _open_spans,
+    _Reachability,
+    _wait,
+    route,
+    wait_hours,
+)
+from pathways.model.inventory import Inventory, parse_hours
 
 try:
     import rustworkx  # noqa: F401
@@ -163,7 +171,7 @@ def test_hours_parsed_once_give_the_same_services(tmp_path):
     path = write(generate(150, seed=4), tmp_path / "s.yaml")
     inv = load.read_site(path)
     raw = yaml.safe_load(path.read_text())
-    from pathways.inventory import Service
+    from pathways.model.inventory import Service
 
     assert tuple(Service.model_validate(s) for s in raw["services"]) == inv.services
 
@@ -229,7 +237,7 @@ def _bfs(succ, start, allowed):
     st.integers(1, 40),
 )
 def test_reach_sets_are_breadth_first_search(n, edges, blocked, big):
-    import pathways.routes as routes
+    import pathways.analysis.routes as routes
 
     succ: dict[str, dict[str, dict]] = {f"n{i}": {} for i in range(n)}
     for a, b in edges:
@@ -285,7 +293,7 @@ def test_dominators_on_lists_are_networkx_dominators(seed):
 @needs_rustworkx
 @pytest.mark.parametrize("seed", range(40))
 def test_rustworkx_dominators_are_networkx_dominators(seed):
-    from pathways.graph import rustworkx_dominators
+    from pathways.analysis.graph import rustworkx_dominators
 
     rng = random.Random(seed)
     n = rng.randrange(2, 120)
@@ -307,7 +315,7 @@ def _inventory(n: int, seed: int) -> Inventory:
 def test_single_points_of_failure_match_networkx(backend, seed):
     inv = _inventory(250, seed)
     G = build_referral_graph(inv, closed=[s.id for s in inv.services[::7]])
-    from pathways.gaps import Options
+    from pathways.analysis.gaps import Options
 
     opts = Options(as_of=dt.date(2026, 6, 1))
     with use_backend("networkx"):

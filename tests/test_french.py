@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from pathways.card import service_card
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.reasons import reason_text
+from pathways.analysis.routes import Profile, route
 from pathways.cli import main
-from pathways.export.protocol import build_protocol, protocol_html
-from pathways.graph import build_referral_graph
-from pathways.inventory import Inventory
-from pathways.load import load_site
-from pathways.routes import Profile, route
-from pathways.workshop import reason_text
+from pathways.io.export.protocol import build_protocol, protocol_html
+from pathways.io.load import load_site
+from pathways.model.inventory import Inventory
+from pathways.public.card import service_card
 from tests.factories import make_inventory, referral, service
 from tests.french import english_pieces, untranslated_texts
 
@@ -117,7 +117,7 @@ def _without_gaps(inventory: Inventory) -> str:
 
 
 def test_protocol_is_french(site: tuple[Path, Inventory, list[str]]) -> None:
-    """Everything the protocol says itself (the gap sentences are `pathways.gaps`'s)."""
+    """Everything the protocol says itself (the gap sentences are `pathways.analysis.gaps`'s)."""
     _, inventory, allowed = site
     html = _without_gaps(inventory)
     assert english_pieces(html, [*allowed, "pathways gaps"]) == []  # a command's name

@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pathways.cli import main
-from pathways.errors import InventoryError, ValidationError
-from pathways.export import ExportOptions, export
-from pathways.imports import SiteOptions, import_file, write_inventory
-from pathways.load import load_site
+from pathways.io.export import ExportOptions, export
+from pathways.io.imports import SiteOptions, import_file, write_inventory
+from pathways.io.load import load_site
+from pathways.model.errors import InventoryError, ValidationError
 
 settings.register_profile(
     "long", max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck)

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pathways.cli import main
-from pathways.errors import InventoryError, ValidationError
-from pathways.load import load_site, read_site
+from pathways.io.load import load_site, read_site
+from pathways.model.errors import InventoryError, ValidationError
 
 settings.register_profile("long", max_examples=3000, deadline=None)
 settings.register_profile(

@@ -10,8 +10,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.gaps import diff_gaps, find_gaps, severity, what_if
-from pathways.graph import build_referral_graph, reachable_providers
+from pathways.analysis.gaps import diff_gaps, find_gaps, severity, what_if
+from pathways.analysis.graph import build_referral_graph, reachable_providers
 from tests.factories import make_inventory, referral, service
 
 ADULTS = ["women", "men"]
@@ -371,7 +371,7 @@ def test_what_if_closing_reports_new_and_gone():
 def test_every_kind_is_found_on_the_shipped_sites():
     from pathlib import Path
 
-    from pathways.load import load_sites
+    from pathways.io.load import load_sites
 
     sites = Path(__file__).parents[1] / "data" / "sites"
     found = {g.kind for inv in load_sites([sites]) for g in find_gaps(inv)}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pathways.analysis.gaps import Gap, diff_gaps, find_gaps, what_if
 from pathways.cli import main
-from pathways.gaps import Gap, diff_gaps, find_gaps, what_if
-from pathways.load import load_site
+from pathways.io.load import load_site
 from tests.factories import make_inventory, referral, service
 from tests.french import english_pieces, untranslated_texts
 
@@ -205,7 +205,7 @@ def test_access_limit_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_protocol_says_what_to_do_and_the_site_policy(lang: str) -> None:
-    from pathways.export.protocol import build_protocol, protocol_html
+    from pathways.io.export.protocol import build_protocol, protocol_html
 
     inv = load_site("data/sites/koro.yaml")
     html = protocol_html([build_protocol(inv, lang=lang)])
@@ -217,7 +217,7 @@ def test_protocol_says_what_to_do_and_the_site_policy(lang: str) -> None:
 
 
 def test_the_card_shows_what_coordinators_record() -> None:
-    from pathways.card import service_card
+    from pathways.public.card import service_card
 
     inv = load_site("data/sites/koro.yaml")
     keys = {f.key: f.value for f in service_card(inv, "koro-cscom-diankabou", "fr").fields}

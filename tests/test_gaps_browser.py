@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pathways.gaps import find_gaps
-from pathways.load import load_site
+from pathways.analysis.gaps import find_gaps
+from pathways.io.load import load_site
 from tests import test_app_browser
 from tests.french import english_pieces, untranslated_texts
 from tests.test_app_browser import MAP_FRAME, Session

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from pathways.cli import main
-from pathways.load import INVENTORY_SUFFIXES, MAX_SITE_FILE_BYTES, load_site
+from pathways.io.load import INVENTORY_SUFFIXES, MAX_SITE_FILE_BYTES, load_site
 from tests.leaks import Secrets, text_leaks
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"

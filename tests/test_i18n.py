@@ -13,11 +13,7 @@ from pathways.i18n import LANGS, STRINGS, clock_text, day_name, language_name, p
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILES = [
     ROOT / "app.py",
-    *sorted((ROOT / "views").glob("*.py")),
-    *(
-        ROOT / "pathways" / f"{m}.py"
-        for m in ("explore", "workshop", "downloads", "compare_view", "table")
-    ),
+    *sorted((ROOT / "views").rglob("*.py")),
 ]
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_]+)["']\s*[,)]""")
 
@@ -72,7 +68,7 @@ def test_days_and_languages_in_words() -> None:
 
 
 def test_every_gap_kind_has_a_label_in_both_languages() -> None:
-    from pathways.gaps import FINDERS
+    from pathways.analysis.gaps import FINDERS
 
     for kind in FINDERS:
         assert STRINGS[f"gapkind_{kind}"]["en"] and STRINGS[f"gapkind_{kind}"]["fr"], kind

@@ -13,12 +13,12 @@ import openpyxl
 import pytest
 
 from pathways.cli import main
-from pathways.errors import InventoryError, ValidationError
-from pathways.export import ExportOptions, export
-from pathways.imports import SiteOptions, import_file, write_inventory
-from pathways.imports.values import parse_hours_text, parse_languages
-from pathways.inventory import Inventory
-from pathways.load import load_site, read_site
+from pathways.io.export import ExportOptions, export
+from pathways.io.imports import SiteOptions, import_file, write_inventory
+from pathways.io.imports.values import parse_hours_text, parse_languages
+from pathways.io.load import load_site, read_site
+from pathways.model.errors import InventoryError, ValidationError
+from pathways.model.inventory import Inventory
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny.yaml"
@@ -390,7 +390,7 @@ def test_hsds_round_trip(tmp_path, path, suffix):
 def test_hsds_round_trip_drops_what_must_not_travel(tmp_path):
     """A confidential service comes back at its public place; a hidden one without a public
     intake has no place at all, so it and its routes are left out (and the report says so)."""
-    from pathways.privacy import public_place
+    from pathways.public.privacy import public_place
 
     inv = load_site(SITES / "brussels.yaml")
     imported = import_file(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pathways.errors import InventoryError, ValidationError
-from pathways.inventory import DEFAULT_DELAY_HOURS, Hours, parse_hours
-from pathways.load import find_inventories, load_site, load_sites, read_site
+from pathways.io.load import find_inventories, load_site, load_sites, read_site
+from pathways.model.errors import InventoryError, ValidationError
+from pathways.model.inventory import DEFAULT_DELAY_HOURS, Hours, parse_hours
 
 DATA = Path(__file__).parent / "data"
 TINY = (DATA / "tiny.yaml").read_text(encoding="utf-8")
@@ -561,7 +561,7 @@ def test_a_far_confidential_service_gets_no_distance(tmp_path):
     ],
 )
 def test_what_counts_as_confidential_when_reporting(raw, secret):
-    from pathways.load import _is_confidential
+    from pathways.io.load import _is_confidential
 
     assert _is_confidential(raw) is secret
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mapping.build import build_map, save_map
-from pathways.gaps import find_gaps
-from pathways.load import load_site
+from pathways.analysis.gaps import find_gaps
+from pathways.io.load import load_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 TINY = Path(__file__).parent / "data" / "tiny.yaml"

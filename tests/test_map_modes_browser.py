@@ -12,9 +12,9 @@ import pytest
 from matplotlib.image import imread, imsave
 
 from mapping.build import build_map, save_map
-from mapping.coverage import site_coverage
-from pathways.gaps import find_gaps
-from pathways.load import load_site
+from pathways.analysis.coverage import site_coverage
+from pathways.analysis.gaps import find_gaps
+from pathways.io.load import load_site
 from tests.test_build import tiny_route
 from tests.test_map_browser import ARGS, ARTIFACTS, CHROMIUM, TINY
 

@@ -17,15 +17,15 @@ import pytest
 
 from mapping.build import build_map, save_map
 from mapping.layers import OPEN_ZOOM
-from pathways.explore import filter_services
-from pathways.gaps import find_gaps
-from pathways.load import load_site
-from pathways.privacy import public_places
-from pathways.table import found_table
+from pathways.analysis.gaps import find_gaps
+from pathways.io.load import load_site
+from pathways.public.privacy import public_places
 from tests.test_app_browser import ARTIFACTS, MAP_FRAME, Session, app_url, browser
 from tests.test_map_modes_browser import open_map
 from views import keys
 from views.explore import FILTERS_OPEN
+from views.viewmodels.explore import filter_services
+from views.viewmodels.table import found_table
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Frame, Page

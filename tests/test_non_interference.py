@@ -4,7 +4,7 @@ lies inside its public place.
 Hypothesis draws two versions of the secret site (tests/data/secret/, a confidential service of
 every tier), A and B, in which every confidential service is moved (independently in each) to
 another true location inside its own public place: the same admin area or grid cell region
-(`pathways.privacy.public_place` unchanged), the same intake point (still more than 1 km from
+(`pathways.public.privacy.public_place` unchanged), the same intake point (still more than 1 km from
 it), anywhere valid for a hidden one. Only the `lat:`/`lon:` text of those locations is edited.
 Each version is written to its own working folder with the same relative layout, commands run
 there with relative paths, and every public output must then be the same, byte for byte, after
@@ -29,7 +29,7 @@ ids):
 Two runs on the *same* input in two folders are compared first (`test_two_runs_*`,
 `test_two_renderings_*`), so that a difference between A and B means a dependence on the true
 location, not noise; and `test_the_comparison_finds_a_broken_gate` breaks the gate
-(`pathways.privacy.public_view` lets true locations through) and demands that the same
+(`pathways.public.privacy.public_view` lets true locations through) and demands that the same
 comparison then finds differences.
 
 Outputs (`--out`) are written beside the inventory, as a user would, so that the boundary paths
@@ -69,11 +69,11 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from pathways.cli import build_parser, main
-from pathways.errors import InventoryError
-from pathways.inventory import TAXONOMY, Inventory
-from pathways.load import read_site
-from pathways.privacy import MIN_DISTANCE_M, PublicInventory, distance_m, public_place
-from pathways.privacy import public_places as places_of
+from pathways.io.load import read_site
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import TAXONOMY, Inventory
+from pathways.public.privacy import MIN_DISTANCE_M, PublicInventory, distance_m, public_place
+from pathways.public.privacy import public_places as places_of
 from tests.test_confidentiality_sweep import _keys, app_texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -376,10 +376,10 @@ def _folium_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _clock_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The program's clock stands still (`pathways.clock`): outputs that default to now (the
+    """The program's clock stands still (`pathways.model.clock`): outputs that default to now (the
     app's arrival time, the protocol's print date) would otherwise differ between A and B when
     a half hour, or midnight, passes between them."""
-    from pathways import clock
+    from pathways.model import clock
 
     monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 11, 21, 22, 40, tzinfo=dt.UTC))
     monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 11, 21))
@@ -1044,7 +1044,7 @@ def check_commands(root: Path, invocations: Sequence[Invocation], a: Moved, b: M
 def test_every_command_and_argument_is_synthesised() -> None:
     """Every command gets invocations; a required argument the synthesiser cannot fill, or an
     optional one left out without a reason in SKIPPED, fails here with its name."""
-    from pathways.export import FORMATS
+    from pathways.io.export import FORMATS
 
     problems = []
     for name in commands():
@@ -1200,7 +1200,7 @@ Interaction = Callable[[Any, Any], Iterator[str]]
 
 
 def _explore(at: Any, keys: Any) -> Iterator[str]:
-    from pathways.explore import Selection
+    from views.viewmodels.explore import Selection
 
     site = base().true.site.id
     for sid in facts().services:
@@ -1367,11 +1367,12 @@ def test_no_app_page_depends_on_where_a_shelter_lies(
 
 @contextlib.contextmanager
 def broken_gate() -> Iterator[None]:
-    """`pathways.privacy.public_view`, wherever it was imported, letting true locations through
+    """`pathways.public.privacy.public_view`, wherever it was imported, letting true locations
+    through
     (the inventory, unchanged, dressed as a public view)."""
-    import pathways.privacy
+    import pathways.public.privacy
 
-    real = pathways.privacy.public_view
+    real = pathways.public.privacy.public_view
 
     def leaky(inventory: Inventory) -> PublicInventory:
         if isinstance(inventory, PublicInventory):

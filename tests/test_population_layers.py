@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapping.coverage import site_coverage
-from mapping.population import load_population
+from pathways.analysis.coverage import site_coverage
+from pathways.analysis.population import load_population
 from pathways.cli import main
-from pathways.errors import InventoryError
+from pathways.model.errors import InventoryError
 from tests.factories import make_inventory, service
 
 rasterio = pytest.importorskip("rasterio")

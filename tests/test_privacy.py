@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from mapping.assets import standalone_html
-from mapping.basemap import basemap_path
 from mapping.build import build_map
-from pathways import areas, privacy
-from pathways.errors import InventoryError
-from pathways.gaps import find_gaps
-from pathways.inventory import Inventory
-from pathways.load import load_site, read_site
-from pathways.privacy import (
+from pathways.analysis.gaps import find_gaps
+from pathways.io.basemap import basemap_path
+from pathways.io.load import load_site, read_site
+from pathways.model import areas
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import Inventory
+from pathways.public import privacy
+from pathways.public.privacy import (
     GRID_DEGREES,
     MIN_DISTANCE_M,
     distance_m,
@@ -441,7 +442,7 @@ def test_a_hidden_service_stands_at_the_sites_reference_point_for_computations()
 
 
 def test_a_subset_of_a_public_view_is_a_public_view():
-    from pathways.explore import subset
+    from views.viewmodels.explore import subset
 
     view = load_site(TINY)
     part = subset(view, ["shelter", "ngo"])

@@ -10,8 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.graph import build_referral_graph
-from pathways.routes import Profile, fastest_to, format_time, hour_ranges, route, wait_hours
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.routes import (
+    Profile,
+    fastest_to,
+    format_time,
+    hour_ranges,
+    route,
+    wait_hours,
+)
 from tests.factories import make_inventory, referral, service
 
 OFFICE = {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -245,8 +252,8 @@ def graph_with_entries(draw):
 def test_reverse_passes_match_forward_searches_for_every_hour(site, limit):
     """`within_by_hour` (one reverse pass per arrival hour, for every entry at once) answers as
     a forward search from each entry point at each hour of the week does."""
-    from pathways.graph import entry_points
-    from pathways.routes import within_by_hour
+    from pathways.analysis.graph import entry_points
+    from pathways.analysis.routes import within_by_hour
 
     services, refs = site
     G = graph(services, refs)
@@ -263,8 +270,8 @@ def test_reverse_passes_match_forward_searches_for_every_hour(site, limit):
 @given(graph_with_entries())
 def test_one_pass_per_hour_answers_both_limits(site):
     """`within_by_hour_twice` (shared passes) gives `within_by_hour` for 72 h and for 120 h."""
-    from pathways.graph import entry_points
-    from pathways.routes import within_by_hour, within_by_hour_twice
+    from pathways.analysis.graph import entry_points
+    from pathways.analysis.routes import within_by_hour, within_by_hour_twice
 
     services, refs = site
     G = graph(services, refs)

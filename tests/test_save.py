@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pathways.errors import InventoryError, ValidationError
-from pathways.load import find_inventories, load_site
-from pathways.save import history, previous_path, save_inventory
+from pathways.io.load import find_inventories, load_site
+from pathways.io.save import history, previous_path, save_inventory
+from pathways.model.errors import InventoryError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
@@ -161,7 +161,7 @@ def test_a_crash_between_write_and_rename_leaves_the_original(site: Path) -> Non
         f"""
         import os
         from pathlib import Path
-        from pathways.save import save_inventory
+        from pathways.io.save import save_inventory
 
         def crash(a, b):
             if Path(b) == Path({str(site)!r}):
@@ -232,18 +232,18 @@ WRITERS = {
 ALLOWED = {
     # module: functions that may write, each for a reason
     "mapping/assets.py": {"publish_static"},  # Leaflet into ./static (not inventories)
-    "mapping/basemap.py": {"build_basemap", "_write_sources"},  # `mapping.basemap build`
+    "pathways/io/basemap.py": {"build_basemap", "_write_sources"},  # `pathways.io.basemap build`
     "mapping/build.py": {"save_map"},  # `pathways map --out`
     "mapping/static.py": {"save_png"},  # `pathways map --out .png`
-    "pathways/export/_write.py": {"atomic_output", "atomic_folder"},  # every export's --out
-    "pathways/export/geojson.py": {"write_geojson"},
-    "pathways/export/hsds.py": {"write_hsds"},
-    "pathways/export/protocol.py": {"write_protocol"},
-    "pathways/export/sheet.py": {"_write"},
-    "pathways/export/gpkg.py": {"write_gpkg"},
-    "pathways/export/network.py": {"write_graphml", "write_gexf"},
-    "pathways/imports/__init__.py": {"write_inventory"},  # `pathways import --out`
-    "pathways/save.py": {
+    "pathways/io/export/_write.py": {"atomic_output", "atomic_folder"},  # every export's --out
+    "pathways/io/export/geojson.py": {"write_geojson"},
+    "pathways/io/export/hsds.py": {"write_hsds"},
+    "pathways/io/export/protocol.py": {"write_protocol"},
+    "pathways/io/export/sheet.py": {"_write"},
+    "pathways/io/export/gpkg.py": {"write_gpkg"},
+    "pathways/io/export/network.py": {"write_graphml", "write_gexf"},
+    "pathways/io/imports/__init__.py": {"write_inventory"},  # `pathways import --out`
+    "pathways/io/save.py": {
         "save_inventory",
         "_write_temporary",
         "_keep_previous",
@@ -327,7 +327,7 @@ def test_the_app_itself_writes_no_file() -> None:
 
 def test_every_file_writer_in_the_packages_is_a_known_output() -> None:
     """A new writer anywhere (say, a page saving an edited inventory by hand) fails here: it
-    must go through `pathways.save.save_inventory`, or be added above with its reason."""
+    must go through `pathways.io.save.save_inventory`, or be added above with its reason."""
     unknown = []
     for package in ("pathways", "mapping"):
         for path in sorted((ROOT / package).rglob("*.py")):

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from mapping import travel
-from mapping.travel import (
+from pathways.analysis import travel
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.travel import (
     RoadNetwork,
     TravelModel,
     geodesic_km,
@@ -20,9 +21,8 @@ from mapping.travel import (
     travel_hours,
     travel_model,
 )
-from pathways.errors import InventoryError
-from pathways.graph import build_referral_graph
-from pathways.inventory import Travel
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import Travel
 from tests.factories import make_inventory, referral, service
 
 GEOD = Geod(ellps="WGS84")

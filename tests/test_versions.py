@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pathways.cli import main
-from pathways.errors import InventoryError
-from pathways.load import load_site
-from pathways.versions import WITHHELD, diff_inventories, diff_paths
+from pathways.io.load import load_site
+from pathways.io.versions import WITHHELD, diff_inventories, diff_paths
+from pathways.model.errors import InventoryError
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny.yaml"

@@ -1,4 +1,5 @@
-"""pathways.workshop: routes as rows, reasons in words, the PEP verdict, stepping through gaps."""
+"""views.viewmodels.workshop: routes as rows, reasons in words, the PEP verdict, stepping through
+gaps."""
 
 from __future__ import annotations
 
@@ -7,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from pathways.gaps import what_if
-from pathways.graph import build_referral_graph
-from pathways.load import load_site
-from pathways.routes import Profile, route
-from pathways.workshop import (
+from pathways.analysis.gaps import what_if
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.reasons import is_known_reason, reason_text
+from pathways.analysis.routes import Profile, route
+from pathways.io.load import load_site
+from views.viewmodels.workshop import (
     care_verdict,
     default_entry,
     entry_options,
     excluded_rows,
     for_display,
     gap_sentences,
-    is_known_reason,
-    reason_text,
     route_rows,
     route_summary,
     step_index,
@@ -84,7 +84,8 @@ def test_an_unknown_reason_is_kept_as_written() -> None:
 
 @pytest.mark.parametrize("site", ["koro", "brussels"])
 def test_every_reason_routes_give_is_known(site: str) -> None:
-    """Catches a new or reworded reason in pathways.routes that the app cannot translate."""
+    """Catches a new or reworded reason in pathways.analysis.routes that the app cannot
+    translate."""
     inv = load_site(SITES / f"{site}.yaml")
     closed = [s.id for s in inv.services if s.has("health.cmr")][:1]
     graphs = [build_referral_graph(inv), build_referral_graph(inv, closed=closed)]
@@ -181,7 +182,7 @@ def test_gap_sentences_read_each_changes_effect_when_the_diff_gives_it(tiny) -> 
     diff = what_if(tiny, closed=["hospital"])
     changes = getattr(diff, "changes", None)
     if changes is None:
-        pytest.skip("pathways.gaps.GapDiff has no per-change effect yet")
+        pytest.skip("pathways.analysis.gaps.GapDiff has no per-change effect yet")
     worse_gone = [c for c in changes if c.change == "gone" and c.effect == "worse"]
     sentences = gap_sentences(diff, "en")
     for c in worse_gone:
@@ -214,8 +215,8 @@ def test_a_route_for_a_french_map(tiny) -> None:
 
 
 def test_a_click_on_a_service_marker_closes_that_service(koro) -> None:
-    from pathways.explore import tooltip_text
-    from pathways.workshop import clicked_service, close_one_more
+    from views.viewmodels.explore import tooltip_text
+    from views.viewmodels.workshop import clicked_service, close_one_more
 
     ids = [s.id for s in koro.services]
     for lang in ("en", "fr"):

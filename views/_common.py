@@ -24,17 +24,18 @@ from streamlit_folium import st_folium
 
 from mapping.assets import standalone_html, use_served_assets
 from mapping.build import build_map
-from pathways.compare import SiteSummary, summarise
-from pathways.downloads import Format, download_bytes, format_named
-from pathways.errors import InventoryError, ValidationError, display_path
-from pathways.explore import round_time, site_now
-from pathways.gaps import SEVERITY_ORDER, Gap, GapDiff, find_gaps, what_if
-from pathways.graph import build_referral_graph
+from pathways.analysis.compare import SiteSummary, summarise
+from pathways.analysis.gaps import SEVERITY_ORDER, Gap, GapDiff, find_gaps, what_if
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.routes import Profile, Route, route
 from pathways.i18n import LANGS, LANGUAGE_NAMES, pick_lang, t
-from pathways.inventory import Inventory
-from pathways.load import find_inventories, load_site
-from pathways.routes import Profile, Route, route
+from pathways.io.load import find_inventories, load_site
+from pathways.model.clock import site_now
+from pathways.model.errors import InventoryError, ValidationError, display_path
+from pathways.model.inventory import Inventory
 from views import keys
+from views.viewmodels.downloads import Format, download_bytes, format_named
+from views.viewmodels.explore import round_time
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DATA_ENV = "REFERRAL_ATLAS_DATA"
@@ -120,19 +121,20 @@ def survivor_route(
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
 def site_summary(inventory: Inventory) -> SiteSummary:
-    """The comparison row of one site (`pathways.compare`)."""
+    """The comparison row of one site (`pathways.analysis.compare`)."""
     return summarise(inventory)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
 def site_coverage(inventory: Inventory) -> Any:
-    """The travel-time coverage of a site (`mapping.coverage`), or the reason there is none.
+    """The travel-time coverage of a site (`pathways.analysis.coverage`), or the reason there is
+    none.
 
     Returns a `SiteCoverage`, or a string saying why it cannot be computed (no population
     data, or a mapping package without coverage).
     """
     try:
-        from mapping.coverage import site_coverage as compute
+        from pathways.analysis.coverage import site_coverage as compute
     except ImportError:
         return None
     try:

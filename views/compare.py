@@ -5,16 +5,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pathways.compare_view import (
+from pathways.i18n import t
+from pathways.model.inventory import TAXONOMY, category_label
+from views import _common, keys
+from views.viewmodels.compare import (
     coverage_rows,
     headline_table,
     matrix_long,
     not_charted,
     people_table,
 )
-from pathways.i18n import t
-from pathways.inventory import TAXONOMY, category_label
-from views import _common, keys
 
 inventories = _common.selected_inventories()
 lang = _common.lang()

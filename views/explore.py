@@ -7,10 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from mapping.build import build_map
-from pathways.card import service_card
-from pathways.explore import (
+from pathways.i18n import clock_text, day_name, language_name, t
+from pathways.model.clock import OpenAt
+from pathways.model.inventory import category_label
+from pathways.public.card import service_card
+from views import _common, keys
+from views.viewmodels.explore import (
     GROUP_CHOICES,
-    OpenAt,
     Selection,
     day_options,
     filter_services,
@@ -23,10 +26,7 @@ from pathways.explore import (
     time_label,
     time_options,
 )
-from pathways.i18n import day_name, language_name, t
-from pathways.inventory import category_label
-from pathways.table import categories_present, found_table, localize_columns
-from views import _common, keys
+from views.viewmodels.table import categories_present, found_table, localize_columns
 
 inventories = _common.selected_inventories()
 lang = _common.lang()
@@ -101,7 +101,9 @@ found = filter_services(
 )
 caption = t("found", lang, n=len(found), total=sum(len(inv.services) for inv in inventories))
 if open_at is not None:
-    caption += " " + t("open_at_caption", lang, when=open_at.describe(lang))
+    caption += " " + t(
+        "open_at_caption", lang, when=clock_text(open_at.weekday, open_at.minute, lang)
+    )
 st.caption(caption + " " + t("confidential_note", lang))
 
 # --- map, card and table ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Export (analysts): every format of `pathways export`, the gaps and the services table, and
 the standalone map, as download buttons for the chosen sites (and the Explore filters), with a
 short preview. The printable referral pathway comes first and stands out; the rest come in
-groups (`pathways.downloads.GROUPS`), each with a line on what it is for."""
+groups (`views.viewmodels.downloads.GROUPS`), each with a line on what it is for."""
 
 import io
 from functools import partial
@@ -10,7 +10,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pathways.downloads import (
+from pathways.i18n import t
+from pathways.model.clock import OpenAt
+from views import _common, keys
+from views.viewmodels.downloads import (
     EXPORT_FORMATS,
     GROUPS,
     OWN_FORMATS,
@@ -21,9 +24,7 @@ from pathways.downloads import (
     preview_text,
     size_text,
 )
-from pathways.explore import OpenAt, filter_services, subsets
-from pathways.i18n import t
-from views import _common, keys
+from views.viewmodels.explore import filter_services, subsets
 
 inventories = _common.selected_inventories()
 lang = _common.lang()

@@ -3,10 +3,10 @@ do about it and who should; one click opens a gap in the Workshop."""
 
 import streamlit as st
 
-from pathways.gaps import SEVERITY_ORDER, Gap, focus, policy_lines
+from pathways.analysis.gaps import SEVERITY_ORDER, Gap, focus, policy_lines
 from pathways.i18n import colon as i18n_colon
 from pathways.i18n import t
-from pathways.inventory import Inventory
+from pathways.model.inventory import Inventory
 from views import _common, keys
 
 # badge colour per severity (Streamlit Markdown `:red-badge[...]`: no emoji font needed)

@@ -22,7 +22,8 @@ INTERPRETATION = "explore_interpretation"
 """Explore checkbox: a service with interpretation counts as speaking the language (default on)."""
 
 GROUP = "explore_group"
-"""Explore selectbox: only services open to this group (`pathways.explore.GROUP_CHOICES`)."""
+"""Explore selectbox: only services open to this group
+(`views.viewmodels.explore.GROUP_CHOICES`)."""
 
 AGE = "explore_age"
 """Explore number input: only services taking people of this age (None: any)."""
@@ -59,7 +60,7 @@ CARD = "service_card"
 """Explore container holding the open service card (CSS class `st-key-service_card`)."""
 
 PICKED = "explore_picked"
-"""Session state (not a widget): the open card (`pathways.explore.Selection`)."""
+"""Session state (not a widget): the open card (`views.viewmodels.explore.Selection`)."""
 
 EXPLORE_FILTERS = (CATEGORIES, LANGUAGE, INTERPRETATION, GROUP, AGE, ENTRY_ONLY, OPEN, DAY, TIME)
 """Explore filters kept while other pages are shown (the Export page can apply them)."""
@@ -147,7 +148,8 @@ DOWNLOAD_PREFIX = "download_"
 """Export download buttons: `download_<format>` (or `download_<format>_<site>` per site)."""
 
 EXPORT_GROUP_PREFIX = "export_group_"
-"""Export containers, one per group of downloads: `export_group_<group>` (`pathways.downloads.
+"""Export containers, one per group of downloads: `export_group_<group>`
+(`views.viewmodels.downloads.
 GROUPS`; the first, `export_group_pathway`, holds the printable referral pathway)."""
 
 WORKSHOP_SCENARIO = (

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from pathways.i18n import t
-from pathways.table import localize_columns, sites_table
 from views import _common
+from views.viewmodels.table import localize_columns, sites_table
 
 inventories = _common.all_inventories()
 lang = _common.lang()

@@ -8,21 +8,23 @@ import pandas as pd
 import streamlit as st
 
 from mapping.build import build_map
-from pathways.explore import (
+from pathways.analysis.gaps import scenario_services
+from pathways.analysis.reasons import reason_text
+from pathways.analysis.routes import Profile
+from pathways.i18n import colon as i18n_colon
+from pathways.i18n import day_name, language_name, t
+from pathways.model.clock import site_now
+from pathways.model.inventory import REQUIREMENTS, category_label
+from views import _common, keys
+from views.viewmodels.explore import (
     day_options,
     languages_present,
     round_time,
-    site_now,
     time_label,
     time_options,
 )
-from pathways.gaps import scenario_services
-from pathways.i18n import colon as i18n_colon
-from pathways.i18n import day_name, language_name, t
-from pathways.inventory import REQUIREMENTS, category_label
-from pathways.routes import Profile
-from pathways.table import categories_present
-from pathways.workshop import (
+from views.viewmodels.table import categories_present
+from views.viewmodels.workshop import (
     Sentence,
     care_verdict,
     clicked_service,
@@ -32,12 +34,10 @@ from pathways.workshop import (
     excluded_rows,
     for_display,
     gap_sentences,
-    reason_text,
     route_rows,
     route_summary,
     step_index,
 )
-from views import _common, keys
 
 COLORS = {"new": "#c62828", "gone": "#2e7d32", "unchanged": "#222222"}
 EFFECT_COLORS = {"worse": COLORS["new"], "better": COLORS["gone"], "same": COLORS["unchanged"]}

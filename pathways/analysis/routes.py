@@ -1,0 +1,1184 @@
+"""Survivor routes: the fastest sequence of hand-offs to the care a survivor needs.
+
+Time is counted in hours from the survivor's arrival. A hand-off u -> v takes the referral's
+delay, plus the travel time between the services, plus the wait until v is open. Waiting makes
+the arrival time at v non-decreasing in the departure time from u (first in, first out), so a
+time-dependent Dijkstra gives the earliest time each service can see the survivor.
+
+A service the survivor cannot use (eligibility, language, a deterring condition she wants to
+avoid, closed in a what-if) is left out of the search; every provider of the need that is not
+chosen is listed in `excluded` with the reason.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import networkx as nx
+
+from pathways.analysis.graph import distance_km, providers, serves_need, service
+from pathways.model._gc import pausing_collector
+from pathways.model.inventory import DAYS, Group, Hours, Inventory, Point, Service, category_label
+
+Gender = Literal["female", "male", "nonbinary"]
+HOURS_PER_WEEK = 168
+
+SEQUENCE_FIRST = ("health.cmr",)
+"""Needs handled first whatever order they are asked in: post-exposure prophylaxis cannot wait."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who arrives where and when. No name, no case data: only what eligibility depends on."""
+
+    entry: str | None = None
+    location: tuple[float, float] | None = None  # (lat, lon), to start at the nearest entry point
+    language: str | None = None
+    age: int | None = None
+    gender: Gender | None = None
+    legal_status: Literal["documented", "undocumented"] | None = None
+    weekday: int = 0  # 0 = Monday
+    hour: float = 10.0
+    avoid: tuple[str, ...] = ()  # conditions she will not accept: police_report, documents, ...
+    interpretation: bool = True  # False: no interpreter can be found ("what if")
+
+    @property
+    def group(self) -> Group | None:
+        """The `serves` group this profile belongs to (girls and boys are under 18)."""
+        if self.gender is None:
+            return None
+        if self.gender == "nonbinary":
+            return "nonbinary"
+        child = self.age is not None and self.age < 18
+        if self.gender == "female":
+            return "girls" if child else "women"
+        return "boys" if child else "men"
+
+    @property
+    def start_time(self) -> float:
+        """Arrival, in hours since Monday 00:00."""
+        return (self.weekday % 7) * 24 + self.hour
+
+
+def exclusion_reason(s: Service, profile: Profile) -> str | None:
+    """Why this profile cannot use this service, or None if she can."""
+    group = profile.group
+    if group is not None and group not in s.serves:
+        return f"serves {', '.join(s.serves)} only, not {group}"
+    if profile.age is not None:
+        if profile.age < s.age_min:
+            return f"from age {s.age_min} only"
+        if s.age_max is not None and profile.age > s.age_max:
+            return f"up to age {s.age_max} only"
+    if profile.legal_status == "undocumented" and s.legal_status == "documented-only":
+        return "documented people only"
+    if profile.language and profile.language not in s.languages:
+        if not s.interpretation:
+            return f"does not speak '{profile.language}' and has no interpretation"
+        if not profile.interpretation:
+            return f"does not speak '{profile.language}' and interpretation is unavailable"
+    blocking = [r for r in s.requires if r in profile.avoid]
+    if blocking:
+        return "requires " + ", ".join(blocking)
+    return None
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def wait_hours(s: Service, t: float) -> float:
+    """Hours from time `t` (hours since Monday 00:00) until the service is open."""
+    t_week = t % HOURS_PER_WEEK
+    weekday = int(t_week // 24)
+    minute = t_week % 24 * 60
+    minute_floor = math.floor(minute)
+    wait = s.hours.wait_minutes(weekday, minute_floor)
+    if wait == 0:
+        return 0.0
+    return (wait - (minute - minute_floor)) / 60.0
+
+
+DAYS_FR = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+def format_time(t: float, lang: str = "en") -> str:
+    """'Sun 23:00' ('dim. 23:00' in French) for a time in hours since Monday 00:00."""
+    t_week = t % HOURS_PER_WEEK
+    minutes = round(t_week * 60) % (HOURS_PER_WEEK * 60)
+    day, minute = divmod(minutes, 1440)
+    name = DAYS_FR[day] if lang == "fr" else DAYS[day].title()
+    return f"{name} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def earliest_seen(
+    G: nx.DiGraph,
+    start: str,
+    t0: float,
+    *,
+    usable: set[str] | None = None,
+    no_wait: bool = False,
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Earliest time each service can see a survivor who arrives at `start` at time `t0`.
+
+    Returns (seen, parent): absolute times in hours since Monday 00:00 and the predecessor of
+    each service on its fastest route. Only services in `usable` are entered (all if None);
+    with `no_wait`, only services open at the moment the survivor gets there.
+    """
+    first_wait = wait_hours(service(G, start), t0)
+    if no_wait and first_wait > 0:
+        return {}, {}
+    seen = {start: t0 + first_wait}
+    parent: dict[str, str] = {}
+    done: set[str] = set()
+    heap = [(seen[start], start)]
+    while heap:
+        t, u = heapq.heappop(heap)
+        if u in done:
+            continue
+        done.add(u)
+        for v, e in G.adj[u].items():
+            if v in done or (usable is not None and v not in usable):
+                continue
+            arrive = t + e["delay"] + e["travel"]
+            w = wait_hours(service(G, v), arrive)
+            if no_wait and w > 0:
+                continue
+            tv = arrive + w
+            if tv < seen.get(v, math.inf) - 1e-9 or (
+                abs(tv - seen.get(v, math.inf)) <= 1e-9 and u < parent.get(v, "\uffff")
+            ):
+                seen[v] = tv
+                parent[v] = u
+                heapq.heappush(heap, (tv, v))
+    return seen, parent
+
+
+def _path(parent: dict[str, str], start: str, end: str) -> list[str]:
+    path = [end]
+    while path[-1] != start:
+        path.append(parent[path[-1]])
+    return path[::-1]
+
+
+class Usable:
+    """Which services a profile can use, decided lazily and remembered (big graphs)."""
+
+    def __init__(self, G: nx.DiGraph, profile: Profile, *, always: Iterable[str] = ()) -> None:
+        self.G = G
+        self.profile = profile
+        self.always = set(always)
+        # shared by every query with the same eligibility-relevant profile (not start or time)
+        key = (
+            profile.group,
+            profile.age,
+            profile.legal_status,
+            profile.language,
+            profile.avoid,
+            profile.interpretation,
+        )
+        cache = G.graph.setdefault("_usable", {})
+        if len(cache) > 64:
+            cache.clear()
+        self.key = key
+        self.memo: dict[str, bool] = cache.setdefault(key, {})
+
+    def __contains__(self, node: object) -> bool:
+        if node in self.always:
+            return True
+        ok = self.memo.get(node)  # type: ignore[call-overload]
+        if ok is None:
+            ok = exclusion_reason(service(self.G, node), self.profile) is None  # type: ignore[arg-type]
+            self.memo[node] = ok  # type: ignore[index]
+        return ok
+
+    @property
+    def restricts(self) -> bool:
+        """False when `exclusion_reason` is None for every service (nothing is asked)."""
+        p = self.profile
+        return bool(
+            p.group is not None
+            or p.age is not None
+            or p.legal_status == "undocumented"
+            or p.language
+            or p.avoid
+        )
+
+    def allows(self, node: str) -> bool:
+        """Can the profile use this service? (`always` aside: `exclusion_reason` is None.)"""
+        ok = self.memo.get(node)
+        if ok is None:
+            ok = self.memo[node] = exclusion_reason(service(self.G, node), self.profile) is None
+        return ok
+
+
+class _SearchIndex:
+    """What the time-dependent searches read, taken out of networkx once per graph.
+
+    Plain dicts and lists instead of networkx's views: the successors of each service with the
+    hand-off's delay, travel and needs (in the graph's order), each service record, the services
+    that never make anyone wait (24/7 or unknown hours: `wait_hours` is 0 for them), and per
+    category the set of its providers and the routes that serve it into each provider.
+    """
+
+    def __init__(self, G: nx.DiGraph) -> None:
+        self.key = G.number_of_nodes()
+        self.services: dict[str, Service] = {n: d["service"] for n, d in G._node.items()}
+        self.succ: dict[str, list[tuple[str, float, float, tuple[str, ...]]]] = {
+            u: [(v, e["delay"], e["travel"], e["needs"]) for v, e in nbrs.items()]
+            for u, nbrs in G._adj.items()
+        }
+        self.no_wait = {n for n, s in self.services.items() if not s.hours.known or s.hours.is_24_7}
+        spans: dict[Hours, tuple[list[int], list[int]]] = {}
+        self.spans = {
+            n: spans.get(s.hours) or spans.setdefault(s.hours, _open_spans(s.hours))
+            for n, s in self.services.items()
+            if n not in self.no_wait
+        }
+        self._G = G
+        self._providers: dict[str, set[str]] = {}
+        self._serving: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._reach: dict[Any, _Reachability] = {}
+
+    def providers(self, category: str) -> set[str]:
+        """Services offering the category (or a sub-category): `Service.has`, as a set."""
+        found = self._providers.get(category)
+        if found is None:
+            found = self._providers[category] = set(providers(self._G, category))
+        return found
+
+    def reachability(self, usable: Usable | None = None) -> _Reachability:
+        """Who reaches whom, through any service or (with `usable`) through those a profile
+        can use; kept for the last few profiles."""
+        key = None if usable is None else usable.key
+        found = self._reach.get(key)
+        if found is None:
+            if len(self._reach) > 16:
+                self._reach.clear()
+            allowed = None if usable is None else usable.allows
+            found = self._reach[key] = _Reachability(self._G._succ, allowed)
+        return found
+
+    def serving(self, category: str) -> dict[str, tuple[str, ...]]:
+        """Per provider of the category, its predecessors whose route serves the category."""
+        found = self._serving.get(category)
+        if found is None:
+            pred = self._G._pred
+            found = {
+                v: tuple(u for u, e in pred[v].items() if _serves(e["needs"], category))
+                for v in providers(self._G, category)
+            }
+            self._serving[category] = found
+        return found
+
+
+BIG_COMPONENT = 32
+"""Strongly connected components at least this large keep their reach set, for all queries."""
+
+
+class _Reached:
+    """A set of services held as a few sets: a reach shared by many queries is not copied."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[set[str] | frozenset[str]]) -> None:
+        self.parts = parts
+
+    def __contains__(self, node: object) -> bool:
+        for part in self.parts:  # noqa: SIM110 - faster than any() on a generator
+            if node in part:
+                return True
+        return False
+
+
+class _Reachability:
+    """Reach sets in a graph, moving only through `allowed` services (all if None).
+
+    Every service of a strongly connected component reaches the same services, so the reach
+    of each large component (most of a national network is one) is computed once; a search
+    from elsewhere stops where it enters a large component and borrows that component's set.
+    """
+
+    def __init__(self, succ: Any, allowed: Callable[[str], bool] | None) -> None:
+        self.succ = succ
+        self.allowed = allowed
+        self.component = _components(succ, allowed)
+        sizes: dict[int, int] = {}
+        for c in self.component.values():
+            sizes[c] = sizes.get(c, 0) + 1
+        self.big = {c for c, k in sizes.items() if k >= BIG_COMPONENT}
+        self.reach_of: dict[int, frozenset[str]] = {}
+
+    def beyond(self, start: str) -> _Reached:
+        """`start` and every service reachable from it through allowed services (`start`
+        itself need not be allowed)."""
+        succ, allowed, component, big = self.succ, self.allowed, self.component, self.big
+        seen = {start}
+        parts: list[set[str] | frozenset[str]] = [seen]
+        borrowed: set[int] = set()
+        frontier = [start]
+        while frontier:
+            nxt = []
+            for u in frontier:
+                for v in succ[u]:
+                    if v in seen or (allowed is not None and not allowed(v)):
+                        continue
+                    if borrowed and any(v in p for p in parts[1:]):
+                        continue
+                    c = component[v]
+                    if c in big:
+                        if c not in borrowed:
+                            borrowed.add(c)
+                            parts.append(self._component_reach(c, v))
+                        continue
+                    seen.add(v)
+                    nxt.append(v)
+            frontier = nxt
+        return _Reached(parts)
+
+    def _component_reach(self, c: int, node: str) -> frozenset[str]:
+        found = self.reach_of.get(c)
+        if found is None:
+            succ, allowed = self.succ, self.allowed
+            seen = {node}
+            frontier = [node]
+            while frontier:
+                nxt = []
+                for u in frontier:
+                    for v in succ[u]:
+                        if v not in seen and (allowed is None or allowed(v)):
+                            seen.add(v)
+                            nxt.append(v)
+                frontier = nxt
+            found = self.reach_of[c] = frozenset(seen)
+        return found
+
+
+def _components(succ: Any, allowed: Callable[[str], bool] | None) -> dict[str, int]:
+    """Strongly connected components (Tarjan, iterative) of the allowed services."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    component: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    count = found = 0
+    for root in succ:
+        if root in index or (allowed is not None and not allowed(root)):
+            continue
+        index[root] = low[root] = count
+        count += 1
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, edges = work[-1]
+            for w in edges:
+                if allowed is not None and not allowed(w):
+                    continue
+                if w not in index:
+                    index[w] = low[w] = count
+                    count += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component[w] = found
+                        if w == v:
+                            break
+                    found += 1
+    return component
+
+
+def serving_routes(G: nx.DiGraph, category: str) -> dict[str, tuple[str, ...]]:
+    """Per provider of `category`, the services whose route to it serves the category
+    (`serves_need`), in the graph's order; computed once per graph and category."""
+    return _search_index(G).serving(category)
+
+
+def _search_index(G: nx.DiGraph) -> _SearchIndex:
+    """The graph's `_SearchIndex`, built on first use (graphs are not changed once built)."""
+    index = G.graph.get("_search")
+    if index is None or index.key != G.number_of_nodes():
+        index = G.graph["_search"] = _SearchIndex(G)
+    return index  # type: ignore[no-any-return]
+
+
+def _open_spans(hours: Hours) -> tuple[list[int], list[int]]:
+    """Opening ranges as (starts, ends) in minutes since Monday 00:00, over two weeks."""
+    starts, ends = [], []
+    for week in (0, 1):
+        for day, ranges in enumerate(hours.week):
+            base = week * MINUTES_PER_WEEK + day * 1440
+            for a, b in ranges:
+                starts.append(base + a)
+                ends.append(base + b)
+    return starts, ends
+
+
+MINUTES_PER_WEEK = HOURS_PER_WEEK * 60
+
+
+def _wait(spans: tuple[list[int], list[int]], t: float) -> float:
+    """`wait_hours` from a service's `_open_spans` (the same arithmetic, so the same value).
+
+    `Hours.wait_minutes` is 0 inside a range, else the minutes from the (whole) minute to the
+    next start, which is the first start after it in the two-week list.
+    """
+    t_week = t % HOURS_PER_WEEK
+    weekday = int(t_week // 24)
+    minute = t_week % 24 * 60
+    minute_floor = math.floor(minute)
+    now = weekday * 1440 + minute_floor
+    starts, ends = spans
+    i = bisect.bisect_right(starts, now) - 1
+    if i >= 0 and now < ends[i]:
+        return 0.0
+    wait = starts[i + 1] - now if i + 1 < len(starts) else math.inf
+    return (wait - (minute - minute_floor)) / 60.0
+
+
+def _serves(needs: Iterable[str], category: str) -> bool:
+    """`serves_need` on an edge's needs."""
+    return any(n == category or n.startswith(category + ".") for n in needs)
+
+
+def _on_path(parent: dict[str, str], start: str, end: str, node: str) -> bool:
+    """Is `node` on the route `_path(parent, start, end)`? (Without building the list.)"""
+    x = end
+    while True:
+        if x == node:
+            return True
+        if x == start:
+            return False
+        x = parent[x]
+
+
+def fastest_to(
+    G: nx.DiGraph,
+    start: str,
+    t0: float,
+    category: str,
+    *,
+    usable: set[str] | Usable | None = None,
+    no_wait: bool = False,
+) -> tuple[float, list[str]] | None:
+    """The earliest time (and route) at which a provider of `category` sees the survivor.
+
+    The last hand-off must be a route that serves the category (its `for`), unless the start
+    itself offers it. Ties go to fewer hand-offs, then to the smaller service id. The search
+    stops as soon as nothing left in it can be earlier than the best provider found.
+    """
+    index = _search_index(G)
+    services, succ, never_waits, spans = index.services, index.succ, index.no_wait, index.spans
+    offers = index.providers(category)
+    if isinstance(usable, Usable) and not usable.restricts:
+        usable = None  # the profile can use every service
+    w0 = wait_hours(services[start], t0)
+    if no_wait and w0 > 0:
+        return None
+    t_start = t0 + w0
+    seen = {start: t_start}
+    parent: dict[str, str] = {}
+    best: tuple[float, int, str] | None = None
+    best_from: str | None = None
+    if start in offers:
+        best = (t_start, 0, start)
+    done: set[str] = set()
+    heap = [(t_start, 0, start)]
+    pop, push, inf = heapq.heappop, heapq.heappush, math.inf
+    while heap:
+        t, h, u = pop(heap)
+        if u in done:
+            continue
+        if best is not None and t > best[0] + 1e-9:
+            break
+        done.add(u)
+        for v, delay, travel, needs in succ[u]:
+            if usable is not None and v not in usable:
+                continue
+            arrive = t + delay + travel
+            if v in never_waits:
+                tv = arrive
+            else:
+                wait = _wait(spans[v], arrive)
+                if no_wait and wait > 0:
+                    continue
+                tv = arrive + wait
+            if (
+                v in offers
+                and (best is None or (tv, h + 1, v) < best)
+                and _serves(needs, category)
+                and not _on_path(parent, start, u, v)
+            ):
+                best, best_from = (tv, h + 1, v), u
+            if v in done:
+                continue
+            old = seen.get(v, inf)
+            if tv < old - 1e-9 or (abs(tv - old) <= 1e-9 and u < parent.get(v, "\uffff")):
+                seen[v], parent[v] = tv, u
+                push(heap, (tv, h + 1, v))
+    if best is None:
+        return None
+    if best_from is None:
+        return best[0], [start]
+    return best[0], [*_path(parent, start, best_from), best[2]]
+
+
+# --- the route query ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One service on a route: when the survivor gets there and is seen, and for what."""
+
+    service: str
+    name: str
+    category: str  # the need met here, or "entry" / "via"
+    arrive_hours: float  # hours after arrival at the first service
+    seen_hours: float  # after waiting for opening hours
+    wait_hours: float
+    delay_hours: float = 0.0  # referral delay of the hand-off into this service
+    travel_hours: float | None = 0.0  # None when it would reveal a confidential location
+    mode: str | None = None
+    clock: str = ""  # local day and time the survivor is seen, e.g. "Sat 03:00"
+    withheld: bool = False  # times rounded to the hour: a confidential service is on the way
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    """The answer to a route query. `found` is False (with `reason`) when no route exists."""
+
+    found: bool
+    site: str
+    needs: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
+    total_hours: float | None = None
+    excluded: tuple[dict[str, str], ...] = ()
+    reason: str = ""
+    unmet: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    start: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the design: found, steps, total_hours, excluded (+ reason)."""
+        return {
+            "found": self.found,
+            "site": self.site,
+            "needs": list(self.needs),
+            "start": self.start,
+            "steps": [s.to_dict() for s in self.steps],
+            "total_hours": None if self.total_hours is None else round(self.total_hours, 2),
+            "excluded": list(self.excluded),
+            "unmet": list(self.unmet),
+            "reason": self.reason,
+            "warnings": list(self.warnings),
+        }
+
+    def describe(
+        self,
+        lang: str = "en",
+        *,
+        names: Mapping[str, str] | None = None,
+        reason: Callable[[str], str] | None = None,
+    ) -> str:
+        """A few lines a person can read: the steps with their times, or why there is none.
+
+        Every word and number in `lang`; `names` (service id -> name in `lang`) names the
+        services, and `reason` puts the route's English reasons into `lang` (the Workshop's
+        `reason_text`); without them the inventory's names and the reasons are printed as is.
+        """
+        from pathways.i18n import number, t
+
+        def name(sid: str, default: str) -> str:
+            return names.get(sid, default) if names else default
+
+        def why(text: str) -> str:
+            return reason(text) if reason else text
+
+        lines = []
+        rounded = False
+        for i, s in enumerate(self.steps, 1):
+            what = (
+                t("arrival", lang)
+                if s.category == "entry"
+                else (t("via", lang) if s.category == "via" else category_label(s.category, lang))
+            )
+            hand_off = s.delay_hours + (s.travel_hours or 0.0)
+            how = ""
+            if s.mode:
+                mode = t("mode_" + s.mode, lang)
+                how = (
+                    t("route_how_about", lang, mode=mode, h=number(round(hand_off), lang, 0))
+                    if s.withheld
+                    else t("route_how", lang, mode=mode, h=number(hand_off, lang, 1))
+                )
+            wait = (
+                t("route_wait", lang, h=number(s.wait_hours, lang, 1))
+                if s.wait_hours > 0.01
+                else ""
+            )
+            rounded = rounded or s.withheld
+            lines.append(
+                t(
+                    "route_step",
+                    lang,
+                    i=i,
+                    name=name(s.service, s.name),
+                    id=s.service,
+                    what=what,
+                    how=how,
+                    h=number(s.seen_hours, lang, 1),
+                    clock=_clock_in(s.clock, lang),
+                    wait=wait,
+                )
+            )
+        if self.found and self.total_hours is not None and rounded:
+            lines.append(t("route_total_about", lang, h=number(self.total_hours, lang, 0)))
+        elif self.found and self.total_hours is not None:
+            lines.append(t("route_total_line", lang, h=number(self.total_hours, lang, 1)))
+        else:
+            lines.append(t("route_none", lang, reason=why(self.reason)))
+        if self.excluded:
+            lines.append(t("route_excluded_title", lang))
+            lines += [
+                f"  - {name(e['service'], e['service'])}{t('colon', lang)} {why(e['reason'])}"
+                for e in self.excluded
+            ]
+        return "\n".join(lines)
+
+
+def _clock_in(clock: str, lang: str) -> str:
+    """'Sat 03:00' (as `format_time` writes it) with the day in `lang`."""
+    day, _, rest = clock.partition(" ")
+    days = [d.title() for d in DAYS]
+    if lang == "fr" and day in days:
+        return f"{DAYS_FR[days.index(day)]} {rest}"
+    return clock
+
+
+def order_needs(needs: Iterable[str]) -> tuple[str, ...]:
+    """Needs in the order they are met: clinical rape care first, then as asked, no repeats."""
+    needs = list(dict.fromkeys(needs))
+    first = [n for n in SEQUENCE_FIRST if n in needs]
+    return tuple(first + [n for n in needs if n not in first])
+
+
+def nearest_entry(
+    G: nx.DiGraph, location: tuple[float, float], profile: Profile
+) -> tuple[str, float] | None:
+    """The usable entry point fastest to reach from a location, with the hours to get there.
+
+    On the public view (what every caller holds) a confidential entry point's location is its
+    public place, so answers for a grid of locations cannot trace where it really is; a hidden
+    one (no place to walk to) is not offered.
+    """
+    inventory: Inventory = G.graph["inventory"]
+    travel = inventory.site.travel
+    here = Point(lat=location[0], lon=location[1])
+    best: tuple[float, str] | None = None
+    for n in sorted(G):
+        s = service(G, n)
+        if not s.entry_point or s.tier == "hidden" or exclusion_reason(s, profile):
+            continue
+        there = s.location
+        hours = distance_km(here, there) * travel.circuity / travel.speed_kmh
+        if best is None or hours < best[0]:
+            best = (hours, n)
+    return (best[1], best[0]) if best else None
+
+
+@pausing_collector
+def route(
+    G: nx.DiGraph,
+    profile: Profile,
+    *,
+    need: str | Sequence[str],
+) -> Route:
+    """The fastest sequence of hand-offs that meets the need(s) of a survivor profile.
+
+    Needs are met one after the other (clinical rape care first), each leg starting where the
+    previous need was met. Raises KeyError for an unknown entry point; no route is an answer.
+    """
+    inventory: Inventory = G.graph["inventory"]
+    needs = order_needs([need] if isinstance(need, str) else need)
+    site = inventory.site.id
+    warnings: list[str] = []
+    lead_in = 0.0
+    if profile.entry is not None:
+        if profile.entry not in G:
+            if profile.entry in inventory.by_id:
+                return Route(
+                    False,
+                    site,
+                    needs,
+                    reason=f"'{profile.entry}' is closed",
+                    start=profile.entry,
+                    unmet=needs,
+                )
+            inventory.service(profile.entry)  # raises KeyError with a suggestion
+        start = profile.entry
+    elif profile.location is not None:
+        found = nearest_entry(G, profile.location, profile)
+        if found is None:
+            return Route(
+                False, site, needs, reason="no entry point this survivor can use", unmet=needs
+            )
+        start, lead_in = found
+    else:
+        raise ValueError("a profile needs an entry point or a location")
+    entry_reason = exclusion_reason(service(G, start), profile)
+    if entry_reason:
+        warnings.append(f"the entry point {start} {entry_reason}; counted as arrival only")
+    usable = Usable(G, profile, always=[start])
+
+    t0 = profile.start_time + lead_in
+    here, t = start, t0
+    s0 = service(G, start)
+    first_wait = wait_hours(s0, t0)
+    steps = [
+        Step(
+            start,
+            s0.name,
+            "entry",
+            lead_in,
+            lead_in + first_wait,
+            first_wait,
+            travel_hours=lead_in,
+            clock=format_time(t0 + first_wait),
+        )
+    ]
+    t += first_wait
+    excluded: dict[str, str] = {}
+    for n in needs:
+        leg = fastest_to(G, here, t, n, usable=usable)
+        _explain(G, inventory, profile, n, here, t, leg, excluded)
+        if leg is None:
+            unmet = needs[needs.index(n) :]
+            steps, _ = _withhold(G, steps, 0.0)
+            return Route(
+                False,
+                site,
+                needs,
+                tuple(steps),
+                None,
+                tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
+                reason=f"no route from {here} to {category_label(n)} for this profile",
+                unmet=unmet,
+                warnings=tuple(warnings),
+                start=start,
+            )
+        t_end, path = leg
+        steps += _leg_steps(G, path, t, t0 - lead_in, n)
+        if len(steps) > 1 and steps[0].category == "entry" and steps[1].service == start:
+            steps[1] = replace(
+                steps[1],
+                arrive_hours=steps[0].arrive_hours,
+                wait_hours=steps[0].wait_hours,
+                travel_hours=lead_in,
+            )
+            steps.pop(0)
+        here, t = path[-1], t_end
+    steps, total = _withhold(G, steps, t - (t0 - lead_in))
+    return Route(
+        True,
+        site,
+        needs,
+        tuple(steps),
+        total,
+        tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
+        warnings=tuple(warnings),
+        start=start,
+    )
+
+
+def _withhold(G: nx.DiGraph, steps: list[Step], total: float) -> tuple[list[Step], float]:
+    """Round times to the hour from the first confidential service on, and drop the travel
+    times of hand-offs into or out of it.
+
+    Not what keeps the location secret: the graph is built on the public view, so these times
+    are measured to the service's public place and depend on nothing else. They are rounded
+    because that place is only area level: minutes would claim a precision they do not have."""
+    first = next((i for i, st in enumerate(steps) if service(G, st.service).confidential), None)
+    if first is None:
+        return steps, total
+    out = steps[:first]
+    for st in steps[first:]:
+        out.append(
+            replace(
+                st,
+                arrive_hours=float(round(st.arrive_hours)),
+                seen_hours=float(round(st.seen_hours)),
+                wait_hours=float(round(st.wait_hours)),
+                travel_hours=None,
+                clock=st.clock[:-2] + "00" if st.clock else st.clock,
+                withheld=True,
+            )
+        )
+    return out, float(round(total))
+
+
+def _leg_steps(G: nx.DiGraph, path: list[str], t: float, origin: float, need: str) -> list[Step]:
+    steps = []
+    if len(path) == 1:  # the need is met where the survivor already is
+        s = service(G, path[0])
+        return [Step(path[0], s.name, need, t - origin, t - origin, 0.0, clock=format_time(t))]
+    for u, v in itertools.pairwise(path):
+        e = G.edges[u, v]
+        arrive = t + e["delay"] + e["travel"]
+        s = service(G, v)
+        w = wait_hours(s, arrive)
+        t = arrive + w
+        steps.append(
+            Step(
+                v,
+                s.name,
+                need if v == path[-1] else "via",
+                arrive - origin,
+                t - origin,
+                w,
+                e["delay"],
+                e["travel"],
+                e["mode"],
+                format_time(t),
+            )
+        )
+    return steps
+
+
+def _explain(
+    G: nx.DiGraph,
+    inventory: Inventory,
+    profile: Profile,
+    need: str,
+    here: str,
+    t: float,
+    leg: tuple[float, list[str]] | None,
+    excluded: dict[str, str],
+) -> None:
+    """Say why each provider of `need` that is not on the chosen route was left out."""
+    chosen = leg[1][-1] if leg else None
+    index = _search_index(G)
+    usable = Usable(G, profile, always=[here])
+    reached = index.reachability().beyond(here)
+    reached_usable = index.reachability(usable).beyond(here)
+    if G.graph.get("closed"):
+        for s in inventory.services:
+            if s.id not in G and s.has(need):
+                excluded.setdefault(s.id, "closed")
+    serving_of = index.serving(need)
+    for v in providers(G, need):
+        if v == chosen or v in excluded:
+            continue
+        reason = None if usable.allows(v) else exclusion_reason(index.services[v], profile)
+        serving = serving_of[v]
+        if reason:
+            excluded[v] = reason
+        elif v not in reached:
+            excluded[v] = f"no referral route leads there from {here}"
+        elif not any(u in reached for u in serving):
+            excluded[v] = f"no referral route to it serves {need}"
+        elif not any(u in reached_usable for u in serving):
+            excluded[v] = "reachable only through services this profile cannot use"
+        else:
+            excluded[v] = f"reachable, but not sooner than {chosen}"
+
+
+@dataclass(frozen=True)
+class WeekProfile:
+    """Hours to reach a category from one entry point, for an arrival at each hour of the week."""
+
+    entry: str
+    category: str
+    hours: tuple[float, ...] = field(default=())  # 168 values; inf where unreachable
+
+    @property
+    def worst(self) -> float:
+        return max(self.hours)
+
+    @property
+    def typical(self) -> float:
+        finite = sorted(self.hours)
+        return finite[len(finite) // 2]
+
+    def failing(self, limit: float) -> list[int]:
+        """Arrival hours (0 = Monday 00:00) from which the category takes longer than `limit`."""
+        return [h for h, v in enumerate(self.hours) if v > limit]
+
+
+def week_profile(
+    G: nx.DiGraph, entry: str, category: str, *, profile: Profile | None = None
+) -> WeekProfile:
+    """Time to the first provider of `category` from `entry`, for each of the 168 arrival hours."""
+    profile = profile or Profile()
+    usable = Usable(G, profile, always=[entry])
+    out = []
+    for h in range(HOURS_PER_WEEK):
+        leg = fastest_to(G, entry, float(h), category, usable=usable)
+        out.append(leg[0] - h if leg else math.inf)
+    return WeekProfile(entry, category, tuple(out))
+
+
+def hour_ranges(hours: Sequence[int], lang: str = "en") -> list[str]:
+    """Compress arrival hours into readable ranges: ['Fri 18:00–Mon 07:00', 'Wed 02:00']."""
+    if not hours:
+        return []
+    hs = sorted(set(hours))
+    runs: list[list[int]] = [[hs[0], hs[0]]]
+    for h in hs[1:]:
+        if h == runs[-1][1] + 1:
+            runs[-1][1] = h
+        else:
+            runs.append([h, h])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == HOURS_PER_WEEK - 1:
+        runs[0][0] = runs.pop()[0] - HOURS_PER_WEEK
+    if len(runs) == 1 and runs[0][1] - runs[0][0] >= HOURS_PER_WEEK - 1:
+        return ["à toute heure de la semaine" if lang == "fr" else "every hour of the week"]
+    return [
+        format_time(a % HOURS_PER_WEEK, lang)
+        if a == b
+        else f"{format_time(a % HOURS_PER_WEEK, lang)}–{format_time(b % HOURS_PER_WEEK, lang)}"
+        for a, b in runs
+    ]
+
+
+# --- reverse: latest times, for every service at once ------------------------------------------
+
+
+class _OpenTimes:
+    """A service's opening intervals over three weeks, for 'latest arrival' look-ups."""
+
+    def __init__(self, s: Service) -> None:
+        self.always = not s.hours.known or s.hours.is_24_7
+        spans: list[tuple[float, float]] = []
+        for week in (-1, 0, 1):
+            for day, ranges in enumerate(s.hours.week):
+                base = week * HOURS_PER_WEEK + day * 24
+                spans += [(base + a / 60, base + b / 60) for a, b in ranges]
+        spans.sort()
+        self.starts = [a for a, _ in spans]
+        self.spans = spans
+
+    def next_open(self, t: float) -> float:
+        """The first moment at or after `t` when the service is open (inf if never)."""
+        if self.always:
+            return t
+        week = math.floor(t / HOURS_PER_WEEK) * HOURS_PER_WEEK
+        local = t - week
+        i = bisect.bisect_right(self.starts, local) - 1
+        if i >= 0 and local < self.spans[i][1]:
+            return t
+        if i + 1 < len(self.spans):
+            return week + self.spans[i + 1][0]
+        return math.inf
+
+    def latest_arrival(self, deadline: float) -> float:
+        """The latest time one can arrive and be seen no later than `deadline`."""
+        if self.always:
+            return deadline
+        week = math.floor(deadline / HOURS_PER_WEEK) * HOURS_PER_WEEK
+        local = deadline - week
+        i = bisect.bisect_right(self.starts, local) - 1
+        if i < 0:
+            return -math.inf
+        _, b = self.spans[i]
+        if local < b:
+            return deadline  # open at the deadline
+        return week + b - BEFORE_CLOSING  # just before the last opening ends
+
+
+def latest_seen(
+    G: nx.DiGraph,
+    category: str,
+    deadline: float,
+    *,
+    usable: set[str] | None = None,
+    floor: float = -math.inf,
+    _reverse: _Reverse | None = None,
+) -> dict[str, float]:
+    """For every service, the latest time it can see a survivor who must then reach a provider
+    of `category` (through a route serving it) no later than `deadline`.
+
+    The reverse of `earliest_seen`: one pass answers for every starting service. A survivor
+    arriving at service u at time t makes it iff t + wait(u, t) <= result[u] (or u itself
+    offers the category and is open by the deadline). Services absent cannot make it. Times
+    below `floor` are not explored (no survivor is seen before she arrives).
+    """
+    rev = _reverse or _Reverse(G, category, usable)
+    best = rev.latest(deadline, floor)
+    return {rev.ids[i]: t for i, t in enumerate(best) if t > -math.inf}
+
+
+BEFORE_CLOSING = 1e-6
+"""Hours before a closing time that count as "just before it" in reverse passes. Larger than the
+1e-9 tolerance of the comparisons, so that a hand-off arriving exactly at closing time (closed,
+as a forward search says) is not let through by the two cancelling out."""
+
+
+class _Reverse:
+    """Reverse adjacency (integer-indexed) with hand-off costs, prepared once for many passes."""
+
+    def __init__(self, G: nx.DiGraph, category: str, usable: set[str] | None = None) -> None:
+        self.ids = [n for n in G if usable is None or n in usable]
+        index = {n: i for i, n in enumerate(self.ids)}
+        shared: dict[Hours, _OpenTimes] = {}  # one per distinct opening hours
+        self.times = [
+            shared.get(s.hours) or shared.setdefault(s.hours, _OpenTimes(s))
+            for s in (service(G, n) for n in self.ids)
+        ]
+        self.always = [t.always for t in self.times]
+        # `_OpenTimes.latest_arrival`, unrolled in `latest`: opening starts and ends
+        self.starts: list[list[float] | None] = [None if t.always else t.starts for t in self.times]
+        self.ends: list[list[float] | None] = [
+            None if t.always else [b for _, b in t.spans] for t in self.times
+        ]
+        self.pred: list[list[tuple[int, float]]] = [
+            [(index[w], e["delay"] + e["travel"]) for w, e in G.pred[u].items() if w in index]
+            for u in self.ids
+        ]
+        self.terminal = [
+            (index[u], index[v], G.edges[u, v]["delay"] + G.edges[u, v]["travel"])
+            for v in providers(G, category)
+            if v in index
+            for u in G.pred[v]
+            if u in index and serves_need(G, u, v, category)
+        ]
+
+    def latest(self, deadline: float, floor: float) -> list[float]:
+        """Latest seen time of every service (by index) for this deadline; -inf if none."""
+        n = len(self.ids)
+        best = [-math.inf] * n
+        done = bytearray(n)
+        heap: list[tuple[float, int]] = []
+        push, pop, times, pred = heapq.heappush, heapq.heappop, self.times, self.pred
+        starts_of, ends_of = self.starts, self.ends
+        right, floor_of, week_hours = bisect.bisect_right, math.floor, HOURS_PER_WEEK
+        for u, v, cost in self.terminal:
+            t = times[v].latest_arrival(deadline) - cost
+            if t >= floor and t > best[u]:
+                best[u] = t
+                push(heap, (-t, u))
+        while heap:
+            neg, u = pop(heap)
+            if done[u]:
+                continue
+            done[u] = 1
+            starts = starts_of[u]
+            if starts is None:  # always open
+                arrive_by = -neg
+            else:  # times[u].latest_arrival(-neg), the same arithmetic
+                t = -neg
+                week = floor_of(t / week_hours) * week_hours
+                local = t - week
+                i = right(starts, local) - 1
+                if i < 0:
+                    continue  # -inf: nobody gets there in time
+                end = ends_of[u][i]  # type: ignore[index]
+                arrive_by = t if local < end else week + end - BEFORE_CLOSING
+            for w, cost in pred[u]:
+                t = arrive_by - cost
+                if t > best[w] and t >= floor and not done[w]:
+                    best[w] = t
+                    push(heap, (-t, w))
+        return best
+
+
+def open_times(G: nx.DiGraph) -> dict[str, _OpenTimes]:
+    """Opening intervals of every service of a graph, to share across `latest_seen` calls."""
+    return {n: _OpenTimes(service(G, n)) for n in G}
+
+
+def within_by_hour(
+    G: nx.DiGraph,
+    entries: Sequence[str],
+    category: str,
+    limit: float,
+    *,
+    hours: Iterable[int] = range(HOURS_PER_WEEK),
+) -> dict[str, list[bool]]:
+    """For each entry point and each arrival hour of the week: is `category` reached in time?
+
+    One reverse pass per arrival hour (deadline = hour + limit) answers for every entry point
+    at once, instead of a forward search per entry point and hour. Hours not asked for count
+    as reached.
+    """
+    answers = _Answers(G, entries, category)
+    out = answers.blank()
+    for h in hours:
+        deadline = h + limit
+        answers.fill(out, h, deadline, answers.rev.latest(deadline, float(h)))
+    return out
+
+
+def within_by_hour_twice(
+    G: nx.DiGraph, entries: Sequence[str], category: str, short: float, long: float
+) -> tuple[dict[str, list[bool]], dict[str, list[bool]]]:
+    """`within_by_hour` for two limits (72 h and 120 h), with one reverse pass per hour.
+
+    A pass towards deadline D explored down to D - `long` answers two arrival hours at once:
+    D - `short` within `short`, and D - `long` within `long` (what the pass finds above a
+    later floor does not change when it goes lower; the week repeats, so an arrival before
+    Monday 00:00 is the same hour a week later). At national size, where most hours fail
+    somewhere, this halves the passes.
+    """
+    answers = _Answers(G, entries, category)
+    within = (answers.blank(), answers.blank())
+    for h in range(HOURS_PER_WEEK):
+        deadline = h + short
+        latest = answers.rev.latest(deadline, deadline - long)
+        answers.fill(within[0], h, deadline, latest)
+        answers.fill(within[1], deadline - long, deadline, latest)
+    return within
+
+
+class _Answers:
+    """Entry points' answers from reverse passes: reached in time, per arrival hour."""
+
+    def __init__(self, G: nx.DiGraph, entries: Sequence[str], category: str) -> None:
+        self.rev = _Reverse(G, category)
+        self.entries = entries
+        index = {n: i for i, n in enumerate(self.rev.ids)}
+        self.rows = [
+            (e, index[e], service(G, e).has(category), self.rev.times[index[e]]) for e in entries
+        ]
+
+    def blank(self) -> dict[str, list[bool]]:
+        """Every entry point reached at every hour (hours not asked for stay so)."""
+        return {e: [True] * HOURS_PER_WEEK for e in self.entries}
+
+    def fill(
+        self, out: dict[str, list[bool]], arrival: float, deadline: float, latest: list[float]
+    ) -> None:
+        """Answer for an arrival (an hour of this week, or the week before) by `deadline`,
+        from a reverse pass's `latest` times.
+
+        A latest time before the arrival counts as never, as if the pass had stopped there:
+        a hand-off as a service closes is too late.
+        """
+        slot = math.floor(arrival) % HOURS_PER_WEEK  # the week repeats
+        opens: dict[int, float] = {}  # next_open(arrival) per distinct opening hours
+        for e, i, offers, times in self.rows:
+            seen = opens.get(id(times))
+            if seen is None:
+                seen = opens[id(times)] = times.next_open(float(arrival))
+            found = latest[i] >= arrival and seen <= latest[i] + 1e-9
+            out[e][slot] = found or (offers and seen <= deadline + 1e-9)

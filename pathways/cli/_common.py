@@ -1,0 +1,54 @@
+"""What the command modules share: argument types, JSON output, id checks."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+
+from pathways.i18n import LANGS, join_some
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import Inventory, suggest
+
+__all__ = ["LANGS", "check_ids", "date_arg", "dump", "latlon_arg"]
+
+
+def date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def latlon_arg(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
+    return lat, lon
+
+
+def dump(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    print()
+
+
+def check_ids(inventory: Inventory, ids: Sequence[str], option: str) -> None:
+    """Raise InventoryError naming `option` for an id that is not a service of the site, with
+    the closest ids (or, for `--from`, the site's entry points when none is close)."""
+    known = [s.id for s in inventory.services]
+    problems = []
+    for sid in ids:
+        if sid in inventory.by_id:
+            continue
+        hint = suggest(sid, known)
+        if not hint and option == "--from":
+            entries = [s.id for s in inventory.services if s.entry_point]
+            hint = f" (entry points: {join_some(entries, 'en', 6)})" if entries else ""
+        problems.append(f"{option}: '{sid}' is not a service id of {inventory.site.id}{hint}")
+    if problems:
+        raise InventoryError("; ".join(problems))

@@ -1,0 +1,45 @@
+"""`pathways export`: write inventories in one of the export formats."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pathways.cli._common import LANGS, date_arg
+from pathways.io.export import FORMATS, ExportOptions, export
+from pathways.io.load import load_sites
+
+
+def register(sub: Any) -> None:
+    """Add `pathways export` to the command line's subparsers."""
+    p = sub.add_parser(
+        "export",
+        help="write inventories as GeoJSON, GeoPackage, CSV, HXL, GraphML, GEXF, HSDS or a "
+        "printable referral protocol (HTML or PDF)",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="inventory files or folders")
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="the output format")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="the file to write (hsds: .json, .zip or a folder; protocol: .html or .pdf)",
+    )
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of labels")
+    p.add_argument("--as-of", type=date_arg, help="date gaps and the protocol count from")
+    p.add_argument(
+        "--no-lines",
+        action="store_true",
+        help="geojson: services only, no referral lines (the form `pathways validate` reads)",
+    )
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    inventories = load_sites(args.paths)
+    options = ExportOptions(lang=args.lang, as_of=args.as_of, lines=not args.no_lines)
+    export(inventories, args.out, format=args.format, options=options)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,70 @@
+"""`pathways validate` and `pathways show`: check inventories; one service's card."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import Any
+
+from pathways.cli._common import LANGS, dump
+from pathways.io.load import find_inventories, load_site, load_sites
+from pathways.model.errors import InventoryError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
+    return lat, lon
+
+
+def register(sub: Any) -> None:
+    """Add the commands of this module to the command line's subparsers."""
+    p = sub.add_parser("validate", help="check inventories; one line per problem")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="inventory files or folders")
+    p.set_defaults(func=run_validate)
+
+    p = sub.add_parser("show", help="the card of one service, as the app shows it")
+    p.add_argument("paths", nargs=1, metavar="SOURCE", help="one site inventory")
+    p.add_argument("service", metavar="SERVICE_ID")
+    p.add_argument("--json", action="store_true", help="print one JSON object (with `version`)")
+    p.add_argument("--lang", choices=LANGS, default="en")
+    p.set_defaults(func=run_show)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    files = find_inventories(args.paths)
+    inventories = load_sites(files)
+    n_services = sum(len(i.services) for i in inventories)
+    n_referrals = sum(len(i.referrals) for i in inventories)
+    print(
+        f"{len(inventories)} inventories valid: {n_services} services, {n_referrals} referrals",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from pathways.public.card import service_card
+
+    inventory = load_site(args.paths[0])
+    try:
+        card = service_card(inventory, args.service, args.lang)
+    except KeyError as e:
+        raise InventoryError(e.args[0]) from None
+    if args.json:
+        dump(card.to_dict())
+    else:
+        print(card.text())
+    return 0

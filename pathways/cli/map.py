@@ -1,0 +1,73 @@
+"""`pathways map`: the standalone interactive map (HTML, works offline) or a PNG."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from pathways.analysis.gaps import (
+    find_gaps,
+)
+from pathways.cli._common import LANGS
+from pathways.io.load import load_sites
+from pathways.model.errors import InventoryError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
+    return lat, lon
+
+
+def register(sub: Any) -> None:
+    """Add the commands of this module to the command line's subparsers."""
+    p = sub.add_parser(
+        "map", help="write the standalone interactive map (works offline), or a PNG for reports"
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--out", required=True, type=Path, help="the file to write: .html (interactive) or .png"
+    )
+    p.add_argument("--lang", choices=LANGS, default="en")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="no web tiles: the site boundaries are the basemap (for places with no internet)",
+    )
+    p.add_argument("--no-gaps", action="store_true", help="do not highlight gaps")
+    p.set_defaults(func=run_map)
+
+
+def run_map(args: argparse.Namespace) -> int:
+    from mapping.build import build_map, save_map
+
+    inventories = load_sites(args.paths)
+    gaps = None if args.no_gaps else [g for inv in inventories for g in find_gaps(inv)]
+    m = build_map(
+        inventories, gaps=gaps, lang=args.lang, tiles=None if args.offline else "OpenStreetMap"
+    )
+    try:
+        if args.out.suffix.lower() == ".png":  # a static map for reports: no tiles, no JS
+            from mapping.static import save_png
+
+            save_png(inventories, args.out, lang=args.lang, gaps=gaps)
+        else:
+            save_map(m, args.out)
+    except OSError as e:
+        raise InventoryError(f"--out: cannot write {args.out}: {e.strerror}") from None
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0

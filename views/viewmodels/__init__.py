@@ -1,0 +1,3 @@
+"""What the app's pages show, computed without Streamlit: filters, tables, the Workshop's
+scenario and routes in words, the Compare page's rows, the Export page's downloads. Tested
+directly; the pages in `views/` only lay them out."""
