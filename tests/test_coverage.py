@@ -23,6 +23,7 @@ from pathways.analysis.travel import TravelModel
 from pathways.cli import main
 from pathways.io.load import load_site, read_site
 from pathways.model.errors import InventoryError
+from pathways.public.privacy import public_view
 from tests.factories import make_inventory, service
 from tests.test_privacy import leaks, secrets_of
 
@@ -155,7 +156,11 @@ def test_confidential_services_count_at_their_public_place_and_hidden_ones_not_a
             location=dict(zip(("lat", "lon"), north_of(70), strict=True)),
         ),
     )
-    result = site_coverage(inv, population=grid_population(), categories=["safety.shelter"])
+    with pytest.raises(TypeError, match="public view"):  # the true places never reach it
+        site_coverage(inv, population=grid_population(), categories=["safety.shelter"])
+    result = site_coverage(
+        public_view(inv), population=grid_population(), categories=["safety.shelter"]
+    )
     p10 = next(u for u in result.units if u.name == "p10").minutes["safety.shelter"]
     assert p10 is not None and p10 > 1.0  # not at the true place (0 min): at its grid point
     assert result.category("safety.shelter").services == 1
@@ -170,7 +175,7 @@ def test_output_never_holds_a_service_location():
         location=dict(zip(("lat", "lon"), north_of(30, 2), strict=True)),
     )
     inv = grid_inventory(s=shelter)
-    text = json.dumps(site_coverage(inv, population=grid_population()).to_dict())
+    text = json.dumps(site_coverage(public_view(inv), population=grid_population()).to_dict())
     assert leaks(text, secrets_of(inv)) == []
     for s in inv.services:
         assert f"{s.location.lat}" not in text and f"{s.location.lon}" not in text

@@ -41,7 +41,7 @@ from pathways.i18n import number, t
 from pathways.model.areas import site_areas
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import TAXONOMY, Inventory, Service, base_category
-from pathways.public.privacy import public_place
+from pathways.model.public import PublicInventory, shown_place
 
 THRESHOLDS_MIN: tuple[int, ...] = (30, 60, 120)
 """Minutes the population shares are counted at."""
@@ -424,9 +424,11 @@ def coverage_categories(inventory: Inventory, categories: Iterable[str] | None =
 
 def _counted_services(inventory: Inventory) -> tuple[list[tuple[Service, float, float]], int]:
     """(service, lat, lon) at the place coverage may use, and how many were left out."""
+    if not isinstance(inventory, PublicInventory) and any(s.confidential for s in inventory.services):
+        raise TypeError("coverage reads the public view (pathways.public.privacy.public_view)")
     out, left_out = [], 0
     for s in inventory.services:
-        place = public_place(s, inventory)
+        place = shown_place(s)
         if place is None:
             left_out += 1
             continue

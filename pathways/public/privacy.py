@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -47,9 +46,18 @@ from pyproj import Geod
 
 from pathways.model.areas import CORE_RADIUS_M, Area, site_areas
 from pathways.model.inventory import Inventory, Point, Service
+from pathways.model.public import (
+    Precision,
+    PublicInventory,
+    PublicPlace,
+    place_label,
+    shown_place,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+__all__ = ["Precision", "PublicInventory", "PublicPlace", "public_place", "public_view"]
 
 GRID_DEGREES = 0.05
 """Size of the snapping grid for area-level places without admin areas (about 5 km)."""
@@ -57,55 +65,7 @@ GRID_DEGREES = 0.05
 MIN_DISTANCE_M = CORE_RADIUS_M
 """A shown place of a confidential service is never closer than this to its true location."""
 
-Precision = Literal["exact", "area", "intake"]
-
 _GEOD = Geod(ellps="WGS84")
-
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "exact": "exact location",
-        "intake": "public intake point (service location withheld)",
-        "area": "area level (exact location withheld)",
-        "area_named": "area level: {area} (exact location withheld)",
-    },
-    "fr": {
-        "exact": "adresse exacte",
-        "intake": "point d'accueil public (adresse du service masquée)",
-        "area": "niveau zone (adresse exacte masquée)",
-        "area_named": "niveau zone : {area} (adresse exacte masquée)",
-    },
-}
-
-
-class PublicInventory(Inventory):
-    """An inventory as anyone may see it: made by `public_view`, read by every output."""
-
-
-@dataclass(frozen=True)
-class PublicPlace:
-    """Where a service may be shown, how precisely, and the words that say so."""
-
-    lat: float
-    lon: float
-    precision: Precision
-    label: str
-    area: str | None = None
-
-    @property
-    def withheld(self) -> bool:
-        """True when this is not the service's own location (area level or intake point)."""
-        return self.precision != "exact"
-
-    def describe(self, lang: str = "en") -> str:
-        """The label in English or French."""
-        return _label(self.precision, self.area, lang)
-
-
-def _label(precision: str, area: str | None, lang: str = "en") -> str:
-    texts = _LABELS.get(lang, _LABELS["en"])
-    if precision == "area" and area:
-        return texts["area_named"].format(area=area)
-    return texts[precision]
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -158,12 +118,7 @@ def public_place(service: Service, inventory: Inventory) -> PublicPlace | None:
     """
     if not isinstance(inventory, PublicInventory):
         return _place(service, inventory)
-    tier = service.tier
-    if tier == "hidden":
-        return None
-    loc = service.location
-    area = loc.area if tier == "area" else None
-    return PublicPlace(loc.lat, loc.lon, tier, _label(tier, area), area)
+    return shown_place(service)
 
 
 def public_places(inventory: Inventory) -> dict[str, PublicPlace | None]:
@@ -195,19 +150,21 @@ def _place(service: Service, inventory: Inventory) -> PublicPlace | None:
     loc = service.location
     tier = service.tier
     if tier == "exact":
-        return PublicPlace(loc.lat, loc.lon, "exact", _label("exact", None))
+        return PublicPlace(loc.lat, loc.lon, "exact", place_label("exact", None))
     if tier == "intake":
         assert service.intake is not None
-        return PublicPlace(service.intake.lat, service.intake.lon, "intake", _label("intake", None))
+        return PublicPlace(
+            service.intake.lat, service.intake.lon, "intake", place_label("intake", None)
+        )
     if tier == "hidden":
         return None
     areas = placing_areas(inventory)
     area = _containing(areas, loc.lat, loc.lon)
     if area is not None:
         lat, lon = area_point(area, loc.lat, loc.lon)
-        return PublicPlace(lat, lon, "area", _label("area", area.name), area.name)
+        return PublicPlace(lat, lon, "area", place_label("area", area.name), area.name)
     lat, lon = snap_to_grid(loc.lat, loc.lon)
-    return PublicPlace(lat, lon, "area", _label("area", None))
+    return PublicPlace(lat, lon, "area", place_label("area", None))
 
 
 def placing_areas(inventory: Inventory) -> tuple[Area, ...]:
