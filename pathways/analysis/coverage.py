@@ -424,7 +424,9 @@ def coverage_categories(inventory: Inventory, categories: Iterable[str] | None =
 
 def _counted_services(inventory: Inventory) -> tuple[list[tuple[Service, float, float]], int]:
     """(service, lat, lon) at the place coverage may use, and how many were left out."""
-    if not isinstance(inventory, PublicInventory) and any(s.confidential for s in inventory.services):
+    if not isinstance(inventory, PublicInventory) and any(
+        s.confidential for s in inventory.services
+    ):
         raise TypeError("coverage reads the public view (pathways.public.privacy.public_view)")
     out, left_out = [], 0
     for s in inventory.services:
