@@ -58,7 +58,8 @@ SITE = SiteOptions(id="fuzz", country="BE", name="Fuzz Town")
 EXAMPLE_SECONDS = 20
 """No single import may take longer (a hang fails the test)."""
 TIME_LIMIT = 60
-"""Seconds a pathological file may take on the command line (each takes under 2 s)."""
+"""A hang guard, not a speed check: the child importing every pathological file is killed after
+twice this (each takes under 2 s; the seconds are printed, and `bench/` measures speed)."""
 MEMORY_LIMIT = 2 * 2**30
 """Address space of the child process that imports the pathological files (RLIMIT_AS)."""
 PREVIOUS = "# the previous version of the inventory\n"
@@ -795,7 +796,6 @@ def test_pathological_files_fail_cleanly_on_the_command_line(pathological, name)
     assert result["code"] == 1, result
     assert lines and all(name in line for line in lines), lines[:5]
     assert "Traceback" not in result["stderr"]
-    assert result["seconds"] < TIME_LIMIT, result
     assert (folder / "out.yaml").read_text(encoding="utf-8") == PREVIOUS
     assert sorted(f.name for f in folder.iterdir()) == sorted([name, "out.yaml"])
 

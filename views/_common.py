@@ -25,6 +25,7 @@ from streamlit_folium import st_folium
 from mapping.assets import standalone_html, use_served_assets
 from mapping.build import build_map
 from pathways.analysis.compare import SiteSummary, summarise
+from pathways.analysis.coverage import site_coverage as compute_coverage
 from pathways.analysis.gaps import SEVERITY_ORDER, Gap, GapDiff, find_gaps, what_if
 from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.routes import Profile, Route, route
@@ -134,11 +135,7 @@ def site_coverage(inventory: Inventory) -> Any:
     data, or a mapping package without coverage).
     """
     try:
-        from pathways.analysis.coverage import site_coverage as compute
-    except ImportError:
-        return None
-    try:
-        return compute(inventory)
+        return compute_coverage(inventory)
     except InventoryError as e:
         return str(e)
 

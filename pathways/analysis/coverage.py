@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from pathways.analysis.graph import is_remote
 from pathways.analysis.population import KnownTotal, Population, PopulationUnit, load_population
@@ -78,8 +79,6 @@ def nearest(
     points then compare one to a few candidates; the rest (rare) are queried one by one.
     Index -1 and distance inf when there is no target.
     """
-    from scipy.spatial import cKDTree
-
     n, m = len(px), len(tx)
     if m == 0:
         return np.full(n, math.inf), np.full(n, -1, dtype=np.intp)
@@ -88,32 +87,10 @@ def nearest(
         d, i = tree.query(np.column_stack([px, py]), workers=workers)
         return np.asarray(d, dtype=float), np.asarray(i, dtype=np.intp)
     k = min(CANDIDATES, m)
-    x0, y0 = float(px.min()), float(py.min())
-    width, height = float(px.max()) - x0, float(py.max()) - y0
-    area = max(width * height, 1.0)
-    h = max(math.sqrt(area / m) / CELLS_PER_SPACING, math.sqrt(area / (n / 4)))
-    ncx, ncy = int(width // h) + 1, int(height // h) + 1
-    cell = _cell_index(py, y0, h, ncy)
-    cell *= ncx
-    cell += _cell_index(px, x0, h, ncx)
-    occupied = np.flatnonzero(np.bincount(cell, minlength=ncx * ncy))
-    centres = np.column_stack([x0 + (occupied % ncx + 0.5) * h, y0 + (occupied // ncx + 0.5) * h])
-    d, cand = tree.query(centres, k=k, workers=workers)
-    reach = d[:, 0] + 2 * h * math.sqrt(0.5) * (1 + 1e-9) + 1e-9
-    need = np.full(len(occupied), k + 1, dtype=np.int8)  # k + 1: query the point itself
-    for j in range(k - 1, 0, -1):
-        need[d[:, j] > reach] = j
-    row = np.zeros(ncx * ncy, dtype=np.intp)
-    row[occupied] = np.arange(len(occupied))
-    point_row = row[cell]
-    point_need = need[point_row]
+    point_row, point_need, cand = _cell_candidates(px, py, tree, k, m, workers)
     index = np.empty(n, dtype=np.intp)
     dist = np.empty(n, dtype=float)
-    sel = np.flatnonzero(point_need == 1)  # most points: one candidate, no comparison
-    one = cand[point_row[sel], 0]
-    index[sel] = one
-    dist[sel] = np.hypot(px[sel] - tx[one], py[sel] - ty[one])
-    for j in range(2, k + 1):
+    for j in range(1, k + 1):
         sel = np.flatnonzero(point_need == j)
         if not len(sel):
             continue
@@ -129,6 +106,33 @@ def nearest(
         index[rest] = ir
         dist[rest] = dr
     return dist, index
+
+
+def _cell_candidates(
+    px: FloatArray, py: FloatArray, tree: cKDTree, k: int, m: int, workers: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int8], npt.NDArray[np.intp]]:
+    """For each point: its cell's row in `cand`, how many of the cell's candidate targets
+    must be compared (k + 1: query the point itself), and the candidates (see `nearest`)."""
+    n = len(px)
+    x0, y0 = float(px.min()), float(py.min())
+    width, height = float(px.max()) - x0, float(py.max()) - y0
+    area = max(width * height, 1.0)
+    h = max(math.sqrt(area / m) / CELLS_PER_SPACING, math.sqrt(area / (n / 4)))
+    ncx, ncy = int(width // h) + 1, int(height // h) + 1
+    cell = _cell_index(py, y0, h, ncy)
+    cell *= ncx
+    cell += _cell_index(px, x0, h, ncx)
+    occupied = np.flatnonzero(np.bincount(cell, minlength=ncx * ncy))
+    centres = np.column_stack([x0 + (occupied % ncx + 0.5) * h, y0 + (occupied // ncx + 0.5) * h])
+    d, cand = tree.query(centres, k=k, workers=workers)
+    reach = d[:, 0] + 2 * h * math.sqrt(0.5) * (1 + 1e-9) + 1e-9
+    need = np.full(len(occupied), k + 1, dtype=np.int8)
+    for j in range(k - 1, 0, -1):
+        need[d[:, j] > reach] = j
+    row = np.zeros(ncx * ncy, dtype=np.intp)
+    row[occupied] = np.arange(len(occupied))
+    point_row = row[cell]
+    return point_row, need[point_row], np.asarray(cand, dtype=np.intp).reshape(len(occupied), k)
 
 
 def _cell_index(v: FloatArray, origin: float, h: float, count: int) -> npt.NDArray[np.intp]:
@@ -438,6 +442,36 @@ def _counted_services(inventory: Inventory) -> tuple[list[tuple[Service, float, 
     return out, left_out
 
 
+def _remote_categories(
+    counted: Sequence[tuple[Service, float, float]], cats: Sequence[str]
+) -> set[str]:
+    """Categories everyone reaches at once: helplines, or only remote services offer them."""
+    return {
+        c
+        for c in cats
+        if any(s.has(c) for s, _, _ in counted)
+        and (c in REMOTE_CATEGORIES or all(is_remote(s) for s, _, _ in counted if s.has(c)))
+    }
+
+
+def _hours_to_nearest(
+    points: tuple[FloatArray, FloatArray],
+    counted: Sequence[tuple[Service, float, float]],
+    cats: Sequence[str],
+    *,
+    model: TravelModel,
+    roads: RoadNetwork | None,
+) -> dict[str, FloatArray]:
+    """Hours from each point to the nearest counted service (not remote) of each category."""
+    offers = {
+        c: np.array([s.has(c) and not is_remote(s) for s, _, _ in counted], dtype=bool)
+        for c in cats
+    }
+    s_lat = np.array([lat for _, lat, _ in counted], dtype=float)
+    s_lon = np.array([lon for _, _, lon in counted], dtype=float)
+    return nearest_hours(*points, s_lat, s_lon, offers, model=model, roads=roads)
+
+
 def site_coverage(
     inventory: Inventory,
     *,
@@ -458,31 +492,14 @@ def site_coverage(
     model = travel_model(inventory)
     cats = coverage_categories(inventory, categories)
     counted, left_out = _counted_services(inventory)
-    remote = {
-        c
-        for c in cats
-        if any(s.has(c) for s, _, _ in counted)
-        and (c in REMOTE_CATEGORIES or all(is_remote(s) for s, _, _ in counted if s.has(c)))
-    }
-    offers = {
-        c: np.array([s.has(c) and not is_remote(s) for s, _, _ in counted], dtype=bool)
-        for c in cats
-    }
-    s_lat = np.array([lat for _, lat, _ in counted], dtype=float)
-    s_lon = np.array([lon for _, _, lon in counted], dtype=float)
     lat, lon, pop = population.arrays()
     areas = site_areas(inventory)
-    a_lat = np.array([a.lat for a in areas], dtype=float)
-    a_lon = np.array([a.lon for a in areas], dtype=float)
-    hours = nearest_hours(
-        np.concatenate([lat, a_lat]),
-        np.concatenate([lon, a_lon]),
-        s_lat,
-        s_lon,
-        offers,
-        model=model,
-        roads=roads,
+    points = (
+        np.concatenate([lat, np.array([a.lat for a in areas], dtype=float)]),
+        np.concatenate([lon, np.array([a.lon for a in areas], dtype=float)]),
     )
+    hours = _hours_to_nearest(points, counted, cats, model=model, roads=roads)
+    remote = _remote_categories(counted, cats)
     for c in remote:
         hours[c] = np.zeros_like(hours[c])
     unit_hours = {c: h[: len(lat)] for c, h in hours.items()}

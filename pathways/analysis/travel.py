@@ -296,9 +296,10 @@ class RoadNetwork:
         return self.model.hours(np.asarray(metres) / 1000.0)
 
     def _dijkstra(self, source: int) -> dict[Any, float]:
-        return nx.single_source_dijkstra_path_length(
+        lengths: dict[Any, float] = nx.single_source_dijkstra_path_length(
             self._weighted, self.nodes[source], weight="seconds"
         )
+        return lengths
 
     def hours_between(self, lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         """Door-to-door hours from one place to another over the roads."""

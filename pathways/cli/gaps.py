@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -26,23 +25,6 @@ from pathways.model.inventory import (
     Inventory,
     suggest,
 )
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def _latlon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
-    return lat, lon
 
 
 def register(sub: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,23 +13,6 @@ from pathways.analysis.gaps import (
 from pathways.cli._common import LANGS
 from pathways.io.load import load_sites
 from pathways.model.errors import InventoryError
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def _latlon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
-    return lat, lon
 
 
 def register(sub: Any) -> None:

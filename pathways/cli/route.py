@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.reasons import reason_text
+from pathways.analysis.routes import Profile, Route, format_time, route
 from pathways.cli._common import LANGS, check_ids, dump, latlon_arg
-from pathways.i18n import t
+from pathways.i18n import join, t
 from pathways.io.load import load_site
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import (
@@ -16,27 +18,11 @@ from pathways.model.inventory import (
     REQUIREMENTS,
     TAXONOMY,
     Inventory,
+    category_label,
     check_language,
     is_category,
     suggest,
 )
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def _latlon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not LAT,LON (e.g. 50.84,4.35)") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise argparse.ArgumentTypeError(f"'{text}' is out of range")
-    return lat, lon
 
 
 def register(sub: Any) -> None:
@@ -101,14 +87,23 @@ def _phones(inventory: Inventory, steps: Sequence[str]) -> dict[str, str | None]
 
 
 def run_route(args: argparse.Namespace) -> int:
-    from pathways.analysis.graph import build_referral_graph
-    from pathways.analysis.reasons import reason_text
-    from pathways.analysis.routes import Profile, format_time, route
-    from pathways.i18n import join
-    from pathways.model.inventory import category_label
-
     lang = args.lang
     inventory = load_site(args.paths[0])
+    profile, needs, from_clock = _profile(args, inventory)
+    G = build_referral_graph(inventory, closed=args.close)
+    result = route(G, profile, need=needs)
+    phones = _phones(inventory, [s.service for s in result.steps])
+    if args.json:
+        dump(_route_json(result, inventory, profile, from_clock, phones, lang))
+    else:
+        _print_route(result, inventory, profile, from_clock, phones, lang)
+    return 0
+
+
+def _profile(
+    args: argparse.Namespace, inventory: Inventory
+) -> tuple[Profile, list[str], tuple[str, ...]]:
+    """The survivor's profile from the options, checked: (profile, needs, parts from the clock)."""
     needs = [n.strip() for arg in args.need for n in arg.split(",") if n.strip()]
     for n in needs:
         if not is_category(n):
@@ -133,40 +128,57 @@ def run_route(args: argparse.Namespace) -> int:
         avoid=tuple(args.avoid),
         interpretation=not args.without_interpretation,
     )
-    G = build_referral_graph(inventory, closed=args.close)
-    result = route(G, profile, need=needs)
-    arriving = format_time(profile.start_time, lang)
+    return profile, needs, from_clock
+
+
+def _route_json(
+    result: Route,
+    inventory: Inventory,
+    profile: Profile,
+    from_clock: tuple[str, ...],
+    phones: dict[str, str | None],
+    lang: str,
+) -> dict[str, Any]:
+    data = result.to_dict()
+    data["data_status"] = inventory.site.data_status
+    if inventory.site.data_status != "field-verified":
+        data["notice"] = t("illustrative_notice", lang)
+    data["arrival"] = {
+        "day": DAYS[profile.weekday],
+        "hour": round(profile.hour, 2),
+        "clock": format_time(profile.start_time, lang),
+        "from_clock": list(from_clock),
+    }
+    for step in data["steps"]:
+        step["phone"] = phones.get(step["service"])
+    return data
+
+
+def _print_route(
+    result: Route,
+    inventory: Inventory,
+    profile: Profile,
+    from_clock: tuple[str, ...],
+    phones: dict[str, str | None],
+    lang: str,
+) -> None:
     illustrative = inventory.site.data_status != "field-verified"
-    phones = _phones(inventory, [s.service for s in result.steps])
     names = {s.id: s.name_in(lang) for s in inventory.services}
-    if args.json:
-        data = result.to_dict()
-        data["data_status"] = inventory.site.data_status
-        if illustrative:
-            data["notice"] = t("illustrative_notice", lang)
-        data["arrival"] = {
-            "day": DAYS[weekday],
-            "hour": round(hour, 2),
-            "clock": arriving,
-            "from_clock": list(from_clock),
-        }
-        for step in data["steps"]:
-            step["phone"] = phones.get(step["service"])
-        dump(data)
-        return 0
-    status = t("route_illustrative", lang) if illustrative else ""
     start = names.get(result.start, result.start) if result.start else t("route_nearest", lang)
-    when = t("route_arriving", lang, clock=arriving)
+    when = t("route_arriving", lang, clock=format_time(profile.start_time, lang))
     if from_clock:
         when += " " + t("route_now_" + "_".join(from_clock), lang)
+    status = t("route_illustrative", lang) if illustrative else ""
+    needs = join([category_label(n, lang) for n in result.needs], lang)
+    site = inventory.site
     print(
         t(
             "route_header",
             lang,
-            site=inventory.site.name,
-            id=inventory.site.id,
+            site=site.name,
+            id=site.id,
             status=status,
-            needs=join([category_label(n, lang) for n in result.needs], lang),
+            needs=needs,
             start=start,
             when=when,
         )
@@ -178,4 +190,3 @@ def run_route(args: argparse.Namespace) -> int:
         print(t("route_phones", lang))
         for sid, phone in phones.items():
             print(f"  {names[sid]}{t('colon', lang)} {phone or t('route_no_phone', lang)}")
-    return 0

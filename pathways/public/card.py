@@ -231,6 +231,32 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
     """
     inventory = public_view(inventory)
     s = inventory.service(service_id)
+    values = _card_values(s, inventory, lang)
+    return Card(
+        site=inventory.site.id,
+        site_name=inventory.site.name,
+        data_status=inventory.site.data_status,
+        id=s.id,
+        name=s.name_in(lang),
+        confidential=s.confidential,
+        version=record_version(s),
+        lang=lang,
+        fields=tuple(Field(k, t(k, lang), v) for k, v in values),
+        routes_in=tuple(
+            _route_row(inventory, r, r.source_id, lang)
+            for r in inventory.referrals
+            if r.target_id == s.id
+        ),
+        routes_out=tuple(
+            _route_row(inventory, r, r.target_id, lang)
+            for r in inventory.referrals
+            if r.source_id == s.id
+        ),
+    )
+
+
+def _card_values(s: Service, inventory: Inventory, lang: str) -> list[tuple[str, str]]:
+    """The card's fields in order, as (key, value in words); empty optional fields left out."""
     yes_no = {True: t("yes", lang), False: t("no", lang)}
     values: list[tuple[str, str]] = [("site", inventory.site.name)]
     organisation = s.text_in("organisation", lang)
@@ -265,27 +291,7 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
             s.last_verified.isoformat() if s.last_verified else t("not_recorded", lang),
         )
     )
-    return Card(
-        site=inventory.site.id,
-        site_name=inventory.site.name,
-        data_status=inventory.site.data_status,
-        id=s.id,
-        name=s.name_in(lang),
-        confidential=s.confidential,
-        version=record_version(s),
-        lang=lang,
-        fields=tuple(Field(k, t(k, lang), v) for k, v in values),
-        routes_in=tuple(
-            _route_row(inventory, r, r.source_id, lang)
-            for r in inventory.referrals
-            if r.target_id == s.id
-        ),
-        routes_out=tuple(
-            _route_row(inventory, r, r.target_id, lang)
-            for r in inventory.referrals
-            if r.source_id == s.id
-        ),
-    )
+    return values
 
 
 def _route_row(inventory: Inventory, r: Referral, other: str, lang: str) -> RouteRow:

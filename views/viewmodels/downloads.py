@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pathways.analysis.gaps import Gap
+from pathways.io.export import ExportOptions, export
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import Inventory
 from views.viewmodels.table import gaps_table, services_table
@@ -142,8 +143,6 @@ def export_bytes(inventories: Sequence[Inventory], fmt: Format, *, lang: str = "
     Raises InventoryError when the format cannot take these inventories (e.g. several sites
     for a one-site format).
     """
-    from pathways.io.export import ExportOptions, export
-
     if fmt.writer is None:
         raise InventoryError(f"'{fmt.name}' is not a format of pathways export")
     with tempfile.TemporaryDirectory(prefix="referral-atlas-") as folder:

@@ -16,6 +16,8 @@ import pandas as pd
 from pathways.analysis.gaps import SEVERITY_ORDER, Gap
 from pathways.i18n import STRINGS, t
 from pathways.model.inventory import Inventory, Service, category_label
+from pathways.public.card import hours_text, who_text
+from views.viewmodels.explore import service_key
 
 if TYPE_CHECKING:
     from views.viewmodels.explore import Found
@@ -163,9 +165,6 @@ def found_table(found: Iterable[Found], *, lang: str = "en") -> pd.DataFrame:
 
     The index is `site/service-id`; no coordinates or addresses (see the module docstring).
     """
-    from pathways.public.card import hours_text, who_text
-    from views.viewmodels.explore import service_key
-
     rows = {
         service_key(inv, s): {
             "site": inv.site.name,

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pathways.analysis.gaps import PEP_HOURS, SEVERITY_ORDER, Gap, GapDiff
+from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.reasons import reason_text
-from pathways.analysis.routes import Route, Step
+from pathways.analysis.routes import Profile, Route, Step, route
 from pathways.i18n import day_name, number, t
 from pathways.model.inventory import Inventory, category_label
 from views.viewmodels.explore import match_click
@@ -37,9 +38,6 @@ def default_entry(inventory: Inventory, needs: Sequence[str] = ("health.cmr",)) 
     does not itself offer any of her needs (arriving at the very service she needs makes a 0 h
     route that shows a room nothing), preferring one from which a route to them is found;
     else the first entry point (None when the site has none)."""
-    from pathways.analysis.graph import build_referral_graph
-    from pathways.analysis.routes import Profile, route
-
     entries = entry_options(inventory)
     elsewhere = [
         e for e in entries if not any(_offers(inventory.by_id[e].categories, n) for n in needs)
