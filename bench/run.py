@@ -28,7 +28,7 @@ the graph); where that reset is not allowed, the process's peak so far (`ru_maxr
 `--compare` times, in the same process: the bare `yaml.load` with PyYAML's C loader of the same
 files (and `json.loads` of the GeoJSON file), geopandas' `sjoin_nearest` in the same projected
 CRS for coverage (checking the nearest services are the same), and plain networkx for the graph
-passes that use an optional faster library (`pip install referral-atlas[fast]`).
+passes that use the faster library (rustworkx, a dependency; networkx is the reference).
 """
 
 from __future__ import annotations
@@ -249,10 +249,10 @@ class Worker:
                     reference = FINDERS[kind](G, inv, opts)
                 same = [g.to_dict() for g in reference] == [g.to_dict() for g in found[kind]]
                 self.compare(
-                    f"gaps: {kind} ({backend} dominators)",
+                    f"gaps: {kind} ({backend})",
                     ours["seconds"] if ours else math.nan,
                     row["seconds"],
-                    "networkx dominators",
+                    "networkx",
                     "same gaps" if same else "DIFFERENT GAPS",
                 )
         return G
@@ -574,7 +574,7 @@ def report(
         lines += [
             "",
             f"{size:,} services (YAML {info.get('yaml_mb', 0):.1f} MB, GeoJSON "
-            f"{info.get('geojson_mb', 0):.1f} MB); dominators: {info.get('backend', '?')}; "
+            f"{info.get('geojson_mb', 0):.1f} MB); graph algorithms: {info.get('backend', '?')}; "
             f"process peak {_mb(proc.get('peak_mb'))}",
             "",
             "| stage | time | peak memory | detail |",

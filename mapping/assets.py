@@ -22,8 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import folium
-from branca.element import Element
 from folium.elements import JSCSSMixin
+
+from mapping.tree import walk
 
 LEAFLET_VERSION = "1.9.4"
 
@@ -46,16 +47,9 @@ def leaflet_dir() -> Path:
     return folder
 
 
-def _walk(element: Element) -> list[Element]:
-    found = [element]
-    for child in element._children.values():
-        found.extend(_walk(child))
-    return found
-
-
 def _linking(m: folium.Map) -> list[JSCSSMixin]:
     """The elements of `m` that link scripts or stylesheets (what streamlit-folium reads)."""
-    return [e for e in _walk(m) if isinstance(e, JSCSSMixin)]
+    return [e for e in walk(m) if isinstance(e, JSCSSMixin)]
 
 
 def strip_cdn_assets(m: folium.Map, *, base_url: str = SERVED_BASE_URL) -> folium.Map:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import folium
 
 from mapping import assets, layers, style
+from mapping.tree import children
 from pathways.analysis.gaps import Gap
 from pathways.model.inventory import Inventory, base_category
 
@@ -26,6 +27,7 @@ DEFAULT_LOCATION = (50.85, 4.35)
 """Where an empty map is centred (there is nothing to fit it to)."""
 
 
+# long: the docstring lists every layer and option (19 lines); the body is 43.
 def build_map(
     inventories: Inventory | Sequence[Inventory],
     *,
@@ -60,73 +62,108 @@ def build_map(
     map on that service's public place, ringed, with its popup open (a row picked in a table).
     """
     invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
-    covs = (
-        []
-        if coverage is None
-        else (list(coverage) if isinstance(coverage, Sequence) else [coverage])
-    )
     selected = None if categories is None else list(categories)
-    if m is None:
-        m = folium.Map(
-            location=DEFAULT_LOCATION,
-            zoom_start=11,
-            tiles=tiles,
-            prefer_canvas=True,
-            control_scale=True,
-        )
-        if tiles is None:
-            layers.Background(style.OFFLINE_BACKGROUND).add_to(m)
+    m = _new_map(tiles) if m is None else m
     for inv in invs:
         layers.boundaries_layer(inv, lang=lang, m=m)
     if basemap:
-        for inv in invs:
-            layers.basemap_layer(inv, lang=lang, m=m)
-        base = layers.basemap_group(m)
-        tile_layers = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
-        if base is not None and tile_layers:
-            layers.TileFallback(tile_layers[0], base).add_to(m)
-    for inv in invs:
-        for cov in covs:
-            layers.coverage_layer(inv, cov, category=coverage_category, lang=lang, m=m)
-    for inv in invs:
-        layers.referrals_layer(inv, categories=selected, lang=lang, m=m)
-    if route is not None:
-        for inv in invs:
-            layers.route_layer(inv, route, lang=lang, m=m)
-    n_services = 0
+        _draw_basemap(m, invs, lang=lang)
+    _draw_analyses(m, invs, coverage, coverage_category, route=route, selected=selected, lang=lang)
     for inv in invs:
         layers.services_layer(inv, categories=selected, lang=lang, m=m)
-        n_services += len(inv.services)
     if cluster:
-        large = n_services >= layers.LARGE_MAP
+        large = sum(len(inv.services) for inv in invs) >= layers.LARGE_MAP
         layers.cluster_services(
             m, cell_px=60 if large else 36, min_count=4 if large else 2, lang=lang
         )
     if gaps:
         for inv in invs:
             layers.gaps_layer(inv, gaps, lang=lang, m=m)
-    box = layers.bounds(invs)
-    focused = next((inv for inv in invs if focus and inv.site.id == focus[0]), None)
-    if focus is not None and focused is not None and focused.by_id.get(focus[1]) is not None:
-        box = None  # the focus centres the map instead
-        layers.focus_layer(focused, focus[1], lang=lang, m=m)
-    if box is not None:
-        left = 370 if route is not None else 50  # room for the route's box
-        right = 280 if legend_open else 40  # room for the legend
-        fit = layers.FitSites(box, padding_top_left=(left, 30), padding_bottom_right=(right, 30))
-        fit.options["animate"] = False  # settle at once: clusters are made for the final zoom
-        m.add_child(fit)
+    _place_view(m, invs, focus, lang=lang, route=route is not None, legend_open=legend_open)
     folium.LayerControl(collapsed=True).add_to(m)
-    shown = _categories_on_map(invs, selected)
     layers.legend(
         lang,
-        categories=shown,
+        categories=_categories_on_map(invs, selected),
         gaps=bool(gaps),
         route=route is not None,
         cluster=cluster,
         open=legend_open,
     ).add_to(m)
     return assets.strip_cdn_assets(m)
+
+
+def _new_map(tiles: str | None) -> folium.Map:
+    """An empty map (on a light background when it has no tiles)."""
+    m = folium.Map(
+        location=DEFAULT_LOCATION,
+        zoom_start=11,
+        tiles=tiles,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    if tiles is None:
+        layers.Background(style.OFFLINE_BACKGROUND).add_to(m)
+    return m
+
+
+def _draw_analyses(
+    m: folium.Map,
+    invs: Sequence[Inventory],
+    coverage: SiteCoverage | Sequence[SiteCoverage] | None,
+    category: str,
+    *,
+    route: Route | None,
+    selected: list[str] | None,
+    lang: str,
+) -> None:
+    """Under the services: the coverage of `category`, the referrals and the survivor route."""
+    covs = (
+        []
+        if coverage is None
+        else (list(coverage) if isinstance(coverage, Sequence) else [coverage])
+    )
+    for inv in invs:
+        for cov in covs:
+            layers.coverage_layer(inv, cov, category=category, lang=lang, m=m)
+    for inv in invs:
+        layers.referrals_layer(inv, categories=selected, lang=lang, m=m)
+    if route is not None:
+        for inv in invs:
+            layers.route_layer(inv, route, lang=lang, m=m)
+
+
+def _draw_basemap(m: folium.Map, invs: Sequence[Inventory], *, lang: str) -> None:
+    """The sites' offline base map, a stand-in for the tiles until one loads (if any)."""
+    for inv in invs:
+        layers.basemap_layer(inv, lang=lang, m=m)
+    base = layers.basemap_group(m)
+    tile_layers = [c for c in children(m) if isinstance(c, folium.TileLayer)]
+    if base is not None and tile_layers:
+        layers.TileFallback(tile_layers[0], base).add_to(m)
+
+
+def _place_view(
+    m: folium.Map,
+    invs: Sequence[Inventory],
+    focus: tuple[str, str] | None,
+    *,
+    lang: str,
+    route: bool,
+    legend_open: bool,
+) -> None:
+    """Centre the map on the service in `focus` if it is drawn, or fit it to the sites, leaving
+    room for the route's box and the legend."""
+    box = layers.bounds(invs)
+    focused = next((inv for inv in invs if focus and inv.site.id == focus[0]), None)
+    if focus is not None and focused is not None and focused.by_id.get(focus[1]) is not None:
+        box = None  # the focus centres the map instead
+        layers.focus_layer(focused, focus[1], lang=lang, m=m)
+    if box is not None:
+        left = 370 if route else 50  # room for the route's box
+        right = 280 if legend_open else 40  # room for the legend
+        fit = layers.FitSites(box, padding_top_left=(left, 30), padding_bottom_right=(right, 30))
+        fit.options["animate"] = False  # settle at once: clusters are made for the final zoom
+        m.add_child(fit)
 
 
 def _categories_on_map(invs: Sequence[Inventory], selected: list[str] | None) -> list[str]:

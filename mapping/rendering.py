@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import branca.element
+
 
 class _LiteralTemplate:
     """A template without Jinja syntax: renders to its source, as Jinja would, uncompiled."""
@@ -30,8 +32,6 @@ def speed_up_map_rendering() -> None:
     so this returns such text uncompiled; anything else still goes to Jinja. The map's HTML is
     the same (tests/test_app.py compares it).
     """
-    import branca.element
-
     jinja_template = branca.element.Template
     if getattr(jinja_template, "_referral_atlas", False):
         return

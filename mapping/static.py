@@ -11,6 +11,7 @@ a local metric projection (true shapes and a true scale bar). Places come from
 from __future__ import annotations
 
 import itertools
+import json
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,19 +20,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 import shapely.geometry
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 
 from mapping import style
-from mapping.layers import route_stops
+from mapping.layers.route import route_stops
 from pathways.analysis.gaps import SEVERITY_ORDER, Gap
 from pathways.analysis.travel import local_crs, project
+from pathways.i18n import t
 from pathways.io.basemap import KINDS, credits, load_basemap
 from pathways.model.areas import site_areas
 from pathways.model.inventory import Inventory, base_category, category_label
-from pathways.public.privacy import public_places
+from pathways.public.privacy import PublicPlace, public_places
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
     from pyproj import CRS
 
     from pathways.analysis.coverage import SiteCoverage
@@ -39,14 +44,10 @@ if TYPE_CHECKING:
 
 
 def _polygons(path: Path) -> list[shapely.Geometry]:
-    import json
-
-    from shapely.geometry import shape
-
     data = json.loads(path.read_text(encoding="utf-8"))
     features = data.get("features", [data])
     return [
-        shape(f["geometry"])
+        shapely.geometry.shape(f["geometry"])
         for f in features
         if f.get("geometry") and f["geometry"].get("type") in ("Polygon", "MultiPolygon")
     ]
@@ -61,9 +62,6 @@ def _to_xy(geom: shapely.Geometry, crs: CRS) -> shapely.Geometry:
 
 
 def _fill(ax: Axes, geom: shapely.Geometry, **kwargs: Any) -> None:
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MplPath
-
     polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
     for poly in polys:
         if poly.is_empty or poly.geom_type != "Polygon":
@@ -91,8 +89,6 @@ def site_figure(
     size: tuple[float, float] = (11.0, 8.0),
 ) -> Figure:
     """The static map as a matplotlib `Figure` (Agg; nothing is shown or downloaded)."""
-    from matplotlib.figure import Figure
-
     invs = [inventories] if isinstance(inventories, Inventory) else list(inventories)
     covs = (
         []
@@ -100,18 +96,59 @@ def site_figure(
         else ([coverage] if not isinstance(coverage, Sequence) else list(coverage))
     )
     places = {inv.site.id: public_places(inv) for inv in invs}
+    outlines = [_polygons(inv.resolve_path(inv.site.boundary)) for inv in invs if inv.site.boundary]
+    lats, lons = _extent(places, outlines)
+    fig, ax = _blank_figure(invs, title=title, size=size)
+    if not lats:
+        return fig
+    crs = local_crs(lats, lons)
+    shown = _draw_sites(
+        ax,
+        invs,
+        places,
+        outlines,
+        crs,
+        covs=covs,
+        category=coverage_category,
+        gaps=gaps,
+        route=route,
+    )
+    _pad_view(ax)
+    credited: list[str] = []
+    for inv in invs:  # after the extent is fixed: the base map reaches past the sites
+        credited += _draw_basemap(ax, inv, crs)
+    _scale_bar(ax)
+    _north(ax)
+    _draw_legend(
+        fig,
+        list(dict.fromkeys(shown)),
+        lang,
+        gaps=bool(gaps),
+        route=route is not None,
+        coverage_category=coverage_category if covs else None,
+    )
+    _footnote(fig, covs, credited, lang)
+    return fig
+
+
+def _extent(
+    places: dict[str, dict[str, PublicPlace | None]], outlines: list[list[shapely.Geometry]]
+) -> tuple[list[float], list[float]]:
+    """Latitudes and longitudes of every public place and every corner of the site outlines."""
     lats = [p.lat for ps in places.values() for p in ps.values() if p]
     lons = [p.lon for ps in places.values() for p in ps.values() if p]
-    outlines = [
-        (inv, [_poly for _poly in _polygons(inv.resolve_path(inv.site.boundary))])
-        for inv in invs
-        if inv.site.boundary
-    ]
-    for _, polys in outlines:
+    for polys in outlines:
         for poly in polys:
             west, south, east, north = poly.bounds
             lats += [south, north]
             lons += [west, east]
+    return lats, lons
+
+
+def _blank_figure(
+    invs: Sequence[Inventory], *, title: str | None, size: tuple[float, float]
+) -> tuple[Figure, Axes]:
+    """The figure with its map axes (no ticks, offline background) and its title."""
     fig = Figure(figsize=size, dpi=100)
     ax = fig.add_axes((0.01, 0.06, 0.64, 0.87))
     ax.set_facecolor(style.OFFLINE_BACKGROUND)
@@ -127,20 +164,33 @@ def site_figure(
         fontweight="bold",
         parse_math=False,  # site names are text: "$...$" is not mathtext (and may not parse)
     )
-    if not lats:
-        return fig
-    crs = local_crs(lats, lons)
-    for _, polys in outlines:
+    return fig, ax
+
+
+def _draw_sites(
+    ax: Axes,
+    invs: Sequence[Inventory],
+    places: dict[str, dict[str, PublicPlace | None]],
+    outlines: list[list[shapely.Geometry]],
+    crs: CRS,
+    *,
+    covs: Sequence[SiteCoverage],
+    category: str,
+    gaps: Sequence[Gap] | None,
+    route: Route | None,
+) -> list[str]:
+    """Everything but the base map, bottom to top: land, areas (filled by coverage), outlines,
+    population dots, referrals, services, gaps and the route; returns the categories drawn."""
+    for polys in outlines:
         for poly in polys:
             _fill(ax, _to_xy(poly, crs), facecolor="#fbfaf6", edgecolor="#5f6b73", lw=1.2)
     for inv in invs:
-        _draw_areas(ax, inv, crs, covs, coverage_category)
-    for _, polys in outlines:  # the site's outline again, above the areas' fills
+        _draw_areas(ax, inv, crs, covs, category)
+    for polys in outlines:  # the site's outline again, above the areas' fills
         for poly in polys:
             _fill(ax, _to_xy(poly, crs), facecolor="none", edgecolor="#37424a", lw=1.8)
-    handles: list[Any] = []
     for cov in covs:
-        _draw_coverage_points(ax, cov, coverage_category, crs)
+        _draw_coverage_points(ax, cov, category, crs)
     for inv in invs:
         _draw_referrals(ax, inv, places[inv.site.id], crs)
     shown: list[str] = []
@@ -153,6 +203,11 @@ def site_figure(
         for inv in invs:
             if inv.site.id == route.site:
                 _draw_route(ax, inv, places[inv.site.id], route, crs)
+    return shown
+
+
+def _pad_view(ax: Axes) -> None:
+    """True shapes, and a margin around what is drawn (at least 80 m)."""
     ax.set_aspect("equal")
     ax.autoscale_view()
     x0, x1 = ax.get_xlim()
@@ -160,15 +215,20 @@ def site_figure(
     pad = 0.04 * max(x1 - x0, y1 - y0, 2000.0)
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
-    credited: list[str] = []
-    for inv in invs:  # after the extent is fixed: the base map reaches past the sites
-        credited += _draw_basemap(ax, inv, crs)
-    _scale_bar(ax)
-    _north(ax)
-    handles += _legend_handles(
-        list(dict.fromkeys(shown)), lang, gaps=bool(gaps), route=route is not None
-    )
-    if covs:
+
+
+def _draw_legend(
+    fig: Figure,
+    categories: list[str],
+    lang: str,
+    *,
+    gaps: bool,
+    route: bool,
+    coverage_category: str | None,
+) -> None:
+    """The legend beside the map (with the coverage classes when coverage is drawn)."""
+    handles = _legend_handles(categories, lang, gaps=gaps, route=route)
+    if coverage_category is not None:
         handles += _coverage_handles(coverage_category, lang)
     for h in handles:
         h.set_label(textwrap.fill(h.get_label(), 46))
@@ -182,12 +242,11 @@ def site_figure(
         title_fontsize=10,
         alignment="left",
     )
-    note = {
-        "en": "Confidential services are shown at area level or at a public intake point, "
-        "never where they are. Services at approximate places.",
-        "fr": "Les services confidentiels figurent au niveau de la zone ou à un point "
-        "d'accueil public, jamais à leur adresse. Emplacements approximatifs.",
-    }.get(lang, "")
+
+
+def _footnote(fig: Figure, covs: Sequence[SiteCoverage], credited: list[str], lang: str) -> None:
+    """The note on confidential places, the population sources and the base map's credits."""
+    note = t("map_static_note", lang)
     sources = "; ".join(
         f"{c.site}: {c.population_source}"
         + (f" ({c.status_in(lang)})" if c.complete is False else "")
@@ -200,7 +259,6 @@ def site_figure(
     fig.text(
         0.01, 0.01, foot, fontsize=7, color="#444444", va="bottom", wrap=True, parse_math=False
     )
-    return fig
 
 
 def _draw_basemap(ax: Axes, inv: Inventory, crs: CRS) -> list[str]:
@@ -439,8 +497,6 @@ def _north(ax: Axes) -> None:
 
 
 def _legend_handles(categories: list[str], lang: str, *, gaps: bool, route: bool) -> list[Any]:
-    from matplotlib.lines import Line2D
-
     def dot(**kw: Any) -> Line2D:
         return Line2D([], [], ls="none", marker="o", **{"markersize": 9, **kw})
 
@@ -497,8 +553,6 @@ def _legend_handles(categories: list[str], lang: str, *, gaps: bool, route: bool
 
 
 def _coverage_handles(category: str, lang: str) -> list[Any]:
-    from matplotlib.patches import Patch
-
     out = [
         Patch(
             facecolor="none",

@@ -1,4 +1,5 @@
-"""How the maps look: one colour and short code per category, line and ring styles, UI text.
+"""How the maps look: one colour and short code per category, line and ring styles, UI text
+(the words are the gettext catalogs' `map_*` keys).
 
 Everything visual that more than one layer needs is written down here once, so the legend and
 the layers cannot disagree.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pathways.i18n import N_, t
 from pathways.model.inventory import TAXONOMY, base_category
 
 
@@ -145,143 +147,78 @@ ROAD_WEIGHTS = {0: 3.5, 1: 2.8, 2: 2, 3: 1.3}
 FOCUS_COLOR = "#ffbf00"
 """The ring around the service picked in a table."""
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "legend": "Legend",
-        "entry_point": "Entry point (survivors can arrive directly)",
-        "confidential": "Confidential: area level, exact location withheld",
-        "withheld": "area level, exact location withheld",
-        "intake_short": "public intake point, service location withheld",
-        "referral": "Referral, escorted or accompanied call",
-        "referral_dashed": "Referral by phone, form or self-referral",
-        "gap": "Named in a gap: critical, major, minor",
-        "gaps": "Gaps",
-        "boundaries": "Site boundary and areas",
-        "referrals": "Referral routes",
-        "gaps_layer": "Gaps",
-        "organisation": "Organisation",
-        "categories": "Services",
-        "hours": "Hours",
-        "languages": "Languages",
-        "interpretation": "interpretation available",
-        "serves": "Serves",
-        "ages": "ages",
-        "requires": "Requires",
-        "contact": "Contact",
-        "last_verified": "Last verified",
-        "place": "Place",
-        "address": "Address",
-        "cost": "Cost",
-        "legal_status": "Legal status",
-        "for": "for",
-        "not_on_map": "Not on the map (location hidden)",
-        "site": "Site",
-        "route": "Survivor route",
-        "route_for": "Route for",
-        "route_step": "Numbered hand-off of the survivor route",
-        "route_none": "No route",
-        "route_seen": "seen {h} after arrival ({clock})",
-        "route_rounded": "times rounded to the hour: the route passes a confidential service",
-        "arrival": "arrival",
-        "via": "via",
-        "cluster": "Several services close together (click to zoom in)",
-        "coverage": "Coverage",
-        "coverage_title": "Travel time to the nearest service: {category}",
-        "coverage_no_service": "no service",
-        "coverage_from_centre": "from the area's centre",
-        "minutes": "min",
-        "people": "people",
-        "population_source": "Population",
-        "places": "Populated places",
-        "dispersed": "rest of the area, spread evenly",
-        "basemap": "Base map (towns, water, borders)",
-        "basemap_credit": "Base map",
-        "gaps_ringed": "Ringed on the map: {n}",
-        "sev_critical": "critical",
-        "sev_major": "major",
-        "sev_minor": "minor",
-    },
-    "fr": {
-        "legend": "Légende",
-        "entry_point": "Point d'entrée (accès direct des survivant·es)",
-        "confidential": "Confidentiel : niveau zone, adresse exacte masquée",
-        "withheld": "niveau zone, adresse exacte masquée",
-        "intake_short": "point d'accueil public, adresse du service masquée",
-        "referral": "Référencement accompagné ou appel accompagné",
-        "referral_dashed": "Référencement par téléphone, formulaire ou démarche seule",
-        "gap": "Cité dans un manque : critique, majeur, mineur",
-        "gaps": "Manques",
-        "boundaries": "Limites du site et zones",
-        "referrals": "Voies de référencement",
-        "gaps_layer": "Manques",
-        "organisation": "Organisation",
-        "categories": "Services",
-        "hours": "Horaires",
-        "languages": "Langues",
-        "interpretation": "interprétariat disponible",
-        "serves": "Public",
-        "ages": "âges",
-        "requires": "Exige",
-        "contact": "Contact",
-        "last_verified": "Dernière vérification",
-        "place": "Lieu",
-        "address": "Adresse",
-        "cost": "Coût",
-        "legal_status": "Statut légal",
-        "for": "pour",
-        "not_on_map": "Absent de la carte (lieu masqué)",
-        "site": "Site",
-        "route": "Parcours de la survivante",
-        "route_for": "Parcours pour",
-        "route_step": "Étape numérotée du parcours de la survivante",
-        "route_none": "Pas de parcours",
-        "route_seen": "reçue {h} après l'arrivée ({clock})",
-        "route_rounded": "heures arrondies : le parcours passe par un service confidentiel",
-        "arrival": "arrivée",
-        "via": "via",
-        "cluster": "Plusieurs services proches (cliquer pour zoomer)",
-        "coverage": "Couverture",
-        "coverage_title": "Temps de trajet jusqu'au service le plus proche : {category}",
-        "coverage_no_service": "aucun service",
-        "coverage_from_centre": "depuis le centre de la zone",
-        "minutes": "min",
-        "people": "habitants",
-        "population_source": "Population",
-        "places": "Lieux habités",
-        "dispersed": "reste de la zone, réparti uniformément",
-        "basemap": "Fond de carte (localités, eau, frontières)",
-        "basemap_credit": "Fond de carte",
-        "gaps_ringed": "Cerclés sur la carte : {n}",
-        "sev_critical": "critique",
-        "sev_major": "majeur",
-        "sev_minor": "mineur",
-    },
+TEXT: dict[str, str] = {
+    "legend": N_("map_legend"),
+    "entry_point": N_("map_entry_point"),
+    "confidential": N_("map_confidential"),
+    "withheld": N_("map_withheld"),
+    "intake_short": N_("map_intake_short"),
+    "referral": N_("map_referral"),
+    "referral_dashed": N_("map_referral_dashed"),
+    "gap": N_("map_gap"),
+    "gaps": N_("map_gaps"),
+    "boundaries": N_("map_boundaries"),
+    "referrals": N_("map_referrals"),
+    "gaps_layer": N_("map_gaps_layer"),
+    "organisation": N_("map_organisation"),
+    "categories": N_("map_categories"),
+    "hours": N_("map_hours"),
+    "languages": N_("map_languages"),
+    "interpretation": N_("map_interpretation"),
+    "serves": N_("map_serves"),
+    "ages": N_("map_ages"),
+    "requires": N_("map_requires"),
+    "contact": N_("map_contact"),
+    "last_verified": N_("map_last_verified"),
+    "place": N_("map_place"),
+    "address": N_("map_address"),
+    "cost": N_("map_cost"),
+    "legal_status": N_("map_legal_status"),
+    "for": N_("map_for"),
+    "not_on_map": N_("map_not_on_map"),
+    "site": N_("map_site"),
+    "route": N_("map_route"),
+    "route_for": N_("map_route_for"),
+    "route_step": N_("map_route_step"),
+    "route_none": N_("map_route_none"),
+    "route_seen": N_("map_route_seen"),
+    "route_rounded": N_("map_route_rounded"),
+    "arrival": N_("map_arrival"),
+    "via": N_("map_via"),
+    "cluster": N_("map_cluster"),
+    "coverage": N_("map_coverage"),
+    "coverage_title": N_("map_coverage_title"),
+    "coverage_no_service": N_("map_coverage_no_service"),
+    "coverage_from_centre": N_("map_coverage_from_centre"),
+    "minutes": N_("map_minutes"),
+    "people": N_("map_people"),
+    "population_source": N_("map_population_source"),
+    "places": N_("map_places"),
+    "dispersed": N_("map_dispersed"),
+    "basemap": N_("map_basemap"),
+    "basemap_credit": N_("map_basemap_credit"),
+    "gaps_ringed": N_("map_gaps_ringed"),
+    "sev_critical": N_("map_sev_critical"),
+    "sev_major": N_("map_sev_major"),
+    "sev_minor": N_("map_sev_minor"),
 }
-"""Interface text of the maps, in English and French."""
+"""The maps' interface words: the name the layers use -> its catalog key (`text`)."""
 
-MODES: dict[str, dict[str, str]] = {
-    "en": {
-        "escorted": "escorted",
-        "accompanied-call": "accompanied call",
-        "phone": "phone",
-        "form": "form",
-        "self": "self-referral",
-    },
-    "fr": {
-        "escorted": "accompagnement physique",
-        "accompanied-call": "appel accompagné",
-        "phone": "téléphone",
-        "form": "formulaire",
-        "self": "démarche seule",
-    },
+MODES: dict[str, str] = {
+    "escorted": N_("map_mode_escorted"),
+    "accompanied-call": N_("map_mode_accompanied-call"),
+    "phone": N_("map_mode_phone"),
+    "form": N_("map_mode_form"),
+    "self": N_("map_mode_self"),
 }
+"""A referral mode as the maps say it (catalog keys, `mode_label`)."""
 
 
 def text(key: str, lang: str = "en") -> str:
-    """An interface string in `lang` (English when the language or key is missing)."""
-    return TEXT.get(lang, TEXT["en"]).get(key) or TEXT["en"][key]
+    """An interface string of the maps in `lang` (English where the catalog has no text)."""
+    return t(TEXT[key], lang)
 
 
 def mode_label(mode: str, lang: str = "en") -> str:
     """A referral mode in words."""
-    return MODES.get(lang, MODES["en"]).get(mode, mode)
+    return t(MODES[mode], lang) if mode in MODES else mode

@@ -110,11 +110,12 @@ def test_no_timed_assertions(path: Path) -> None:
             continue
         for sub in ast.walk(node.test):
             if isinstance(sub, ast.Compare) and any(
-                isinstance(x, ast.Name)
-                and x.id in clocks
-                or isinstance(x, ast.Subscript)
-                and isinstance(x.slice, ast.Constant)
-                and x.slice.value in clocks
+                (isinstance(x, ast.Name) and x.id in clocks)
+                or (
+                    isinstance(x, ast.Subscript)
+                    and isinstance(x.slice, ast.Constant)
+                    and x.slice.value in clocks
+                )
                 for x in [sub.left, *sub.comparators]
             ):
                 found.append(f"line {node.lineno}")

@@ -13,10 +13,19 @@ from branca.element import JavascriptLink
 
 from mapping import assets, layers, style
 from mapping.build import build_map, save_map
+from mapping.tree import walk
+from pathways.analysis.coverage import site_coverage
 from pathways.analysis.gaps import Gap, find_gaps
+from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.population import Population, PopulationUnit
+from pathways.analysis.routes import Profile, route
+from pathways.analysis.travel import travel_hours
+from pathways.io import basemap
+from pathways.io.basemap import credits, load_basemap
 from pathways.io.load import load_site, read_site
 from pathways.model.inventory import Inventory
 from pathways.public.privacy import public_places
+from tests.test_privacy import leaks, public_pairs, secrets_of
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 
@@ -29,12 +38,6 @@ PAYLOADS = (SCRIPT, ATTR, TEMPLATE)
 @pytest.fixture(scope="module")
 def tiny() -> Inventory:
     return load_site(TINY)
-
-
-def walk(element):
-    yield element
-    for child in element._children.values():
-        yield from walk(child)
 
 
 def elements(m: folium.Map, kind: type) -> list:
@@ -324,18 +327,11 @@ def test_empty_site_draws_an_empty_map():
 
 
 def tiny_route(inv: Inventory):
-    from pathways.analysis.graph import build_referral_graph
-    from pathways.analysis.routes import Profile, route
-    from pathways.analysis.travel import travel_hours
-
     G = build_referral_graph(inv, travel_hours=travel_hours(inv))
     return route(G, Profile(entry="police", gender="female", age=30), need=["health.cmr"])
 
 
 def tiny_coverage(inv: Inventory, **kwargs):
-    from pathways.analysis.coverage import site_coverage
-    from pathways.analysis.population import Population, PopulationUnit
-
     units = (
         PopulationUnit("North <b>", 50.86, 4.35, 5000.0),
         PopulationUnit("South", 50.80, 4.34, 3000.0),
@@ -363,10 +359,6 @@ def test_route_layer_numbers_the_hand_offs(tiny):
 
 
 def test_route_through_a_shelter_rounds_times_and_stays_at_the_public_place(tiny):
-    from pathways.analysis.graph import build_referral_graph
-    from pathways.analysis.routes import Profile, route
-    from pathways.analysis.travel import travel_hours
-
     G = build_referral_graph(tiny, travel_hours=travel_hours(tiny))
     r = route(G, Profile(entry="hospital", gender="female", age=30), need=["safety.shelter"])
     assert r.found and r.steps[-1].service == "shelter"
@@ -395,8 +387,6 @@ def test_coverage_layer_draws_classes_and_the_source(tiny, tmp_path):
 
 
 def test_coverage_choropleth_on_real_areas():
-    from pathways.analysis.coverage import site_coverage
-
     bxl = load_site(Path(__file__).parent.parent / "data" / "sites" / "brussels.yaml")
     cov = site_coverage(bxl, categories=["health.cmr"])
     m = layers.coverage_layer(bxl, cov)
@@ -434,8 +424,6 @@ def test_clustering_is_on_by_default_and_can_be_switched_off(tiny):
 @pytest.mark.parametrize("tier", ["area", "hidden", "intake"])
 def test_no_map_mode_reveals_a_confidential_place(tmp_path, tier):
     """Every tier, with gaps, a route through the shelter and coverage: nothing within 1 km."""
-    from tests.test_privacy import leaks, public_pairs, secrets_of
-
     text = TINY.read_text(encoding="utf-8")
     if tier == "hidden":
         text = text.replace(
@@ -448,10 +436,6 @@ def test_no_map_mode_reveals_a_confidential_place(tmp_path, tier):
         )
     (tmp_path / "tiny.yaml").write_text(text, encoding="utf-8")
     inv = load_site(tmp_path / "tiny.yaml")
-    from pathways.analysis.graph import build_referral_graph
-    from pathways.analysis.routes import Profile, route
-    from pathways.analysis.travel import travel_hours
-
     G = build_referral_graph(inv, travel_hours=travel_hours(inv))
     r = route(G, Profile(entry="hospital", gender="female"), need=["safety.shelter"])
     secrets, public = secrets_of(read_site(tmp_path / "tiny.yaml")), public_pairs(inv)
@@ -471,8 +455,6 @@ SITES = Path(__file__).parent.parent / "data" / "sites"
 
 @pytest.mark.parametrize("site", ["koro", "brussels", "rome"])
 def test_offline_map_draws_the_sites_base_map_and_credits_exactly_its_sources(site):
-    from pathways.io.basemap import credits, load_basemap
-
     inv = load_site(SITES / f"{site}.yaml")
     bm = load_basemap(inv)
     assert bm is not None
@@ -520,14 +502,12 @@ def test_base_map_can_be_left_out_and_a_site_without_one_draws_none(tiny):
 def test_sites_share_one_base_map_layer_crediting_all_their_sources():
     invs = [load_site(SITES / f"{s}.yaml") for s in ("koro", "brussels")]
     m = build_map(invs, tiles=None)
-    assert len([g for g in elements(m, folium.FeatureGroup) if getattr(g, "_ra_basemap", 0)]) == 1
+    assert len(elements(m, layers.BasemapGroup)) == 1
     (credit,) = elements(m, layers.Attribution)
     assert "Natural Earth" in credit.html and "OpenStreetMap" in credit.html  # Koro's villages
 
 
 def test_place_names_are_escaped(tmp_path):
-    from pathways.io import basemap
-
     folder = tmp_path / "basemap" / "brussels"
     folder.mkdir(parents=True)
     feature = {
@@ -604,8 +584,6 @@ def test_gap_panel_in_french_and_map_boxes_fit_half_the_map():
 
 def test_coverage_legend_does_not_print_a_partial_count_as_the_sites_share():
     """Koro's population counts its town only: the legend says so, and prints no bare share."""
-    from pathways.analysis.coverage import site_coverage
-
     koro = load_site(Path(__file__).parent.parent / "data" / "sites" / "koro.yaml")
     cov = site_coverage(koro, categories=["health.cmr"])
     assert cov.complete is False

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fnmatch
 import json
+import shutil
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -13,9 +16,12 @@ import jsonschema
 import networkx as nx
 import pyogrio
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from pathways.analysis.gaps import find_gaps
 from pathways.cli import main
+from pathways.i18n import catalogs
 from pathways.io.export import ExportOptions, export
 from pathways.io.export._write import atomic_output
 from pathways.io.export.hsds import CSV_FILES, TABLES
@@ -324,6 +330,30 @@ def test_protocol_in_french(tmp_path, tiny):
         assert text in html, text
 
 
+def test_protocol_words_come_from_the_catalogs(tmp_path, tiny, monkeypatch):
+    """A language's catalog gives its protocol, English for what it leaves out: no code."""
+    folder = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, folder)
+    po = folder / "ar" / "LC_MESSAGES" / "atlas.po"
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale="ar")
+    catalog["protocol_entry_title"].string = "حيث يمكن للناجيات الوصول مباشرة"
+    with (po.parent / "atlas.mo").open("wb") as fp:
+        write_mo(fp, catalog)
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", folder)
+    catalogs.clear_caches()
+    try:
+        html = export(
+            tiny, tmp_path / "p.html", format="protocol", options=ExportOptions(lang="ar")
+        ).read_text(encoding="utf-8")
+    finally:
+        catalogs.clear_caches()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "<h2>حيث يمكن للناجيات الوصول مباشرة</h2>" in html
+    assert "Where survivors can arrive directly" not in html
+    assert "Steps for each need" in html  # not translated: English
+
+
 def test_protocol_field_verified_says_so(tmp_path):
     text = TINY.read_text(encoding="utf-8").replace("illustrative", "field-verified")
     (tmp_path / "v.yaml").write_text(text, encoding="utf-8")
@@ -347,6 +377,16 @@ def test_protocol_pdf_reads_in_pypdf(tmp_path, tiny):
             assert w in first
         everything = " ".join(p.extract_text() for p in reader.pages)
         assert "Women's NGO" in everything and "+32 2 000 00 01" in everything
+
+
+def test_protocol_template_ships_with_the_package():
+    """The HTML template is package data: a wheel without it writes no protocol."""
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["pathways"]
+    template = "io/export/templates/protocol.html.j2"
+    assert (root / "pathways" / template).is_file()
+    assert any(fnmatch.fnmatch(template, g) for g in globs), globs
 
 
 # --- writing whole or not at all; the command line ---------------------------------------------

@@ -1,10 +1,10 @@
 """The fast paths give the answers of the plain code they stand in for.
 
 Each fast path (the loader's event-based YAML construction and pre-checks, the route search's
-indexes and reach sets, the dominators on integer lists or in rustworkx) is checked against the
-reference it replaces: PyYAML's `yaml.load`, the regular expressions, a plain breadth-first
-search, networkx. rustworkx is optional (`pip install referral-atlas[fast]`): its checks are
-skipped when it is not installed.
+indexes and reach sets, the graph passes in rustworkx) is checked against the reference it
+replaces: PyYAML's `yaml.load`, the regular expressions, a plain breadth-first search, networkx.
+rustworkx is a dependency (the fast backend); its checks are skipped when it is
+not installed (`tests/test_graph_algorithms.py` checks each graph algorithm alone).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import pathways.io.load as load
 from bench.generate import generate
 from pathways.analysis.gaps import find_gaps, single_points_of_failure
-from pathways.analysis.graph import build_referral_graph, immediate_dominators, use_backend
+from pathways.analysis.graph import HAS_RUSTWORKX, build_referral_graph, use_backend
 from pathways.analysis.routes import (
     Profile,
     Usable,
@@ -33,13 +33,6 @@ from pathways.analysis.routes import (
     wait_hours,
 )
 from pathways.model.inventory import Inventory, parse_hours
-
-try:
-    import rustworkx  # noqa: F401
-
-    HAS_RUSTWORKX = True
-except ImportError:
-    HAS_RUSTWORKX = False
 
 needs_rustworkx = pytest.mark.skipif(not HAS_RUSTWORKX, reason="rustworkx is not installed")
 
@@ -229,6 +222,7 @@ def _bfs(succ, start, allowed):
     return seen
 
 
+@pytest.mark.parametrize("backend", ["networkx", pytest.param("rustworkx", marks=needs_rustworkx)])
 @settings(max_examples=200, deadline=None)
 @given(
     st.integers(2, 60),
@@ -236,70 +230,25 @@ def _bfs(succ, start, allowed):
     st.sets(st.integers(0, 59), max_size=20),
     st.integers(1, 40),
 )
-def test_reach_sets_are_breadth_first_search(n, edges, blocked, big):
+def test_reach_sets_are_breadth_first_search(backend, n, edges, blocked, big):
     import pathways.analysis.routes as routes
 
-    succ: dict[str, dict[str, dict]] = {f"n{i}": {} for i in range(n)}
-    for a, b in edges:
-        if a < n and b < n and a != b:
-            succ[f"n{a}"][f"n{b}"] = {}
+    G = nx.DiGraph()
+    G.add_nodes_from(f"n{i}" for i in range(n))
+    G.add_edges_from((f"n{a}", f"n{b}") for a, b in edges if a < n and b < n and a != b)
     allowed_set = {f"n{i}" for i in range(n) if i not in blocked}
     before = routes.BIG_COMPONENT
     routes.BIG_COMPONENT = big  # small, so borrowing from large components is exercised
     try:
-        for allowed in (None, allowed_set.__contains__):
-            reach = _Reachability(succ, allowed)
-            for start in succ:
-                expected = _bfs(succ, start, allowed)
-                found = reach.beyond(start)
-                assert {v for v in succ if v in found} == expected
+        with use_backend(backend):
+            for allowed in (None, allowed_set.__contains__):
+                reach = _Reachability(G, allowed)
+                for start in G:
+                    expected = _bfs(G.succ, start, allowed)
+                    found = reach.beyond(start)
+                    assert {v for v in G if v in found} == expected
     finally:
         routes.BIG_COMPONENT = before
-
-
-# --- dominators: our lists and rustworkx against networkx ---------------------------------------
-
-
-def _random_flow_graph(rng, n, m):
-    succ = [[] for _ in range(n)]
-    for _ in range(m):
-        a, b = rng.randrange(n), rng.randrange(n)
-        if a != b and b not in succ[a]:
-            succ[a].append(b)
-    pred = [[] for _ in range(n)]
-    for a, vs in enumerate(succ):
-        for b in vs:
-            pred[b].append(a)
-    return succ, pred
-
-
-def _networkx_idom(succ, start):
-    G = nx.DiGraph()
-    G.add_nodes_from(range(len(succ)))
-    G.add_edges_from((a, b) for a, vs in enumerate(succ) for b in vs)
-    idom = dict(nx.immediate_dominators(G, start))
-    idom[start] = start  # networkx >= 3.5 leaves the start out
-    return [idom.get(i, -1) for i in range(len(succ))]
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_dominators_on_lists_are_networkx_dominators(seed):
-    rng = random.Random(seed)
-    n = rng.randrange(2, 120)
-    succ, pred = _random_flow_graph(rng, n, rng.randrange(n, 4 * n))
-    assert immediate_dominators(succ, pred, 0) == _networkx_idom(succ, 0)
-
-
-@needs_rustworkx
-@pytest.mark.parametrize("seed", range(40))
-def test_rustworkx_dominators_are_networkx_dominators(seed):
-    from pathways.analysis.graph import rustworkx_dominators
-
-    rng = random.Random(seed)
-    n = rng.randrange(2, 120)
-    succ, _ = _random_flow_graph(rng, n, rng.randrange(n, 4 * n))
-    found = rustworkx_dominators(succ, 0)
-    assert [found.get(i, -1) for i in range(n)] == _networkx_idom(succ, 0)
 
 
 def _inventory(n: int, seed: int) -> Inventory:
@@ -307,12 +256,9 @@ def _inventory(n: int, seed: int) -> Inventory:
     return Inventory.model_validate(data)
 
 
-@pytest.mark.parametrize(
-    "backend",
-    ["python", pytest.param("rustworkx", marks=needs_rustworkx)],
-)
+@needs_rustworkx
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_single_points_of_failure_match_networkx(backend, seed):
+def test_single_points_of_failure_match_networkx(seed):
     inv = _inventory(250, seed)
     G = build_referral_graph(inv, closed=[s.id for s in inv.services[::7]])
     from pathways.analysis.gaps import Options
@@ -320,7 +266,7 @@ def test_single_points_of_failure_match_networkx(backend, seed):
     opts = Options(as_of=dt.date(2026, 6, 1))
     with use_backend("networkx"):
         reference = [g.to_dict() for g in single_points_of_failure(G, inv, opts)]
-    with use_backend(backend):
+    with use_backend("rustworkx"):
         found = [g.to_dict() for g in single_points_of_failure(G, inv, opts)]
     assert reference and found == reference
 
@@ -343,8 +289,8 @@ def test_route_explanations_match_plain_reach():
         need = rng.choice(["health.cmr", "mhpss", "legal", "safety.shelter"])
         r = route(G, profile, need=need)
         usable = Usable(G, profile, always=[profile.entry])
-        reach_all = _bfs(G._succ, profile.entry, None)
-        reach_usable = _bfs(G._succ, profile.entry, usable.__contains__)
+        reach_all = _bfs(G.succ, profile.entry, None)
+        reach_usable = _bfs(G.succ, profile.entry, usable.__contains__)
         for item in r.excluded:
             v, reason = item["service"], item["reason"]
             if reason.startswith("no referral route leads there"):
@@ -356,10 +302,10 @@ def test_route_explanations_match_plain_reach():
                 assert any(u in reach_usable for u in G.predecessors(v))
 
 
+@needs_rustworkx
 def test_gaps_are_the_same_whatever_the_backend():
     inv = _inventory(200, 6)
     with use_backend("networkx"):
         reference = [g.to_dict() for g in find_gaps(inv, as_of=dt.date(2026, 6, 1))]
-    for backend in ["python", *(["rustworkx"] if HAS_RUSTWORKX else [])]:
-        with use_backend(backend):  # type: ignore[arg-type]
-            assert [g.to_dict() for g in find_gaps(inv, as_of=dt.date(2026, 6, 1))] == reference
+    with use_backend("rustworkx"):
+        assert [g.to_dict() for g in find_gaps(inv, as_of=dt.date(2026, 6, 1))] == reference

@@ -136,7 +136,7 @@ def test_koro_protocol_uses_french_names_and_numbers() -> None:
 def test_protocol_gap_sentences_are_french(site: tuple[Path, Inventory, list[str]]) -> None:
     _, inventory, allowed = site
     p = build_protocol(inventory, lang="fr")
-    texts = [f"{msg} {todo}" for _, _, msg, todo in p.gaps]
+    texts = [f"{g.message} {g.todo}" for g in p.gaps]
     assert english_pieces(" ".join(texts), allowed) == []
 
 

@@ -630,6 +630,8 @@ def _write_zip(path: Path, parts: dict[str, bytes], *, huge: dict[str, int] = {}
 def _pathological(name: str, folder: Path) -> Path:
     far_cell = SHEET_HEAD + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'  # stray
     far_cell += b"</sheetData></worksheet>"
+    far_row = SHEET_HEAD + b'<row r="99999999"><c r="A99999999"><v>1</v></c></row>'  # past Excel
+    far_row += b"</sheetData></worksheet>"
     merged = SHEET_HEAD + b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD1048576"/>'
     merged += b"</mergeCells></worksheet>"
     laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -661,6 +663,7 @@ def _pathological(name: str, folder: Path) -> Path:
             p, {**_xlsx_parts(far_cell), **{f"x/{i}.xml": b"" for i in range(20_000)}}
         ),
         "far-cell.xlsx": lambda p: _write_zip(p, _xlsx_parts(far_cell)),
+        "far-row.xlsx": lambda p: _write_zip(p, _xlsx_parts(far_row)),
         "merged-everything.xlsx": lambda p: _write_zip(p, _xlsx_parts(merged)),
         "entity-bomb.xlsx": lambda p: _write_zip(p, _xlsx_parts(laughs)),
         "many-rows.xlsx": lambda p: _write_zip(p, _xlsx_parts(many_rows)),
@@ -714,6 +717,7 @@ PATHOLOGICAL = [
     "bomb-sheet.xlsx",
     "many-members.xlsx",
     "far-cell.xlsx",
+    "far-row.xlsx",
     "merged-everything.xlsx",
     "entity-bomb.xlsx",
     "many-rows.xlsx",

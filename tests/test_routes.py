@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pathways.analysis.gaps import find_gaps
 from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.routes import (
     Profile,
@@ -280,3 +281,22 @@ def test_one_pass_per_hour_answers_both_limits(site):
         within_by_hour(G, entries, "health.cmr", 72.0),
         within_by_hour(G, entries, "health.cmr", 120.0),
     )
+
+
+def test_a_service_closed_every_day_is_never_reached_and_says_why():
+    """A provider whose hours are known and empty (`off`, or every day closed) is no route,
+    explained in words; gaps and the route's text do not break on its endless wait."""
+    inv = make_inventory(
+        [
+            service("entry", ["health.general"], entry=True, i=0),
+            service("cmr", ["health.cmr"], i=1, hours="off"),
+        ],
+        [referral("entry", "cmr", ["health.cmr"])],
+    )
+    result = route(build_referral_graph(inv), Profile(entry="entry"), need=["health.cmr"])
+    assert not result.found
+    reasons = {e["service"]: e["reason"] for e in result.excluded}
+    assert reasons["cmr"] == "closed every day of the week"
+    assert "No route" in result.describe("en")
+    kinds = {g.kind for g in find_gaps(inv)}
+    assert "time_critical" in kinds

@@ -11,6 +11,7 @@ from matplotlib.image import imread
 from mapping import static
 from pathways.analysis.coverage import site_coverage
 from pathways.analysis.gaps import find_gaps
+from pathways.io.basemap import credits, load_basemap
 from pathways.io.load import load_site, read_site
 from pathways.public.privacy import MIN_DISTANCE_M, distance_m
 from tests.test_build import tiny_coverage, tiny_route
@@ -80,11 +81,8 @@ def test_nothing_is_drawn_from_a_true_confidential_location(tiny, monkeypatch):
 
 
 def test_static_map_draws_the_base_map_and_credits_it():
-    from mapping.static import site_figure
-    from pathways.io.basemap import credits, load_basemap
-
     inv = load_site(Path(__file__).parent.parent / "data" / "sites" / "koro.yaml")
-    fig = site_figure(inv)
+    fig = static.site_figure(inv)
     texts = [t.get_text() for t in fig.axes[0].texts] + [t.get_text() for t in fig.texts]
     bm = load_basemap(inv)
     assert bm is not None

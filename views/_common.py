@@ -29,7 +29,7 @@ from pathways.analysis.coverage import site_coverage as compute_coverage
 from pathways.analysis.gaps import SEVERITY_ORDER, Gap, GapDiff, find_gaps, what_if
 from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.routes import Profile, Route, route
-from pathways.i18n import LANGS, LANGUAGE_NAMES, pick_lang, t
+from pathways.i18n import LANGS, LANGUAGE_NAMES, direction, pick_lang, t
 from pathways.io.load import find_inventories, load_site
 from pathways.model.clock import site_now
 from pathways.model.errors import InventoryError, ValidationError, display_path
@@ -237,6 +237,14 @@ _STYLE = """<style>
 [data-testid="stCheckbox"] [data-testid="stWidgetLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip;
 }
+/* A table cell takes its direction from its own text: a service named in Arabic reads right to
+   left on an English page, a French name left to right on an Arabic page. */
+td, th { unicode-bidi: plaintext; }
+</style>"""
+
+_RTL = """<style>
+/* The interface language is written right to left (pathways.i18n.direction). */
+[data-testid="stMain"], [data-testid="stSidebar"] { direction: rtl; }
 </style>"""
 
 _NO_SIDEBAR = """<style>
@@ -280,6 +288,8 @@ def frame() -> None:
     names = {inv.site.id: inv.site.name for inv in inventories}
     keep_valid(keys.SITES, list(names), many=True)
     language = lang()
+    if direction(language) == "rtl":
+        st.html(_RTL)
     st.sidebar.multiselect(
         t("sites", language),
         list(names),

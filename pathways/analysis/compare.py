@@ -7,11 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
+
 from pathways.analysis.gaps import PEP_HOURS, find_gaps
 from pathways.analysis.graph import (
     build_referral_graph,
     entry_points,
     providers,
+    reachable_from,
     reachable_providers,
 )
 from pathways.analysis.routes import fastest_to, week_profile
@@ -49,11 +52,7 @@ def summarise(inventory: Inventory, *, categories: Sequence[str] = tuple(TAXONOM
     """The comparison row of one site."""
     G = build_referral_graph(inventory)
     entries = entry_points(G)
-    by_category = {}
-    for c in categories:
-        n = len(providers(G, c))
-        reaching = sum(1 for e in entries if reachable_providers(G, c, [e])) if n else 0
-        by_category[c] = (n, reaching)
+    by_category = _reach_by_category(G, entries, categories)
     share = None
     handoffs: list[int] = []
     if entries and providers(G, "health.cmr"):
@@ -78,6 +77,21 @@ def summarise(inventory: Inventory, *, categories: Sequence[str] = tuple(TAXONOM
         single_points_of_failure=sum(1 for g in gaps if g.kind == "single_point_of_failure"),
         gaps_by_severity=sev,
     )
+
+
+def _reach_by_category(
+    G: nx.DiGraph, entries: Sequence[str], categories: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """Per category: its providers, and the entry points from which one can be reached (one
+    search per entry point answers for every category)."""
+    offered = {c: len(providers(G, c)) for c in categories}
+    reaching = dict.fromkeys(categories, 0)
+    searched = [c for c in categories if offered[c]]
+    for e in entries if searched else ():
+        reached = reachable_from(G, [e])
+        for c in searched:
+            reaching[c] += bool(reachable_providers(G, c, [e], reached=reached))
+    return {c: (offered[c], reaching[c]) for c in categories}
 
 
 def compare_sites(inventories: Iterable[Inventory]) -> list[SiteSummary]:

@@ -472,6 +472,32 @@ def _hours_to_nearest(
     return nearest_hours(*points, s_lat, s_lon, offers, model=model, roads=roads)
 
 
+LEFT_OUT_NOTE = (
+    "{n} confidential service(s) with no public place are not counted; "
+    "other confidential services count at their public (area-level) place"
+)
+
+
+def _per_category(
+    counted: Sequence[tuple[Service, float, float]],
+    cats: Sequence[str],
+    unit_hours: Mapping[str, FloatArray],
+    pop: FloatArray,
+    remote: set[str],
+) -> tuple[CategoryCoverage, ...]:
+    """Each category's services counted, shares within the thresholds and median minutes."""
+    return tuple(
+        CategoryCoverage(
+            c,
+            sum(1 for s, _, _ in counted if s.has(c)),
+            shares_within(unit_hours[c], pop),
+            _minutes(weighted_median(unit_hours[c], pop)),
+            c in remote,
+        )
+        for c in cats
+    )
+
+
 def site_coverage(
     inventory: Inventory,
     *,
@@ -504,22 +530,8 @@ def site_coverage(
         hours[c] = np.zeros_like(hours[c])
     unit_hours = {c: h[: len(lat)] for c, h in hours.items()}
     area_hours = {c: h[len(lat) :] for c, h in hours.items()}
-    per_category = tuple(
-        CategoryCoverage(
-            c,
-            sum(1 for s, _, _ in counted if s.has(c)),
-            shares_within(unit_hours[c], pop),
-            _minutes(weighted_median(unit_hours[c], pop)),
-            c in remote,
-        )
-        for c in cats
-    )
-    notes = []
-    if left_out:
-        notes.append(
-            f"{left_out} confidential service(s) with no public place are not counted; "
-            "other confidential services count at their public (area-level) place"
-        )
+    per_category = _per_category(counted, cats, unit_hours, pop, remote)
+    notes = (LEFT_OUT_NOTE.format(n=left_out),) if left_out else ()
     return SiteCoverage(
         inventory.site.id,
         inventory.site.name,
@@ -534,7 +546,7 @@ def site_coverage(
             UnitCoverage(a.name, "admin_area", None, {c: _minutes(area_hours[c][i]) for c in cats})
             for i, a in enumerate(areas)
         ),
-        tuple(notes),
+        notes,
         population.units,
         {c: tuple(_minutes(h) for h in unit_hours[c]) for c in cats},
         population.known_total,

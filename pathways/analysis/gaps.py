@@ -19,16 +19,12 @@ import networkx as nx
 
 from pathways.analysis.graph import (
     build_referral_graph,
+    dominators,
     entry_points,
-    graph_backend,
-    immediate_dominators,
     providers,
+    reachable_from,
     reachable_providers,
-    reached_from,
     reaching,
-    rustworkx_dominators,
-    rustworkx_graph,
-    serves_need,
     service,
 )
 from pathways.analysis.routes import (
@@ -41,15 +37,16 @@ from pathways.analysis.routes import (
     within_by_hour_twice,
 )
 from pathways.i18n import (
+    N_,
     colon,
     hours_text,
     join,
     join_some,
     language_name,
     number,
-    plural,
     semicolon,
     t,
+    tn,
 )
 from pathways.model import clock
 from pathways.model._gc import pausing_collector
@@ -104,177 +101,55 @@ def severity(kind: str, category: str, inventory: Inventory) -> Severity:
     return rule(category, inventory) if callable(rule) else rule
 
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "missing_category": {
-        "en": "No service offers {label}, which every site must provide.",
-        "fr": "Aucun service n'offre « {label} », que chaque site doit assurer.",
-    },
-    "unreachable": {
-        "en": "{label} exists ({services}) but no referral route leads there from an entry point.",
-        "fr": "« {label} » existe ({services}) mais aucune voie de référencement n'y mène depuis "
-        "un point d'entrée.",
-    },
-    "dead_end": {
-        "en": "Survivors who arrive at {services} cannot be referred anywhere: no referral route "
-        "leads out.",
-        "fr": "Les survivant·es qui arrivent à {services} ne peuvent être orienté·es nulle part : "
-        "aucune voie de référencement n'en part.",
-    },
-    "orphan": {
-        "en": "{services}: not an entry point, and no referral route leads there.",
-        "fr": "{services} : pas un point d'entrée, et aucune voie de référencement n'y mène.",
-    },
-    "time_critical_too_late": {
-        "en": "From {entries}, clinical care after rape can take longer than 72 h, too late for "
-        "post-exposure prophylaxis: {worst_list}.",
-        "fr": "Depuis {entries}, la prise en charge clinique du viol peut prendre plus de 72 h, "
-        "trop tard pour la prophylaxie post-exposition : {worst_list}.",
-    },
-    "time_critical_no_route": {
-        "en": "From {entries}, no referral route leads to clinical care after rape at all: "
-        "{services}.",
-        "fr": "Depuis {entries}, aucune voie de référencement ne mène à la prise en charge "
-        "clinique du viol : {services}.",
-    },
-    "hours": {
-        "en": "A survivor arriving {when} cannot be seen for clinical care after rape without "
-        "waiting for a service to open: no route is open then.",
-        "fr": "Une survivante qui arrive {when} ne peut pas recevoir de soins cliniques après un "
-        "viol sans attendre l'ouverture d'un service : aucune voie n'est ouverte à ce moment.",
-    },
-    "single_point_of_failure": {
-        "en": "If {services} closes, {entries} {lose} every route to {labels}. Affected: "
-        "{entry_list}.",
-        "fr": "Si {services} ferme, {entries} {lose} toute voie vers ces prises en charge : "
-        "{labels}. Touchés : {entry_list}.",
-    },
-    "language": {
-        "en": "No service speaks {language_name} or brings an interpreter for {labels}.",
-        "fr": "Aucun service ne parle {language_name} ni ne fait venir d'interprète pour ces "
-        "prises en charge : {labels}.",
-    },
-    "eligibility": {
-        "en": "{group_name} cannot use any service for {labels}.",
-        "fr": "{group_name} ne peuvent utiliser aucun service pour ces prises en charge : "
-        "{labels}.",
-    },
-    "deterrent": {
-        "en": "Every route to {label} passes a condition that deters survivors: {conditions}.",
-        "fr": "Toutes les voies vers « {label} » passent par une condition qui dissuade les "
-        "survivant·es : {conditions}.",
-    },
-    "supplies": {
-        "en": "Post-exposure prophylaxis kit stock not confirmed in the last {days} days at "
-        "{services}.",
-        "fr": "Stock de kits de prophylaxie post-exposition non confirmé depuis {days} jours à "
-        "{services}.",
-    },
-    "stale_services": {
-        "en": "{count} not verified in the last {months}: {services}.",
-        "fr": "{count} non {verified} depuis {months} : {services}.",
-    },
-    "stale_routes": {
-        "en": "{count} not tested in the last {months}: {routes}.",
-        "fr": "{count} non {tested} depuis {months} : {routes}.",
-    },
+MESSAGES: dict[str, str] = {
+    "missing_category": N_("gap_msg_missing_category"),
+    "unreachable": N_("gap_msg_unreachable"),
+    "dead_end": N_("gap_msg_dead_end"),
+    "orphan": N_("gap_msg_orphan"),
+    "time_critical_too_late": N_("gap_msg_time_critical_too_late"),
+    "time_critical_no_route": N_("gap_msg_time_critical_no_route"),
+    "hours": N_("gap_msg_hours"),
+    "single_point_of_failure": N_("gap_msg_single_point_of_failure"),
+    "language": N_("gap_msg_language"),
+    "eligibility": N_("gap_msg_eligibility"),
+    "deterrent": N_("gap_msg_deterrent"),
+    "supplies": N_("gap_msg_supplies"),
+    "stale_services": N_("gap_msg_stale_services"),
+    "stale_routes": N_("gap_msg_stale_routes"),
 }
-"""The gap sentences, per language. Lists, numbers and plurals are filled in by `pathways.i18n`
-(the language's own rules); services are named by name, never by id."""
+"""The gap sentences' keys in the catalogs (`pathways.i18n`). Lists, numbers and plurals are
+filled in by `pathways.i18n` (the language's own rules); services are named by name, never by id."""
 
-ACTIONS: dict[str, dict[str, str]] = {
-    "missing_category": {
-        "en": "Find an organisation that can offer {label} here, or agree a referral route to "
-        "the nearest one outside the site.",
-        "fr": "Trouver une organisation qui peut offrir « {label} » ici, ou convenir d'une voie "
-        "de référencement vers la plus proche hors du site.",
-    },
-    "unreachable": {
-        "en": "Agree a referral route from the entry points to {services}, and test it.",
-        "fr": "Convenir d'une voie de référencement des points d'entrée vers {services}, et la "
-        "tester.",
-    },
-    "dead_end": {
-        "en": "Agree at least one referral route out of each of these entry points (to case "
-        "management or health care).",
-        "fr": "Convenir d'au moins une voie de référencement depuis chacun de ces points "
-        "d'entrée (vers la gestion de cas ou les soins).",
-    },
-    "orphan": {
-        "en": "Agree a referral route to these services, or make them entry points if survivors "
-        "can walk in.",
-        "fr": "Convenir d'une voie de référencement vers ces services, ou en faire des points "
-        "d'entrée si les survivant·es peuvent s'y présenter.",
-    },
-    "time_critical_too_late": {
-        "en": "Agree a faster route (escort, transport paid in advance) or place post-exposure "
-        "prophylaxis kits and trained staff nearer these entry points.",
-        "fr": "Convenir d'un parcours plus rapide (escorte, transport payé d'avance) ou placer "
-        "des kits de prophylaxie post-exposition et du personnel formé plus près de ces points "
-        "d'entrée.",
-    },
-    "time_critical_no_route": {
-        "en": "Agree a referral route from these entry points to a provider of clinical care "
-        "after rape (a phone referral and transport at the least), and test it.",
-        "fr": "Convenir d'une voie de référencement de ces points d'entrée vers un prestataire "
-        "de soins cliniques après un viol (au moins un appel et un transport), et la tester.",
-    },
-    "hours": {
-        "en": "Agree an on-call arrangement for nights and weekends with {services}, or a "
-        "second provider open at those hours.",
-        "fr": "Convenir d'une permanence de nuit et de week-end avec {services}, ou d'un second "
-        "prestataire ouvert à ces heures.",
-    },
-    "single_point_of_failure": {
-        "en": "Agree a second route to this care that does not pass through {services}, and a "
-        "fallback for when it is closed.",
-        "fr": "Convenir d'une seconde voie vers ces prises en charge qui ne passe pas par "
-        "{services}, et d'une solution de repli quand ce service est fermé.",
-    },
-    "language": {
-        "en": "Arrange interpretation in {language_name} (trained interpreters or a telephone "
-        "service) with the providers concerned.",
-        "fr": "Organiser l'interprétation en {language_name} (interprètes formé·es ou service "
-        "téléphonique) avec les prestataires concernés.",
-    },
-    "eligibility": {
-        "en": "Ask the providers concerned whether they can serve {group_lower}, or find one "
-        "that does, and record it in the mapping.",
-        "fr": "Demander aux prestataires concernés s'ils peuvent recevoir {group_lower}, ou en "
-        "trouver un qui le fait, et l'inscrire dans la cartographie.",
-    },
-    "deterrent": {
-        "en": "Negotiate a waiver of these conditions for survivors, or agree a route to "
-        "{label} that does not need them.",
-        "fr": "Négocier une dispense de ces conditions pour les survivant·es, ou convenir d'une "
-        "voie vers « {label} » qui ne les exige pas.",
-    },
-    "supplies": {
-        "en": "Confirm the kit stock with {services} and record the date.",
-        "fr": "Confirmer le stock de kits avec {services} et en noter la date.",
-    },
-    "stale_services": {
-        "en": "Call each service to confirm its details, and record the date it was verified.",
-        "fr": "Appeler chaque service pour confirmer ses informations, et noter la date de "
-        "vérification.",
-    },
-    "stale_routes": {
-        "en": "Test each route (a call or a mock referral) and record the date.",
-        "fr": "Tester chaque voie (un appel ou un référencement fictif) et en noter la date.",
-    },
+ACTIONS: dict[str, str] = {
+    "missing_category": N_("gap_action_missing_category"),
+    "unreachable": N_("gap_action_unreachable"),
+    "dead_end": N_("gap_action_dead_end"),
+    "orphan": N_("gap_action_orphan"),
+    "time_critical_too_late": N_("gap_action_time_critical_too_late"),
+    "time_critical_no_route": N_("gap_action_time_critical_no_route"),
+    "hours": N_("gap_action_hours"),
+    "single_point_of_failure": N_("gap_action_single_point_of_failure"),
+    "language": N_("gap_action_language"),
+    "eligibility": N_("gap_action_eligibility"),
+    "deterrent": N_("gap_action_deterrent"),
+    "supplies": N_("gap_action_supplies"),
+    "stale_services": N_("gap_action_stale_services"),
+    "stale_routes": N_("gap_action_stale_routes"),
 }
-"""What a referral network usually does about each kind of gap, per language."""
+"""What a referral network usually does about each kind of gap: keys in the catalogs."""
 
-COORDINATION = {"en": "Site coordination", "fr": "Coordination du site"}
+COORDINATION = N_("gap_coordination")
 """The owner of a gap that no single organisation owns, when the site names no coordination."""
 
 GROUP_NAMES = {
-    "women": ("Women", "Les femmes"),
-    "men": ("Men", "Les hommes"),
-    "girls": ("Girls (under 18)", "Les filles (moins de 18 ans)"),
-    "boys": ("Boys (under 18)", "Les garçons (moins de 18 ans)"),
-    "nonbinary": ("Non-binary people", "Les personnes non binaires"),
-    "undocumented": ("Undocumented people", "Les personnes sans papiers"),
+    "women": N_("gap_group_women"),
+    "men": N_("gap_group_men"),
+    "girls": N_("gap_group_girls"),
+    "boys": N_("gap_group_boys"),
+    "nonbinary": N_("gap_group_nonbinary"),
+    "undocumented": N_("gap_group_undocumented"),
 }
+"""The groups the `eligibility` gap checks, and the keys of their names in a sentence."""
 
 PEP_HOURS = 72.0
 """Post-exposure prophylaxis must start within 72 hours."""
@@ -286,11 +161,12 @@ INTERPRETER_LEAD_LIMIT = PEP_HOURS
 """Interpretation booked further ahead than this does not count for clinical rape care."""
 
 NIGHT_AND_WEEKEND = {
-    "at night on a weekday (Wed 02:00)": (2 * 24 + 2.0, "la nuit en semaine (mer. 02:00)"),
-    "on a Saturday night (Sat 23:00)": (5 * 24 + 23.0, "un samedi soir (sam. 23:00)"),
-    "on a Sunday afternoon (Sun 15:00)": (6 * 24 + 15.0, "un dimanche après-midi (dim. 15:00)"),
+    "at night on a weekday (Wed 02:00)": (2 * 24 + 2.0, N_("gap_when_weekday_night")),
+    "on a Saturday night (Sat 23:00)": (5 * 24 + 23.0, N_("gap_when_saturday_night")),
+    "on a Sunday afternoon (Sun 15:00)": (6 * 24 + 15.0, N_("gap_when_sunday_afternoon")),
 }
-"""The arrival times the `hours` gap tries (hours since Monday 00:00, French label)."""
+"""The arrival times the `hours` gap tries: its `hours` values (kept in English in the gap's data)
+-> (hours since Monday 00:00, key of the words in a sentence)."""
 
 Lang = str
 Fmt = Callable[[Lang], dict[str, Any]]
@@ -404,8 +280,8 @@ def _pick(en: str, fr: str, lang: str) -> str:
     return fr if lang == "fr" and fr else en
 
 
-def _say(table: dict[str, dict[str, str]], key: str, lang: str, values: dict[str, Any]) -> str:
-    text = table[key][lang].format(**values)
+def _say(table: dict[str, str], key: str, lang: str, values: dict[str, Any]) -> str:
+    text = t(table[key], lang, **values)
     return text[:1].upper() + text[1:]
 
 
@@ -418,18 +294,6 @@ def _cat(category: str, lang: str) -> str:
     return category_label(category, lang).lower()
 
 
-def _count(n: int, lang: str, one: tuple[str, str], other: tuple[str, str]) -> str:
-    """'1 entry point' / '9 points d'entrée' (one/other forms per language: (en, fr))."""
-    i = 0 if lang == "en" else 1
-    return f"{number(n, lang, 0)} {plural(n, lang, one[i], other[i])}"
-
-
-_LOSE = (("loses", "lose"), ("perd", "perdent"))
-ENTRY_POINT = (("entry point", "point d'entrée"), ("entry points", "points d'entrée"))
-SERVICE = (("service", "service"), ("services", "services"))
-ROUTE = (("referral route", "voie de référencement"), ("referral routes", "voies de référencement"))
-
-
 def _owner(inventory: Inventory, G: nx.DiGraph, services: Iterable[str], lang: str) -> str:
     """The organisation of the services involved when they share one, else the coordination."""
     orgs = set()
@@ -438,7 +302,7 @@ def _owner(inventory: Inventory, G: nx.DiGraph, services: Iterable[str], lang: s
         orgs.add(s.text_in("organisation", lang) if s is not None else None)
     if len(orgs) == 1 and None not in orgs:
         return str(orgs.pop())
-    return inventory.site.coordination or COORDINATION[lang]
+    return inventory.site.coordination or t(COORDINATION, lang)
 
 
 def _gap(
@@ -514,7 +378,7 @@ def _items_label(items: Iterable[tuple[str, ...]], lang: str) -> str:
 
 
 def _hours_value(h: float, lang: str) -> str:
-    return ("jamais" if lang == "fr" else "never") if math.isinf(h) else hours_text(h, lang)
+    return t("gap_never", lang) if math.isinf(h) else hours_text(h, lang)
 
 
 @pausing_collector
@@ -540,7 +404,7 @@ def missing_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> li
 def unreachable_categories(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     """Categories offered at the site that no route from any entry point leads to."""
     entries = entry_points(G)
-    reached = reached_from(G, entries)
+    reached = reachable_from(G, entries)
     gaps = []
     for category in sorted({c for n in G for c in service(G, n).categories}):
         offered = providers(G, category)
@@ -586,40 +450,13 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
     if not providers(G, "health.cmr"):
         return []  # missing_category says it
     entries = entry_points(G)
-    exact = G.number_of_nodes() <= EXACT_TIMES_LIMIT
-    if exact:  # 72 h passes here; the failing entry points' week profiles give the rest
-        ok120: dict[str, list[bool]] = {}
+    ok120: dict[str, list[bool]] | None = None
+    if G.number_of_nodes() <= EXACT_TIMES_LIMIT:
+        # 72 h passes here; the failing entry points' week profiles give the rest
         ok72 = within_by_hour(G, entries, "health.cmr", PEP_HOURS)
     else:  # one pass per hour answers 72 h and 120 h
         ok72, ok120 = within_by_hour_twice(G, entries, "health.cmr", PEP_HOURS, EC_HOURS)
-    late: list[dict[str, Any]] = []
-    never: list[str] = []
-    failing_any: set[int] = set()  # arrival hours too late from some entry point
-    for e in entries:
-        if all(ok72[e]):
-            continue
-        failing = [h for h, ok in enumerate(ok72[e]) if not ok]
-        if exact:
-            wp = week_profile(G, e, "health.cmr")
-            worst, typical = wp.worst, wp.typical
-            n_ec = len(wp.failing(EC_HOURS))
-        else:
-            n_ec = sum(not ok for ok in ok120[e])
-            worst = typical = math.nan
-        if exact and math.isinf(typical) and len(failing) == HOURS_PER_WEEK:
-            never.append(e)
-            continue
-        late.append(
-            {
-                "id": e,
-                "worst_hours": _num(worst),
-                "typical_hours": _num(typical),
-                "hours": hour_ranges(failing),
-                "arrival_hours_failing_pep_72h": len(failing),
-                "arrival_hours_failing_ec_120h": n_ec,
-            }
-        )
-        failing_any.update(failing)
+    late, never, failing_any = _late_entries(G, entries, ok72, ok120)
     gaps = []
     if late:
         late.sort(key=lambda d: (-(d["worst_hours"] or math.inf), d["id"]))
@@ -634,7 +471,7 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
                 services=never,
                 template="time_critical_no_route",
                 fmt=lambda lang: {
-                    "entries": _count(len(never), lang, *ENTRY_POINT),
+                    "entries": tn("gap_n_entry_points", len(never), lang),
                 },
                 extra={
                     "cause": "no_route",
@@ -644,6 +481,49 @@ def time_critical(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Ga
             )
         )
     return gaps
+
+
+def _late_entries(
+    G: nx.DiGraph,
+    entries: list[str],
+    ok72: dict[str, list[bool]],
+    ok120: dict[str, list[bool]] | None,
+) -> tuple[list[dict[str, Any]], list[str], set[int]]:
+    """The entry points reached too late at some arrival hours (with their figures), those
+    never reached, and every arrival hour too late from some entry point.
+
+    Without `ok120` (120 h answers from the reverse passes), times are exact: each failing
+    entry point's week profile gives them.
+    """
+    late: list[dict[str, Any]] = []
+    never: list[str] = []
+    failing_any: set[int] = set()
+    for e in entries:
+        if all(ok72[e]):
+            continue
+        failing = [h for h, ok in enumerate(ok72[e]) if not ok]
+        if ok120 is None:
+            wp = week_profile(G, e, "health.cmr")
+            worst, typical = wp.worst, wp.typical
+            n_ec = len(wp.failing(EC_HOURS))
+            if math.isinf(typical) and len(failing) == HOURS_PER_WEEK:
+                never.append(e)
+                continue
+        else:
+            n_ec = sum(not ok for ok in ok120[e])
+            worst = typical = math.nan
+        late.append(
+            {
+                "id": e,
+                "worst_hours": _num(worst),
+                "typical_hours": _num(typical),
+                "hours": hour_ranges(failing),
+                "arrival_hours_failing_pep_72h": len(failing),
+                "arrival_hours_failing_ec_120h": n_ec,
+            }
+        )
+        failing_any.update(failing)
+    return late, never, failing_any
 
 
 def _num(x: float) -> float | None:
@@ -660,13 +540,11 @@ def _too_late(
         if d["worst_hours"] is None:  # banded (large inventories)
             return name
         worst = hours_text(d["worst_hours"], lang)
-        return f"{name} ({'jusqu’à ' if lang == 'fr' else ''}{worst}" + (
-            ")" if lang == "fr" else " at worst)"
-        )
+        return t("gap_at_worst", lang, name=name, worst=worst)
 
     def fmt(lang: str) -> dict[str, Any]:
         return {
-            "entries": _count(len(late), lang, *ENTRY_POINT),
+            "entries": tn("gap_n_entry_points", len(late), lang),
             "worst_list": join_some((item(d, lang) for d in late), lang, 4),
         }
 
@@ -697,11 +575,11 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
     cmr = providers(G, "health.cmr")
     if not cmr:
         return []
-    failing_en, failing_fr = [], []
-    for label, (at, label_fr) in NIGHT_AND_WEEKEND.items():
+    failing_en, failing_keys = [], []
+    for label, (at, key) in NIGHT_AND_WEEKEND.items():
         if not any(fastest_to(G, e, at, "health.cmr", no_wait=True) for e in entry_points(G)):
             failing_en.append(label)
-            failing_fr.append(label_fr)
+            failing_keys.append(key)
     if not failing_en:
         return []
     return [
@@ -712,7 +590,7 @@ def night_and_weekend_hours(G: nx.DiGraph, inventory: Inventory, opts: Options) 
             category="health.cmr",
             services=cmr,
             fmt=lambda lang: {
-                "when": join(failing_fr if lang == "fr" else failing_en, lang, style="or")
+                "when": join((t(key, lang) for key in failing_keys), lang, style="or")
             },
             extra={"hours": tuple(failing_en)},
         )
@@ -731,10 +609,7 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
     """
     entries = entry_points(G)
     categories = sorted({c for n in G for c in service(G, n).categories})
-    if graph_backend() == "networkx":
-        cut = _cut_points_networkx(G, categories, entries)
-    else:
-        cut = _cut_points(G, categories, entries)
+    cut = _cut_points(G, categories, entries)
     per_service: dict[str, dict[str, set[str]]] = {}
     for (node, category), affected in cut.items():
         per_service.setdefault(node, {})[category] = set(affected)
@@ -745,10 +620,12 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
         )
         affected = sorted(set().union(*by_cat.values()))
 
-        def fmt(lang: str, cats: list[str] = cats, affected: list[str] = affected) -> dict:
+        def fmt(
+            lang: str, cats: list[str] = cats, affected: list[str] = affected
+        ) -> dict[str, Any]:
             return {
-                "entries": _count(len(affected), lang, *ENTRY_POINT),
-                "lose": plural(len(affected), lang, *_LOSE[lang == "fr"]),
+                "entries": tn("gap_n_entry_points", len(affected), lang),
+                "lose": tn("gap_lose", len(affected), lang),
                 "entry_list": _names(G, affected, lang, limit=3),
                 "labels": join_some((_cat(c, lang) for c in cats), lang, 3),
             }
@@ -771,100 +648,49 @@ def single_points_of_failure(G: nx.DiGraph, inventory: Inventory, opts: Options)
     return gaps
 
 
-def _cut_points_networkx(
-    G: nx.DiGraph, categories: list[str], entries: list[str]
-) -> dict[tuple[str, str], list[str]]:
-    """(service, category) -> entry points cut off from the category if it closes (the
-    reference: networkx's dominators on the reversed graph)."""
-    cut: dict[tuple[str, str], list[str]] = {}
-    R = nx.DiGraph()
-    R.add_nodes_from(G)
-    R.add_edges_from((v, u) for u, v in G.edges)
-    for category in categories:
-        added = _add_sink(R, G, category)
-        ipdom = nx.immediate_dominators(R, _SINK)
-        R.remove_nodes_from(added)
-        for e in entries:
-            if service(G, e).has(category) or e not in ipdom:
-                continue
-            d = ipdom[e]
-            while d != _SINK:
-                node = d[1] if isinstance(d, tuple) else d
-                cut.setdefault((node, category), []).append(e)
-                d = ipdom[d]
-    return cut
+_FlowNode = str | tuple[str, ...]
+"""A node of `_flow_graph`: a service, a sink or a 'via' node."""
 
 
 def _cut_points(
     G: nx.DiGraph, categories: list[str], entries: list[str]
 ) -> dict[tuple[str, str], list[str]]:
-    """`_cut_points_networkx` on integer lists (python or rustworkx backend).
-
-    Nodes are numbered in the graph's order; per category the sink comes next, then one
-    'via' node per provider reached through a route serving the category.
-    """
-    nodes = list(G)
-    n = len(nodes)
-    number = {v: i for i, v in enumerate(nodes)}
-    rsucc = [[number[u] for u in G._pred[v]] for v in nodes]  # the reversed graph
-    rpred = [[number[w] for w in G._succ[v]] for v in nodes]
-    fast = graph_backend() == "rustworkx"
-    base = rustworkx_graph(rsucc) if fast else None
+    """(service, category) -> entry points cut off from the category if it closes: the
+    ancestors of each entry point in the dominator tree of `_flow_graph` from the category's
+    sink (a provider's 'via' node stands for the provider)."""
+    offers = {c: set(providers(G, c)) for c in categories}
+    checked = {c: [e for e in entries if e not in offers[c]] for c in categories}
+    sinks: dict[_FlowNode, str] = {("sink", c): c for c in categories if checked[c]}
     cut: dict[tuple[str, str], list[str]] = {}
-    for category in categories:
-        offering = providers(G, category)
-        offers = set(offering)
-        checked = [(e, number[e]) for e in entries if e not in offers]
-        if not checked:
-            continue
-        sink = n
-        succ: list[list[int]] = [*rsucc, []]
-        pred = [*rpred, []]
-        provider_of: dict[int, str] = {}
-        serving_of = serving_routes(G, category)
-        for v in offering:
-            serving = [number[u] for u in serving_of[v]]
-            if not serving:
-                continue
-            via = len(succ)
-            provider_of[via] = v
-            succ.append(serving)
-            pred.append([sink])
-            succ[sink].append(via)
-            for u in serving:
-                pred[u] = [*pred[u], via]
-        if fast:
-            idom: dict[int, int] | list[int] = rustworkx_dominators(succ, sink, base)
-        else:
-            idom = immediate_dominators(succ, pred, sink)
-        for e, i in checked:
-            if (i not in idom) if fast else (idom[i] == -1):  # type: ignore[operator]
+    for sink, ipdom in dominators(_flow_graph(G, categories), sinks).items():
+        category = sinks[sink]
+        for e in checked[category]:
+            if e not in ipdom:
                 continue  # no route from e to the category at all
-            d = idom[i]
+            d = ipdom[e]
             while d != sink:
-                node = provider_of[d] if d > sink else nodes[d]
+                node = d[2] if isinstance(d, tuple) else d
                 cut.setdefault((node, category), []).append(e)
-                d = idom[d]
+                d = ipdom[d]
     return cut
 
 
-_SINK = ("sink", "")
-
-
-def _add_sink(R: nx.DiGraph, G: nx.DiGraph, category: str) -> list[Any]:
-    """Add to the reversed graph R a sink and a 'via' node per provider reached through a
-    route serving the category; return the nodes added (to remove them afterwards)."""
-    added: list[Any] = [_SINK]
-    R.add_node(_SINK)
-    for v in providers(G, category):
-        via = ("via", v)
-        for u in G.predecessors(v):
-            if serves_need(G, u, v, category):
-                R.add_edge(via, u)
-        if R.has_node(via):
-            R.add_edge(_SINK, via)
-            added.append(via)
-    return added
+def _flow_graph(G: nx.DiGraph, categories: list[str]) -> dict[_FlowNode, list[_FlowNode]]:
+    """The successors of each node of the referral graph reversed, plus per category a sink
+    ("sink", category) with an edge to a 'via' node ("via", category, provider) per provider
+    reached through a route serving the category, and from it to the services those routes
+    leave from. No edge leads into a sink or a 'via' node but from its own category's sink:
+    what a sink reaches is the graph of its category alone."""
+    F: dict[_FlowNode, list[_FlowNode]] = {v: list(G.predecessors(v)) for v in G}
+    for category in categories:
+        vias: list[_FlowNode] = []
+        for v, serving in serving_routes(G, category).items():
+            if serving:
+                via = ("via", category, v)
+                vias.append(via)
+                F[via] = list(serving)
+        F["sink", category] = vias
+    return F
 
 
 @pausing_collector
@@ -960,10 +786,8 @@ def _language_values(code: str, lacking: list[tuple[str, ...]], lang: str) -> di
     return {"language_name": language_name(code, lang), "labels": _items_label(lacking, lang)}
 
 
-def _group_values(
-    names: tuple[str, str], lacking: list[tuple[str, ...]], lang: str
-) -> dict[str, Any]:
-    name = names[lang == "fr"]
+def _group_values(key: str, lacking: list[tuple[str, ...]], lang: str) -> dict[str, Any]:
+    name = t(key, lang)
     return {
         "group_name": name,
         "group_lower": _lower_first(name),
@@ -976,15 +800,15 @@ def _lower_first(text: str) -> str:
 
 
 CONDITION_TEXT = {
-    "police_report": ("a police report", "une plainte à la police"),
-    "mandatory_reporting": ("mandatory reporting", "un signalement obligatoire"),
-    "documents": ("identity papers", "des papiers d'identité"),
-    "referral_letter": ("a referral letter", "une lettre de référence"),
-    "fee": ("a fee", "un paiement"),
-    "no_female_staff": ("no woman on the staff", "aucune femme dans le personnel"),
-    "appointment": ("an appointment", "un rendez-vous"),
+    "police_report": N_("gap_cond_police_report"),
+    "mandatory_reporting": N_("gap_cond_mandatory_reporting"),
+    "documents": N_("gap_cond_documents"),
+    "referral_letter": N_("gap_cond_referral_letter"),
+    "fee": N_("gap_cond_fee"),
+    "no_female_staff": N_("gap_cond_no_female_staff"),
+    "appointment": N_("gap_cond_appointment"),
 }
-"""Deterring conditions, as a sentence names them (English, French)."""
+"""Deterring conditions: the keys of their names in a sentence."""
 
 
 INHERENT_CONDITIONS = frozenset({"safety.police"})
@@ -1010,7 +834,7 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     if not deterring:
         return []
     free_entries = [e for e in entries if e not in deterring]
-    reached = reached_from(G, entries)
+    reached = reachable_from(G, entries)
     reached_free: set[str] | None = None
     gaps = []
     for category in sorted({c for item in _package_items(G, inventory) for c in item}):
@@ -1020,18 +844,17 @@ def deterrents(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
         if not today:
             continue
         if reached_free is None:
-            reached_free = _reached_avoiding(G, free_entries, deterring)
+            reached_free = reachable_from(G, free_entries, allowed=lambda n: n not in deterring)
         if _reachable_avoiding(G, category, free_entries, reached_free, deterring):
             continue
         on_routes = reaching(G, today)
         blocking = sorted(n for n in deterring if n in on_routes)
 
         def fmt(lang: str, blocking: list[str] = blocking) -> dict[str, Any]:
-            i = lang == "fr"
             parts = [
                 service(G, n).name_in(lang)
                 + colon(lang)
-                + join((CONDITION_TEXT[c][i] for c in _deterring(service(G, n))), lang)
+                + join((t(CONDITION_TEXT[c], lang) for c in _deterring(service(G, n))), lang)
                 for n in blocking
             ]
             return {"conditions": semicolon(lang).join(parts)}
@@ -1046,12 +869,12 @@ def _reachable_avoiding(
     """Is any provider of `category` reachable without passing the `avoided` services?
 
     `bool(reachable_providers(G without avoided, category, sources))`, where `reached` is
-    `_reached_avoiding(G, sources, avoided)`.
+    `reachable_from(G, sources, allowed=lambda n: n not in avoided)`.
     """
     if any(service(G, s).has(category) for s in sources):
         return True
     sub = category + "."
-    pred = G._pred
+    pred = G.pred
     for v in providers(G, category):
         if v in avoided:
             continue
@@ -1059,22 +882,6 @@ def _reachable_avoiding(
             if u in reached and any(n == category or n.startswith(sub) for n in e["needs"]):
                 return True
     return False
-
-
-def _reached_avoiding(G: nx.DiGraph, sources: list[str], avoided: set[str]) -> set[str]:
-    """`reached_from` in the graph without the `avoided` services (no subgraph view)."""
-    succ = G._succ
-    seen = {s for s in sources if s not in avoided}
-    frontier = list(seen)
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in succ[u]:
-                if v not in seen and v not in avoided:
-                    seen.add(v)
-                    nxt.append(v)
-        frontier = nxt
-    return seen
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -1093,72 +900,80 @@ def stale(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
         for u, v, e in G.edges(data=True)
         if (d := e["referral"].last_tested) is None or d < limit
     )
-
-    def period(lang: str) -> str:
-        return _count(months, lang, ("month", "mois"), ("months", "mois"))
-
     gaps = []
     if old_services:
-        gaps.append(
-            _gap(
-                "stale",
-                inventory,
-                G,
-                services=old_services,
-                template="stale_services",
-                fmt=lambda lang: {
-                    "count": _count(len(old_services), lang, *SERVICE),
-                    "verified": plural(len(old_services), lang, "vérifié", "vérifiés"),
-                    "months": period(lang),
-                    "services": _names(G, old_services, lang, limit=4),
-                },
-                extra={
-                    "cause": "services",
-                    "details": {
-                        "as_of": opts.as_of.isoformat(),
-                        "never_verified": [
-                            n for n in old_services if service(G, n).last_verified is None
-                        ],
-                    },
-                },
-            )
-        )
+        gaps.append(_stale_services(G, inventory, old_services, months, opts.as_of))
     if old_routes:
-
-        def routes(lang: str) -> str:
-            return join_some(
-                (
-                    f"{service(G, u).name_in(lang)} → {service(G, v).name_in(lang)}"
-                    for u, v in old_routes
-                ),
-                lang,
-                3,
-            )
-
-        gaps.append(
-            _gap(
-                "stale",
-                inventory,
-                G,
-                services=sorted({n for r in old_routes for n in r}),
-                template="stale_routes",
-                fmt=lambda lang: {
-                    "count": _count(len(old_routes), lang, *ROUTE),
-                    "tested": plural(len(old_routes), lang, "testée", "testées"),
-                    "months": period(lang),
-                    "routes": routes(lang),
-                },
-                owner_of=(),
-                extra={
-                    "cause": "routes",
-                    "details": {
-                        "as_of": opts.as_of.isoformat(),
-                        "routes": [f"{u}->{v}" for u, v in old_routes],
-                    },
-                },
-            )
-        )
+        gaps.append(_stale_routes(G, inventory, old_routes, months, opts.as_of))
     return gaps
+
+
+def _stale_services(
+    G: nx.DiGraph, inventory: Inventory, old_services: list[str], months: int, as_of: dt.date
+) -> Gap:
+    """One gap for the services not verified within `months` of `as_of`."""
+    return _gap(
+        "stale",
+        inventory,
+        G,
+        services=old_services,
+        template="stale_services",
+        fmt=lambda lang: {
+            "count": tn("gap_n_services", len(old_services), lang),
+            "verified": tn("gap_verified", len(old_services), lang),
+            "months": tn("gap_n_months", months, lang),
+            "services": _names(G, old_services, lang, limit=4),
+        },
+        extra={
+            "cause": "services",
+            "details": {
+                "as_of": as_of.isoformat(),
+                "never_verified": [n for n in old_services if service(G, n).last_verified is None],
+            },
+        },
+    )
+
+
+def _stale_routes(
+    G: nx.DiGraph,
+    inventory: Inventory,
+    old_routes: list[tuple[str, str]],
+    months: int,
+    as_of: dt.date,
+) -> Gap:
+    """One gap for the routes not tested within `months` of `as_of`."""
+
+    def routes(lang: str) -> str:
+        return join_some(
+            (
+                f"{service(G, u).name_in(lang)} → {service(G, v).name_in(lang)}"
+                for u, v in old_routes
+            ),
+            lang,
+            3,
+        )
+
+    return _gap(
+        "stale",
+        inventory,
+        G,
+        services=sorted({n for r in old_routes for n in r}),
+        template="stale_routes",
+        fmt=lambda lang: {
+            "count": tn("gap_n_routes", len(old_routes), lang),
+            "tested": tn("gap_tested", len(old_routes), lang),
+            "months": tn("gap_n_months", months, lang),
+            "routes": routes(lang),
+        },
+        owner_of=(),
+        extra={
+            "cause": "routes",
+            "details": {
+                "as_of": as_of.isoformat(),
+                "routes": [f"{u}->{v}" for u, v in old_routes],
+            },
+        },
+    )
 
 
 @pausing_collector
@@ -1257,7 +1072,7 @@ def policy_lines(inventory: Inventory, lang: str = "en") -> list[str]:
         if r.category:
             scope.append(category_label(r.category, lang).lower())
         if r.group:
-            scope.append(GROUP_NAMES[r.group][lang == "fr"].lower())
+            scope.append(t(GROUP_NAMES[r.group], lang).lower())
         if r.language:
             scope.append(language_name(r.language, lang))
         what = t("policy_off", lang) if r.severity == "off" else t(f"sev_{r.severity}", lang)
@@ -1450,9 +1265,10 @@ def _lost_reach(old: Gap, G_after: nx.DiGraph) -> bool:
     for e in _entries(old):
         if e not in G_after:
             return True
-        if G_after.nodes[e]["entry_point"] and not all(
-            reachable_providers(G_after, c, [e]) for c in old.categories
-        ):
+        if not G_after.nodes[e]["entry_point"]:
+            continue
+        reached = reachable_from(G_after, [e])
+        if not all(reachable_providers(G_after, c, [e], reached=reached) for c in old.categories):
             return True
     return False
 
@@ -1484,42 +1300,47 @@ def diff_gaps(
         elif old.message == g.message and old.severity == g.severity:
             unchanged.append(g)
         else:
-            rank_old, rank_new = SEVERITY_ORDER[old.severity], SEVERITY_ORDER[g.severity]
-            grew = (rank_new, tuple(-x for x in g.extent)) < (
-                rank_old,
-                tuple(-x for x in old.extent),
-            )
-            replacement = None
-            if not grew:  # shrank: better only if what left the gap is really better off
-                left = _left(old, g)
-                replacement = next(
-                    (h for h in after_sorted if h is not g and _graver(left, h)), None
-                )
-                grew = (
-                    replacement is not None
-                    or bool(closed & (set(old.services) - set(g.services)))
-                    or bool(closed & _route_ends(old))
-                    or (G_after is not None and _lost_reach(left, G_after))
-                )
-            changes.append(
-                Change(g, "changed", "worse" if grew else "better", replacement, before=old)
-            )
-    for k, g in b.items():
-        if k in a:
-            continue
-        replacement = next((h for h in after_sorted if _graver(g, h)), None)
-        worse = (
-            replacement is not None
-            or bool(closed & set(g.services))
-            or bool(closed & _route_ends(g))
-            or (G_after is not None and _lost_reach(g, G_after))
-        )
-        changes.append(Change(g, "gone", "worse" if worse else "better", replacement))
+            changes.append(_changed(old, g, after_sorted, closed, G_after))
+    changes += [_gone(g, after_sorted, closed, G_after) for k, g in b.items() if k not in a]
     order = {"worse": 0, "better": 1}
     ranked = sort_gaps(c.gap for c in changes)
     position = {id(g): i for i, g in enumerate(ranked)}
     changes.sort(key=lambda c: (order[c.effect], position[id(c.gap)]))
     return GapDiff(changes=tuple(changes), unchanged=tuple(sort_gaps(unchanged)))
+
+
+def _changed(
+    old: Gap, g: Gap, after_sorted: list[Gap], closed: set[str], G_after: nx.DiGraph | None
+) -> Change:
+    """A gap found before and after, told differently: worse if it grew (more entry points,
+    longer times) or got more severe; if it shrank, better only if what left it is really
+    better off (no graver gap took it, none of its services closed, not cut off)."""
+    rank_old, rank_new = SEVERITY_ORDER[old.severity], SEVERITY_ORDER[g.severity]
+    grew = (rank_new, tuple(-x for x in g.extent)) < (rank_old, tuple(-x for x in old.extent))
+    replacement = None
+    if not grew:
+        left = _left(old, g)
+        replacement = next((h for h in after_sorted if h is not g and _graver(left, h)), None)
+        grew = (
+            replacement is not None
+            or bool(closed & (set(old.services) - set(g.services)))
+            or bool(closed & _route_ends(old))
+            or (G_after is not None and _lost_reach(left, G_after))
+        )
+    return Change(g, "changed", "worse" if grew else "better", replacement, before=old)
+
+
+def _gone(g: Gap, after_sorted: list[Gap], closed: set[str], G_after: nx.DiGraph | None) -> Change:
+    """A gap found before only: better, unless a graver gap replaced it, a service it is
+    about closed, or its entry points were cut off from its care."""
+    replacement = next((h for h in after_sorted if _graver(g, h)), None)
+    worse = (
+        replacement is not None
+        or bool(closed & set(g.services))
+        or bool(closed & _route_ends(g))
+        or (G_after is not None and _lost_reach(g, G_after))
+    )
+    return Change(g, "gone", "worse" if worse else "better", replacement)
 
 
 def scenario_services(inventory: Inventory, limits: Iterable[str]) -> list[str]:

@@ -6,16 +6,22 @@ graph (and the `Service` / `Referral` records kept on its nodes and edges) and n
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import networkx as nx
 from pyproj import Geod
 
+try:
+    import rustworkx as rx
+except ImportError:  # optional: `pip install rustworkx`
+    HAS_RUSTWORKX = False
+else:
+    HAS_RUSTWORKX = True
+
 from pathways.model._gc import pausing_collector
-from pathways.model.inventory import Inventory, Point, Service, Travel
+from pathways.model.inventory import Inventory, Point, Referral, Service, Travel
 
 TravelHours = Callable[[Service, Service], float]
 """Hours a survivor needs to get from one service to another."""
@@ -61,41 +67,26 @@ def build_referral_graph(
     """
     closed = set(closed)
     travel = travel_hours or straight_line_hours(inventory.site.travel)
-    remote = {s.id for s in inventory.services if is_remote(s)}
-    # a phone referral cannot leave a place without mobile coverage
-    no_phone = {s.id for s in inventory.services if s.phone_network == "none"}
-    kept = [
-        r
-        for r in inventory.referrals
-        if r.source_id not in closed
-        and r.target_id not in closed
-        and not (r.source_id in no_phone and r.mode in PHONE_MODES)
-    ]
-    if travel_hours is None:
-        hours = _straight_line_hours_of(inventory, kept, remote)
-    else:
-        hours = [
-            0.0
-            if r.source_id in remote
-            else travel(inventory.by_id[r.source_id], inventory.by_id[r.target_id])
-            for r in kept
-        ]
+    kept = _routes_kept(inventory, closed)
     G = nx.DiGraph(
         site=inventory.site.id,
         closed=tuple(sorted(closed)),
         inventory=inventory,
         travel_hours=travel,
     )
-    for s in inventory.services:
-        if s.id in closed:
-            continue
-        G.add_node(
+    G.add_nodes_from(
+        (
             s.id,
-            service=s,
-            name=s.name,
-            entry_point=s.entry_point,
-            categories=s.categories,
+            {
+                "service": s,
+                "name": s.name,
+                "entry_point": s.entry_point,
+                "categories": s.categories,
+            },
         )
+        for s in inventory.services
+        if s.id not in closed
+    )
     G.add_edges_from(
         (
             r.source_id,
@@ -108,13 +99,41 @@ def build_referral_graph(
                 "travel": t,
             },
         )
-        for r, t in zip(kept, hours, strict=True)
+        for r, t in zip(kept, _hand_off_hours(inventory, kept, travel_hours), strict=True)
     )
     return G
 
 
+def _routes_kept(inventory: Inventory, closed: set[str]) -> list[Referral]:
+    """The referrals between open services, but phone referrals from a place without mobile
+    coverage."""
+    no_phone = {s.id for s in inventory.services if s.phone_network == "none"}
+    return [
+        r
+        for r in inventory.referrals
+        if r.source_id not in closed
+        and r.target_id not in closed
+        and not (r.source_id in no_phone and r.mode in PHONE_MODES)
+    ]
+
+
+def _hand_off_hours(
+    inventory: Inventory, referrals: Sequence[Referral], travel_hours: TravelHours | None
+) -> list[float]:
+    """Travel hours of each referral: by `travel_hours`, else in a straight line; none from a
+    helpline."""
+    remote = {s.id for s in inventory.services if is_remote(s)}
+    if travel_hours is None:
+        return _straight_line_hours_of(inventory, referrals, remote)
+    by_id = inventory.by_id
+    return [
+        0.0 if r.source_id in remote else travel_hours(by_id[r.source_id], by_id[r.target_id])
+        for r in referrals
+    ]
+
+
 def _straight_line_hours_of(
-    inventory: Inventory, referrals: Sequence[Any], remote: set[str]
+    inventory: Inventory, referrals: Sequence[Referral], remote: set[str]
 ) -> list[float]:
     """`straight_line_hours` of every referral (0 from a helpline), in one call to PROJ.
 
@@ -148,7 +167,8 @@ def is_remote(s: Service) -> bool:
 
 def service(G: nx.DiGraph, node: str) -> Service:
     """The `Service` record of a node."""
-    return G.nodes[node]["service"]
+    s: Service = G.nodes[node]["service"]
+    return s
 
 
 def entry_points(G: nx.DiGraph) -> list[str]:
@@ -186,15 +206,16 @@ def reachable_providers(
 
     A provider counts when it is itself a source, or when a route serving the category leads
     to it from a service the sources reach (earlier hand-offs may be for any need).
-    `reached` is `reached_from(G, sources)` when the caller already has it.
+    `reached` is `reachable_from(G, sources)` when the caller already has it.
     """
     sources = [s for s in sources if s in G]
     if reached is None:
-        reached = reached_from(G, sources)
-    found = {s for s in sources if service(G, s).has(category)}
+        reached = reachable_from(G, sources)
+    offering = providers(G, category)
+    found = set(offering).intersection(sources)  # `Service.has(category)`, indexed
     sub = category + "."
-    pred = G._pred
-    for v in providers(G, category):
+    pred = G.pred
+    for v in offering:
         if v in found:
             continue
         if any(
@@ -205,49 +226,29 @@ def reachable_providers(
     return found
 
 
-def reached_from(G: nx.DiGraph, sources: Iterable[str]) -> set[str]:
-    """Every service reachable from any of `sources` (themselves included): one BFS for all."""
-    return _bfs(G._succ, sources)  # the raw dict-of-dicts: 2x faster than the views
+# --- graph algorithms: each in one function, from networkx or rustworkx ------------------------
 
-
-def reaching(G: nx.DiGraph, targets: Iterable[str]) -> set[str]:
-    """Every service from which any of `targets` can be reached (themselves included)."""
-    return _bfs(G._pred, targets)
-
-
-def _bfs(adj: Any, starts: Iterable[str]) -> set[str]:
-    seen = {s for s in starts if s in adj}
-    frontier = list(seen)
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in adj[u]:
-                if v not in seen:
-                    seen.add(v)
-                    nxt.append(v)
-        frontier = nxt
-    return seen
-
-
-# --- dominators, for single points of failure --------------------------------------------------
-
-Backend = Literal["auto", "rustworkx", "python", "networkx"]
+Backend = Literal["auto", "rustworkx", "networkx"]
 
 BACKEND: Backend = "auto"
-"""Which code finds dominators (the heavy pass of single points of failure): "networkx" (the
-reference), "python" (the same algorithm on integer lists, several times faster), "rustworkx"
-(`pip install referral-atlas[fast]`, faster still) or "auto": rustworkx when installed, else
-"python". All give the same answers (dominators are unique). Read at call time."""
+"""Which library runs the graph algorithms below (reach, strongly connected components,
+dominators): "networkx" (the reference), "rustworkx" (`pip install rustworkx`,
+several times faster on whole graphs) or "auto": rustworkx when installed, else networkx.
+Both give the same answers. Read at call time."""
 
-ACCELERATED = ("single_point_of_failure",)
+ACCELERATED = ("unreachable", "single_point_of_failure", "deterrent")
 """The gap kinds whose passes run on `graph_backend()`."""
+
+Node = TypeVar("Node", bound=Hashable)
 
 
 def graph_backend() -> str:
     """The backend in use: `BACKEND`, with "auto" resolved."""
+    if BACKEND == "rustworkx" and not HAS_RUSTWORKX:
+        raise ImportError("BACKEND is 'rustworkx': pip install rustworkx")
     if BACKEND != "auto":
         return BACKEND
-    return "rustworkx" if importlib.util.find_spec("rustworkx") is not None else "python"
+    return "rustworkx" if HAS_RUSTWORKX else "networkx"
 
 
 @contextmanager
@@ -262,83 +263,130 @@ def use_backend(name: Backend) -> Iterator[None]:
         BACKEND = before
 
 
-def immediate_dominators(
-    succ: Sequence[Sequence[int]], pred: Sequence[Sequence[int]], start: int
-) -> list[int]:
-    """Immediate dominator of every node reachable from `start` (-1 for the others; `start`
-    maps to itself), on a graph of integer nodes given as successor and predecessor lists.
+def reachable_from(
+    G: nx.DiGraph, sources: Iterable[Node], *, allowed: Callable[[Node], bool] | None = None
+) -> set[Node]:
+    """Every node reachable from any of `sources` (themselves included, when in the graph),
+    entering only nodes `allowed` says yes to (all if None): one breadth-first search."""
+    return _breadth_first(G, sources, allowed, forward=True)
 
-    The algorithm of Cooper, Harvey and Kennedy (2006), as `networkx.immediate_dominators`,
-    on plain lists instead of dicts of views.
+
+def reaching(
+    G: nx.DiGraph, targets: Iterable[Node], *, allowed: Callable[[Node], bool] | None = None
+) -> set[Node]:
+    """Every node from which any of `targets` can be reached (themselves included), through
+    `allowed` nodes only (all if None): `reachable_from` against the edges."""
+    return _breadth_first(G, targets, allowed, forward=False)
+
+
+def _breadth_first(
+    G: nx.DiGraph,
+    starts: Iterable[Node],
+    allowed: Callable[[Node], bool] | None,
+    *,
+    forward: bool,
+) -> set[Node]:
+    """The one breadth-first search: `networkx.bfs_layers` or `rustworkx.bfs_layers`, from
+    every start at once. The starts themselves need not be allowed."""
+    first = list(dict.fromkeys(s for s in starts if s in G))
+    if not first:
+        return set()
+    keep = None if allowed is None else _either(set(first).__contains__, allowed)
+    if graph_backend() == "rustworkx":
+        numbered = _numbered(G)
+        g = numbered.graph if forward else numbered.reversed()
+        if keep is not None:
+            g = numbered.without(g, keep)
+        layers = rx.bfs_layers(g, [numbered.index[s] for s in first])
+        nodes = numbered.nodes
+        return {nodes[i] for layer in layers for i in layer}
+    H = G if forward else G.reverse(copy=False)
+    if keep is not None:
+        H = nx.subgraph_view(H, filter_node=keep)
+    return {v for layer in nx.bfs_layers(H, first) for v in layer}
+
+
+def _either(a: Callable[[Node], bool], b: Callable[[Node], bool]) -> Callable[[Node], bool]:
+    return lambda v: a(v) or b(v)
+
+
+def strong_components(
+    G: nx.DiGraph, *, allowed: Callable[[Node], bool] | None = None
+) -> list[set[Node]]:
+    """The strongly connected components of the graph of the `allowed` nodes (all if None),
+    in no particular order."""
+    if graph_backend() == "rustworkx":
+        numbered = _numbered(G)
+        g = numbered.graph if allowed is None else numbered.without(numbered.graph, allowed)
+        nodes = numbered.nodes
+        return [{nodes[i] for i in c} for c in rx.strongly_connected_components(g)]
+    H = G if allowed is None else nx.subgraph_view(G, filter_node=allowed)
+    return list(nx.strongly_connected_components(H))
+
+
+def dominators(
+    succ: Mapping[Node, Iterable[Node]], roots: Iterable[Node]
+) -> dict[Node, dict[Node, Node]]:
+    """For each of `roots`, the immediate dominator of every node reachable from it, the root
+    left out (as `networkx.immediate_dominators` gives them since networkx 3.5).
+
+    The graph is given by the successors of each node (`G.succ` for a networkx graph; a plain
+    dict is much quicker to build than a graph), and converted once for all the roots.
     """
-    n = len(succ)
-    order: list[int] = []  # post-order of a depth-first search from start
-    visited = bytearray(n)
-    visited[start] = 1
-    stack = [(start, iter(succ[start]))]
-    while stack:
-        v, edges = stack[-1]
-        for w in edges:
-            if not visited[w]:
-                visited[w] = 1
-                stack.append((w, iter(succ[w])))
-                break
-        else:
-            stack.pop()
-            order.append(v)
-    rank = [-1] * n
-    for i, v in enumerate(order):
-        rank[v] = i
-    idom = [-1] * n
-    idom[start] = start
-    order.pop()
-    order.reverse()
-    changed = True
-    while changed:
-        changed = False
-        for u in order:
-            new = -1
-            for v in pred[u]:
-                if idom[v] == -1:
-                    continue
-                if new == -1:
-                    new = v
-                    continue
-                a, b = v, new
-                while a != b:
-                    while rank[a] < rank[b]:
-                        a = idom[a]
-                    while rank[b] < rank[a]:
-                        b = idom[b]
-                new = a
-            if idom[u] != new:
-                idom[u] = new
-                changed = True
-    return idom
+    if graph_backend() == "rustworkx":
+        numbered = _Numbered(succ, ((u, v) for u, vs in succ.items() for v in vs))
+        nodes = numbered.nodes
+        found: dict[Node, dict[Node, Node]] = {}
+        for root in roots:
+            start = numbered.index[root]
+            idom = rx.immediate_dominators(numbered.graph, start)
+            found[root] = {nodes[v]: nodes[d] for v, d in idom.items() if v != start}
+        return found
+    G = nx.from_dict_of_lists(succ, create_using=nx.DiGraph)
+    trees: dict[Node, dict[Node, Node]] = {root: nx.immediate_dominators(G, root) for root in roots}
+    for root, tree in trees.items():
+        tree.pop(root, None)  # networkx before 3.5 maps it to itself
+    return trees
 
 
-def rustworkx_dominators(
-    succ: Sequence[Sequence[int]], start: int, base: Any = None
-) -> dict[int, int]:
-    """`immediate_dominators` by rustworkx (start maps to itself; unreachable nodes absent).
+class _Numbered:
+    """A graph in rustworkx: its nodes numbered in the order given, the graph and (on first
+    use) its reverse."""
 
-    `base` is a `rustworkx.PyDiGraph` already holding the first nodes and edges of `succ`
-    (copied, not changed); the nodes after it and their edges are added to the copy.
-    """
-    import rustworkx as rx
+    def __init__(self, nodes: Iterable[Any], edges: Iterable[tuple[Any, Any]]) -> None:
+        self.nodes = list(nodes)
+        self.index = {v: i for i, v in enumerate(self.nodes)}
+        self.graph: rx.PyDiGraph[None, None] = rx.PyDiGraph()
+        self.graph.add_nodes_from([None] * len(self.nodes))
+        index = self.index
+        self.graph.extend_from_edge_list([(index[u], index[v]) for u, v in edges])
+        self._reversed: rx.PyDiGraph[None, None] | None = None
 
-    g = base.copy() if base is not None else rx.PyDiGraph()
-    first = g.num_nodes()
-    g.add_nodes_from(range(len(succ) - first))
-    g.add_edges_from_no_data([(u, v) for u in range(first, len(succ)) for v in succ[u]])
-    return dict(rx.immediate_dominators(g, start))
+    def reversed(self) -> rx.PyDiGraph[None, None]:
+        """The graph with every edge turned around."""
+        if self._reversed is None:
+            self._reversed = self.graph.copy()
+            self._reversed.reverse()
+        return self._reversed
+
+    def without(
+        self, g: rx.PyDiGraph[None, None], keep: Callable[[Any], bool]
+    ) -> rx.PyDiGraph[None, None]:
+        """A copy of `g` (node numbers unchanged) without the nodes `keep` says no to."""
+        h = g.copy()
+        h.remove_nodes_from([i for i, v in enumerate(self.nodes) if not keep(v)])
+        return h
 
 
-def rustworkx_graph(succ: Sequence[Sequence[int]]) -> Any:
-    """A `rustworkx.PyDiGraph` of an integer graph given as successor lists."""
-    import rustworkx as rx
-
-    g = rx.PyDiGraph()
-    g.add_nodes_from(range(len(succ)))
-    g.add_edges_from_no_data([(u, v) for u, vs in enumerate(succ) for v in vs])
-    return g
+def _numbered(G: nx.DiGraph) -> _Numbered:
+    """`G` in rustworkx, kept in `G.graph` like the graph's other indexes (graphs are not
+    changed once built: one that gains or loses nodes is converted afresh). Not for views,
+    which share their graph's `G.graph`."""
+    if nx.is_frozen(G):
+        return _Numbered(G, G.edges)
+    key = G.number_of_nodes()  # not number_of_edges(), which counts them every time
+    found = G.graph.get("_rustworkx")
+    if found is None or found[0] != key:
+        found = G.graph["_rustworkx"] = (key, _Numbered(G, G.edges))
+    numbered: _Numbered = found[1]
+    return numbered

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from pathways.i18n import labels, language_name, t
+from pathways.i18n.catalogs import SOURCE_LANG
 from pathways.model.inventory import TAXONOMY, category_label
 
 # --- reasons --------------------------------------------------------------------------
@@ -79,6 +80,10 @@ _REASONS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
         lambda m, lang, n: t("why_through_unusable", lang),
     ),
     (
+        re.compile(r"^closed every day of the week$"),
+        lambda m, lang, n: t("why_never_open", lang),
+    ),
+    (
         re.compile(r"^reachable, but not sooner than (?P<s>\S+)$"),
         lambda m, lang, n: t("why_not_sooner", lang, service=_name(n, m["s"])),
     ),
@@ -111,14 +116,14 @@ _REASONS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
 def _label(english_label: str, lang: str) -> str:
     """A category's label in `lang`, from its English label (route reasons carry those)."""
     for c in TAXONOMY.values():
-        if c.en == english_label:
-            return c.fr if lang == "fr" else c.en
+        if c.label(SOURCE_LANG) == english_label:
+            return c.label(lang)
     return english_label
 
 
 def reason_text(reason: str, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
     """A route's reason (why a service was left out, why there is no route, a warning) in
-    English or French, with service ids replaced by their names.
+    `lang`, with service ids replaced by their names.
 
     A reason this version does not know is returned as written (in English).
     """

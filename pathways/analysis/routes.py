@@ -18,11 +18,20 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal
 
 import networkx as nx
 
-from pathways.analysis.graph import distance_km, providers, serves_need, service
+from pathways import i18n
+from pathways.analysis.graph import (
+    distance_km,
+    providers,
+    reachable_from,
+    serves_need,
+    service,
+    strong_components,
+)
 from pathways.model._gc import pausing_collector
 from pathways.model.inventory import DAYS, Group, Hours, Inventory, Point, Service, category_label
 
@@ -191,10 +200,9 @@ class Usable:
     def __contains__(self, node: object) -> bool:
         if node in self.always:
             return True
-        ok = self.memo.get(node)  # type: ignore[call-overload]
+        ok: bool | None = self.memo.get(node)  # type: ignore[call-overload]
         if ok is None:
-            ok = exclusion_reason(service(self.G, node), self.profile) is None  # type: ignore[arg-type]
-            self.memo[node] = ok  # type: ignore[index]
+            ok = self.allows(node)  # type: ignore[arg-type]
         return ok
 
     @property
@@ -228,10 +236,10 @@ class _SearchIndex:
 
     def __init__(self, G: nx.DiGraph) -> None:
         self.key = G.number_of_nodes()
-        self.services: dict[str, Service] = {n: d["service"] for n, d in G._node.items()}
+        self.services: dict[str, Service] = dict(G.nodes(data="service"))
         self.succ: dict[str, list[tuple[str, float, float, tuple[str, ...]]]] = {
             u: [(v, e["delay"], e["travel"], e["needs"]) for v, e in nbrs.items()]
-            for u, nbrs in G._adj.items()
+            for u, nbrs in G.adjacency()
         }
         self.no_wait = {n for n, s in self.services.items() if not s.hours.known or s.hours.is_24_7}
         spans: dict[Hours, tuple[list[int], list[int]]] = {}
@@ -261,14 +269,14 @@ class _SearchIndex:
             if len(self._reach) > 16:
                 self._reach.clear()
             allowed = None if usable is None else usable.allows
-            found = self._reach[key] = _Reachability(self._G._succ, allowed)
+            found = self._reach[key] = _Reachability(self._G, allowed)
         return found
 
     def serving(self, category: str) -> dict[str, tuple[str, ...]]:
         """Per provider of the category, its predecessors whose route serves the category."""
         found = self._serving.get(category)
         if found is None:
-            pred = self._G._pred
+            pred = self._G.pred
             found = {
                 v: tuple(u for u, e in pred[v].items() if _serves(e["needs"], category))
                 for v in providers(self._G, category)
@@ -301,109 +309,64 @@ class _Reachability:
 
     Every service of a strongly connected component reaches the same services, so the reach
     of each large component (most of a national network is one) is computed once; a search
-    from elsewhere stops where it enters a large component and borrows that component's set.
+    from elsewhere walks `approach` (the allowed services outside large components, each
+    large component one node it stops at) and borrows the reach of the components it enters.
     """
 
-    def __init__(self, succ: Any, allowed: Callable[[str], bool] | None) -> None:
-        self.succ = succ
+    def __init__(self, G: nx.DiGraph, allowed: Callable[[str], bool] | None) -> None:
+        self.G = G
         self.allowed = allowed
-        self.component = _components(succ, allowed)
-        sizes: dict[int, int] = {}
-        for c in self.component.values():
-            sizes[c] = sizes.get(c, 0) + 1
-        self.big = {c for c, k in sizes.items() if k >= BIG_COMPONENT}
+        self.component: dict[str, int] = {}
+        self.member: dict[int, str] = {}  # one service of each large component
+        for c, members in enumerate(strong_components(G, allowed=allowed)):
+            for v in members:
+                self.component[v] = c
+            if len(members) >= BIG_COMPONENT:
+                self.member[c] = next(iter(members))
+        self.approach = self._approach_graph()
         self.reach_of: dict[int, frozenset[str]] = {}
+
+    def _in_approach(self, v: str) -> str | int:
+        """`v` in `approach`: itself, or the number of the large component it belongs to."""
+        c = self.component[v]
+        return c if c in self.member else v
+
+    def _approach_graph(self) -> nx.DiGraph:
+        """The allowed services outside large components and the routes between them; a
+        route into a large component ends at the component's number, which leads nowhere."""
+        component, node = self.component, self._in_approach
+        small = [v for v, c in component.items() if c not in self.member]
+        H = nx.DiGraph()
+        H.add_nodes_from(small)
+        H.add_nodes_from(self.member)
+        H.add_edges_from(
+            (u, node(v)) for u in small for v in self.G.successors(u) if v in component
+        )
+        return H
 
     def beyond(self, start: str) -> _Reached:
         """`start` and every service reachable from it through allowed services (`start`
         itself need not be allowed)."""
-        succ, allowed, component, big = self.succ, self.allowed, self.component, self.big
-        seen = {start}
+        if start in self.component:
+            first = [self._in_approach(start)]
+        else:
+            first = [self._in_approach(v) for v in self.G.successors(start) if v in self.component]
+        reached = reachable_from(self.approach, first)
+        seen: set[str] = {start}
         parts: list[set[str] | frozenset[str]] = [seen]
-        borrowed: set[int] = set()
-        frontier = [start]
-        while frontier:
-            nxt = []
-            for u in frontier:
-                for v in succ[u]:
-                    if v in seen or (allowed is not None and not allowed(v)):
-                        continue
-                    if borrowed and any(v in p for p in parts[1:]):
-                        continue
-                    c = component[v]
-                    if c in big:
-                        if c not in borrowed:
-                            borrowed.add(c)
-                            parts.append(self._component_reach(c, v))
-                        continue
-                    seen.add(v)
-                    nxt.append(v)
-            frontier = nxt
+        for v in reached:
+            if isinstance(v, int):
+                parts.append(self._component_reach(v))
+            else:
+                seen.add(v)
         return _Reached(parts)
 
-    def _component_reach(self, c: int, node: str) -> frozenset[str]:
+    def _component_reach(self, c: int) -> frozenset[str]:
         found = self.reach_of.get(c)
         if found is None:
-            succ, allowed = self.succ, self.allowed
-            seen = {node}
-            frontier = [node]
-            while frontier:
-                nxt = []
-                for u in frontier:
-                    for v in succ[u]:
-                        if v not in seen and (allowed is None or allowed(v)):
-                            seen.add(v)
-                            nxt.append(v)
-                frontier = nxt
-            found = self.reach_of[c] = frozenset(seen)
+            reach = reachable_from(self.G, [self.member[c]], allowed=self.allowed)
+            found = self.reach_of[c] = frozenset(reach)
         return found
-
-
-def _components(succ: Any, allowed: Callable[[str], bool] | None) -> dict[str, int]:
-    """Strongly connected components (Tarjan, iterative) of the allowed services."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    component: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    count = found = 0
-    for root in succ:
-        if root in index or (allowed is not None and not allowed(root)):
-            continue
-        index[root] = low[root] = count
-        count += 1
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(succ[root]))]
-        while work:
-            v, edges = work[-1]
-            for w in edges:
-                if allowed is not None and not allowed(w):
-                    continue
-                if w not in index:
-                    index[w] = low[w] = count
-                    count += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(succ[w])))
-                    break
-                if w in on_stack and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        component[w] = found
-                        if w == v:
-                            break
-                    found += 1
-    return component
 
 
 def serving_routes(G: nx.DiGraph, category: str) -> dict[str, tuple[str, ...]]:
@@ -454,6 +417,11 @@ def _wait(spans: tuple[list[int], list[int]], t: float) -> float:
     return (wait - (minute - minute_floor)) / 60.0
 
 
+def _never_open(hours: Hours) -> bool:
+    """Known hours with no opening on any day: the service is never seen there."""
+    return hours.known and not any(hours.week)
+
+
 def _serves(needs: Iterable[str], category: str) -> bool:
     """`serves_need` on an edge's needs."""
     return any(n == category or n.startswith(category + ".") for n in needs)
@@ -486,20 +454,42 @@ def fastest_to(
     stops as soon as nothing left in it can be earlier than the best provider found.
     """
     index = _search_index(G)
-    services, succ, never_waits, spans = index.services, index.succ, index.no_wait, index.spans
-    offers = index.providers(category)
     if isinstance(usable, Usable) and not usable.restricts:
         usable = None  # the profile can use every service
-    w0 = wait_hours(services[start], t0)
+    w0 = wait_hours(index.services[start], t0)
     if no_wait and w0 > 0:
         return None
-    t_start = t0 + w0
+    best, best_from, parent = _first_provider(
+        index, start, t0 + w0, category, usable=usable, no_wait=no_wait
+    )
+    if best is None:
+        return None
+    if best_from is None:
+        return best[0], [start]
+    return best[0], [*_path(parent, start, best_from), best[2]]
+
+
+def _first_provider(
+    index: _SearchIndex,
+    start: str,
+    t_start: float,
+    category: str,
+    *,
+    usable: set[str] | Usable | None,
+    no_wait: bool,
+) -> tuple[tuple[float, int, str] | None, str | None, dict[str, str]]:
+    """The time-dependent Dijkstra of `fastest_to`, from `start` seen at `t_start`.
+
+    Returns the best (time, hand-offs, provider), the service it is referred from (None when
+    `start` itself is the provider) and the predecessor of every service on its fastest route.
+    One loop, kept whole: it is the inner loop of every route and time-critical query.
+    """
+    never_waits, succ, spans = index.no_wait, index.succ, index.spans
+    offers = index.providers(category)
     seen = {start: t_start}
     parent: dict[str, str] = {}
-    best: tuple[float, int, str] | None = None
+    best = (t_start, 0, start) if start in offers else None
     best_from: str | None = None
-    if start in offers:
-        best = (t_start, 0, start)
     done: set[str] = set()
     heap = [(t_start, 0, start)]
     pop, push, inf = heapq.heappop, heapq.heappush, math.inf
@@ -521,6 +511,8 @@ def fastest_to(
                 if no_wait and wait > 0:
                     continue
                 tv = arrive + wait
+            if tv == inf:  # closed all week: never seen there
+                continue
             if (
                 v in offers
                 and (best is None or (tv, h + 1, v) < best)
@@ -534,11 +526,7 @@ def fastest_to(
             if tv < old - 1e-9 or (abs(tv - old) <= 1e-9 and u < parent.get(v, "\uffff")):
                 seen[v], parent[v] = tv, u
                 push(heap, (tv, h + 1, v))
-    if best is None:
-        return None
-    if best_from is None:
-        return best[0], [start]
-    return best[0], [*_path(parent, start, best_from), best[2]]
+    return best, best_from, parent
 
 
 # --- the route query ---------------------------------------------------------------------------
@@ -607,7 +595,6 @@ class Route:
         services, and `reason` puts the route's English reasons into `lang` (the Workshop's
         `reason_text`); without them the inventory's names and the reasons are printed as is.
         """
-        from pathways.i18n import number, t
 
         def name(sid: str, default: str) -> str:
             return names.get(sid, default) if names else default
@@ -615,56 +602,62 @@ class Route:
         def why(text: str) -> str:
             return reason(text) if reason else text
 
-        lines = []
-        rounded = False
-        for i, s in enumerate(self.steps, 1):
-            what = (
-                t("arrival", lang)
-                if s.category == "entry"
-                else (t("via", lang) if s.category == "via" else category_label(s.category, lang))
-            )
-            hand_off = s.delay_hours + (s.travel_hours or 0.0)
-            how = ""
-            if s.mode:
-                mode = t("mode_" + s.mode, lang)
-                how = (
-                    t("route_how_about", lang, mode=mode, h=number(round(hand_off), lang, 0))
-                    if s.withheld
-                    else t("route_how", lang, mode=mode, h=number(hand_off, lang, 1))
-                )
-            wait = (
-                t("route_wait", lang, h=number(s.wait_hours, lang, 1))
-                if s.wait_hours > 0.01
-                else ""
-            )
-            rounded = rounded or s.withheld
-            lines.append(
-                t(
-                    "route_step",
-                    lang,
-                    i=i,
-                    name=name(s.service, s.name),
-                    id=s.service,
-                    what=what,
-                    how=how,
-                    h=number(s.seen_hours, lang, 1),
-                    clock=_clock_in(s.clock, lang),
-                    wait=wait,
-                )
-            )
-        if self.found and self.total_hours is not None and rounded:
-            lines.append(t("route_total_about", lang, h=number(self.total_hours, lang, 0)))
-        elif self.found and self.total_hours is not None:
-            lines.append(t("route_total_line", lang, h=number(self.total_hours, lang, 1)))
-        else:
-            lines.append(t("route_none", lang, reason=why(self.reason)))
+        steps = enumerate(self.steps, 1)
+        lines = [_step_line(i, s, name(s.service, s.name), lang) for i, s in steps]
+        lines.append(self._outcome_line(lang, why(self.reason)))
         if self.excluded:
-            lines.append(t("route_excluded_title", lang))
+            lines.append(i18n.t("route_excluded_title", lang))
+            colon = i18n.t("colon", lang)
             lines += [
-                f"  - {name(e['service'], e['service'])}{t('colon', lang)} {why(e['reason'])}"
+                f"  - {name(e['service'], e['service'])}{colon} {why(e['reason'])}"
                 for e in self.excluded
             ]
         return "\n".join(lines)
+
+    def _outcome_line(self, lang: str, reason: str) -> str:
+        """The total time (in whole hours when a confidential service is on the way), or why
+        there is no route."""
+        if not self.found or self.total_hours is None:
+            return i18n.t("route_none", lang, reason=reason)
+        if any(s.withheld for s in self.steps):
+            return i18n.t("route_total_about", lang, h=i18n.number(self.total_hours, lang, 0))
+        return i18n.t("route_total_line", lang, h=i18n.number(self.total_hours, lang, 1))
+
+
+def _step_line(i: int, s: Step, name: str, lang: str) -> str:
+    """One numbered line of `Route.describe`: where, for what, by which hand-off, when."""
+    if s.category in ("entry", "via"):
+        what = i18n.t("arrival" if s.category == "entry" else "via", lang)
+    else:
+        what = category_label(s.category, lang)
+    wait = (
+        i18n.t("route_wait", lang, h=i18n.number(s.wait_hours, lang, 1))
+        if s.wait_hours > 0.01
+        else ""
+    )
+    return i18n.t(
+        "route_step",
+        lang,
+        i=i,
+        name=name,
+        id=s.service,
+        what=what,
+        how=_hand_off_text(s, lang),
+        h=i18n.number(s.seen_hours, lang, 1),
+        clock=_clock_in(s.clock, lang),
+        wait=wait,
+    )
+
+
+def _hand_off_text(s: Step, lang: str) -> str:
+    """How the survivor was handed over to this step and how long it took ("" at the start)."""
+    if not s.mode:
+        return ""
+    hours = s.delay_hours + (s.travel_hours or 0.0)
+    mode = i18n.t("mode_" + s.mode, lang)
+    if s.withheld:
+        return i18n.t("route_how_about", lang, mode=mode, h=i18n.number(round(hours), lang, 0))
+    return i18n.t("route_how", lang, mode=mode, h=i18n.number(hours, lang, 1))
 
 
 def _clock_in(clock: str, lang: str) -> str:
@@ -721,94 +714,108 @@ def route(
     """
     inventory: Inventory = G.graph["inventory"]
     needs = order_needs([need] if isinstance(need, str) else need)
-    site = inventory.site.id
-    warnings: list[str] = []
-    lead_in = 0.0
-    if profile.entry is not None:
-        if profile.entry not in G:
-            if profile.entry in inventory.by_id:
-                return Route(
-                    False,
-                    site,
-                    needs,
-                    reason=f"'{profile.entry}' is closed",
-                    start=profile.entry,
-                    unmet=needs,
-                )
-            inventory.service(profile.entry)  # raises KeyError with a suggestion
-        start = profile.entry
-    elif profile.location is not None:
-        found = nearest_entry(G, profile.location, profile)
-        if found is None:
-            return Route(
-                False, site, needs, reason="no entry point this survivor can use", unmet=needs
-            )
-        start, lead_in = found
-    else:
-        raise ValueError("a profile needs an entry point or a location")
-    entry_reason = exclusion_reason(service(G, start), profile)
-    if entry_reason:
-        warnings.append(f"the entry point {start} {entry_reason}; counted as arrival only")
-    usable = Usable(G, profile, always=[start])
-
-    t0 = profile.start_time + lead_in
-    here, t = start, t0
-    s0 = service(G, start)
-    first_wait = wait_hours(s0, t0)
-    steps = [
-        Step(
-            start,
-            s0.name,
-            "entry",
-            lead_in,
-            lead_in + first_wait,
-            first_wait,
-            travel_hours=lead_in,
-            clock=format_time(t0 + first_wait),
+    found = _start_of(G, inventory, profile, needs)
+    if isinstance(found, Route):
+        return found
+    start, lead_in = found
+    if _never_open(service(G, start).hours):  # never seen there: as good as closed
+        return Route(
+            False, inventory.site.id, needs, reason=f"'{start}' is closed", start=start, unmet=needs
         )
-    ]
-    t += first_wait
+    answer = partial(Route, site=inventory.site.id, needs=needs, start=start)
+    entry_reason = exclusion_reason(service(G, start), profile)
+    warnings = (
+        (f"the entry point {start} {entry_reason}; counted as arrival only",)
+        if entry_reason
+        else ()
+    )
+    usable = Usable(G, profile, always=[start])
+    t0 = profile.start_time + lead_in  # at the first service
+    origin = t0 - lead_in  # setting off: step times count from here
+    steps = [_entry_step(G, start, t0, lead_in)]
+    here, t = start, t0 + steps[0].wait_hours
     excluded: dict[str, str] = {}
     for n in needs:
         leg = fastest_to(G, here, t, n, usable=usable)
         _explain(G, inventory, profile, n, here, t, leg, excluded)
         if leg is None:
-            unmet = needs[needs.index(n) :]
             steps, _ = _withhold(G, steps, 0.0)
-            return Route(
-                False,
-                site,
-                needs,
-                tuple(steps),
-                None,
-                tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
+            return answer(
+                found=False,
+                steps=tuple(steps),
+                excluded=_excluded(excluded),
                 reason=f"no route from {here} to {category_label(n)} for this profile",
-                unmet=unmet,
-                warnings=tuple(warnings),
-                start=start,
+                unmet=needs[needs.index(n) :],
+                warnings=warnings,
             )
         t_end, path = leg
-        steps += _leg_steps(G, path, t, t0 - lead_in, n)
-        if len(steps) > 1 and steps[0].category == "entry" and steps[1].service == start:
-            steps[1] = replace(
-                steps[1],
-                arrive_hours=steps[0].arrive_hours,
-                wait_hours=steps[0].wait_hours,
-                travel_hours=lead_in,
-            )
-            steps.pop(0)
+        steps = _arrival_merged(steps + _leg_steps(G, path, t, origin, n), start, lead_in)
         here, t = path[-1], t_end
-    steps, total = _withhold(G, steps, t - (t0 - lead_in))
-    return Route(
-        True,
-        site,
-        needs,
-        tuple(steps),
-        total,
-        tuple({"service": k, "reason": v} for k, v in sorted(excluded.items())),
-        warnings=tuple(warnings),
-        start=start,
+    steps, total = _withhold(G, steps, t - origin)
+    return answer(
+        found=True,
+        steps=tuple(steps),
+        total_hours=total,
+        excluded=_excluded(excluded),
+        warnings=warnings,
     )
+
+
+def _start_of(
+    G: nx.DiGraph, inventory: Inventory, profile: Profile, needs: tuple[str, ...]
+) -> tuple[str, float] | Route:
+    """Where the profile's route starts and the hours to get there, or the `Route` that says
+    there is none (a closed entry point, no usable one near the location)."""
+    site = inventory.site.id
+    if profile.entry is not None:
+        if profile.entry not in G:
+            if profile.entry in inventory.by_id:
+                reason = f"'{profile.entry}' is closed"
+                return Route(False, site, needs, reason=reason, start=profile.entry, unmet=needs)
+            inventory.service(profile.entry)  # raises KeyError with a suggestion
+        return profile.entry, 0.0
+    if profile.location is not None:
+        found = nearest_entry(G, profile.location, profile)
+        if found is None:
+            reason = "no entry point this survivor can use"
+            return Route(False, site, needs, reason=reason, unmet=needs)
+        return found
+    raise ValueError("a profile needs an entry point or a location")
+
+
+def _entry_step(G: nx.DiGraph, start: str, t: float, lead_in: float) -> Step:
+    """The arrival at the first service, `lead_in` hours after setting off, at time `t`."""
+    s = service(G, start)
+    wait = wait_hours(s, t)
+    return Step(
+        start,
+        s.name,
+        "entry",
+        lead_in,
+        lead_in + wait,
+        wait,
+        travel_hours=lead_in,
+        clock=format_time(t + wait),
+    )
+
+
+def _arrival_merged(steps: list[Step], start: str, lead_in: float) -> list[Step]:
+    """The steps with the arrival folded into the first leg's first step when that leg's
+    need is met at the entry point itself."""
+    if len(steps) > 1 and steps[0].category == "entry" and steps[1].service == start:
+        first = replace(
+            steps[1],
+            arrive_hours=steps[0].arrive_hours,
+            wait_hours=steps[0].wait_hours,
+            travel_hours=lead_in,
+        )
+        return [first, *steps[2:]]
+    return steps
+
+
+def _excluded(excluded: dict[str, str]) -> tuple[dict[str, str], ...]:
+    """`Route.excluded`: the services left out and why, by service id."""
+    return tuple({"service": k, "reason": v} for k, v in sorted(excluded.items()))
 
 
 def _withhold(G: nx.DiGraph, steps: list[Step], total: float) -> tuple[list[Step], float]:
@@ -899,6 +906,8 @@ def _explain(
             excluded[v] = f"no referral route to it serves {need}"
         elif not any(u in reached_usable for u in serving):
             excluded[v] = "reachable only through services this profile cannot use"
+        elif _never_open(index.services[v].hours):
+            excluded[v] = "closed every day of the week"
         else:
             excluded[v] = f"reachable, but not sooner than {chosen}"
 

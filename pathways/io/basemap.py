@@ -36,6 +36,7 @@ import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 from pathways.io.export._write import atomic_output
+from pathways.io.load import load_site
 from pathways.model.errors import InventoryError, display_path
 from pathways.model.inventory import Inventory
 from pathways.public.privacy import public_places
@@ -289,73 +290,85 @@ def osm_features(
     Reads every layer GDAL finds (an `.osm.pbf` or `.osm` through its OSM driver, or a
     GeoPackage/GeoJSON with OSM tag columns `highway`, `waterway`, `natural`, `place`, `name`).
     """
-    import geopandas as gpd
-    import pyogrio
-    import pyogrio.errors
+    import geopandas as gpd  # heavy: imported when a base map is built
 
     path = Path(path)
     if not path.is_file():
         raise InventoryError(f"{display_path(path)}: no such file (--osm)")
-    try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
-        raise InventoryError(
-            f"{display_path(path)}: not an OpenStreetMap extract GDAL can read ({e})"
-        ) from None
     area = shapely.box(*box)
     out: list[dict[str, Any]] = []
-    for layer in layers:
+    for layer in _osm_layers(path):
         gdf = gpd.read_file(path, layer=layer, bbox=box)
         if gdf.empty:
             continue
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
             gdf = gdf.to_crs(4326)
         cols = set(gdf.columns)
-
-        def col(name: str, row: Any, cols: set[str] = cols) -> str:
-            value = row[name] if name in cols else None
-            return (
-                ""
-                if value is None or (isinstance(value, float) and math.isnan(value))
-                else str(value)
-            )
-
         for _, row in gdf.iterrows():
-            geom = row.geometry
-            if geom is None or geom.is_empty:
-                continue
-            kind_of = geom.geom_type
-            highway, waterway = col("highway", row), col("waterway", row)
-            natural, place, name = col("natural", row), col("place", row), col("name", row)
-            if "Line" in kind_of and highway in ROAD_RANKS:
-                for g in _clip([geom], area, tolerance):
-                    out.append(_feature(g, "road", "osm", rank=ROAD_RANKS[highway], name=name))
-            elif "Line" in kind_of and waterway in RIVER_KINDS:
-                for g in _clip([geom], area, tolerance):
-                    out.append(_feature(g, "river", "osm", name=name))
-            elif "Polygon" in kind_of and (natural == "water" or waterway == "riverbank"):
-                for g in _clip([geom], area, tolerance):
-                    out.append(_feature(g, "lake", "osm", name=name))
-            elif place in PLACE_RANKS and name:
-                pt = geom if kind_of == "Point" else geom.representative_point()
-                if area.contains(pt):
-                    pop = col("population", row)
-                    out.append(
-                        _feature(
-                            shapely.Point(round(pt.x, 5), round(pt.y, 5)),
-                            "place",
-                            "osm",
-                            name=name,
-                            rank=PLACE_RANKS[place],
-                            population=int(pop) if pop.isdigit() else None,
-                        )
-                    )
+            out += _osm_row_features(row, cols, area, tolerance)
     if not out:
         raise InventoryError(
             f"{display_path(path)}: no main road, river, lake or named place inside the site's "
             f"area {tuple(round(v, 3) for v in box)}: is this the extract of this site?"
         )
     return out
+
+
+def _osm_layers(path: Path) -> list[str]:
+    """The layer names of an OpenStreetMap extract, as GDAL lists them."""
+    import pyogrio  # heavy: imported when a base map is built
+    import pyogrio.errors
+
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
+        raise InventoryError(
+            f"{display_path(path)}: not an OpenStreetMap extract GDAL can read ({e})"
+        ) from None
+
+
+def _tag(row: Any, name: str, cols: set[str]) -> str:
+    """An OSM tag of a row as text ("" when the column is missing or empty)."""
+    value = row[name] if name in cols else None
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _osm_row_features(
+    row: Any, cols: set[str], area: BaseGeometry, tolerance: float
+) -> list[dict[str, Any]]:
+    """The base-map features of one OSM row: a main road, a river, a lake or a named place
+    (cut to `area`), or none."""
+    geom = row.geometry
+    if geom is None or geom.is_empty:
+        return []
+    kind_of = geom.geom_type
+    highway, waterway, natural, place, name = (
+        _tag(row, key, cols) for key in ("highway", "waterway", "natural", "place", "name")
+    )
+    if "Line" in kind_of and highway in ROAD_RANKS:
+        return [
+            _feature(g, "road", "osm", rank=ROAD_RANKS[highway], name=name)
+            for g in _clip([geom], area, tolerance)
+        ]
+    if "Line" in kind_of and waterway in RIVER_KINDS:
+        return [_feature(g, "river", "osm", name=name) for g in _clip([geom], area, tolerance)]
+    if "Polygon" in kind_of and (natural == "water" or waterway == "riverbank"):
+        return [_feature(g, "lake", "osm", name=name) for g in _clip([geom], area, tolerance)]
+    if place in PLACE_RANKS and name:
+        pt = geom if kind_of == "Point" else geom.representative_point()
+        if area.contains(pt):
+            pop = _tag(row, "population", cols)
+            return [
+                _feature(
+                    shapely.Point(round(pt.x, 5), round(pt.y, 5)),
+                    "place",
+                    "osm",
+                    name=name,
+                    rank=PLACE_RANKS[place],
+                    population=int(pop) if pop.isdigit() else None,
+                )
+            ]
+    return []
 
 
 _FACILITY_NAME = re.compile(
@@ -415,6 +428,16 @@ def _dump(features: list[dict[str, Any]], digits: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """The open-data files a base map is built from (None or empty: not given)."""
+
+    osm: Path | None
+    natural_earth: Path | None
+    geonames: Sequence[Path]
+    facilities: Path | None
+
+
 def build_basemap(
     inventory: Inventory,
     *,
@@ -434,47 +457,20 @@ def build_basemap(
     site = inventory.site
     if site.boundary is None:
         raise InventoryError(f"{site.id}: site.boundary is missing: a base map covers the boundary")
-    boundary = _boundary_geometry(inventory.resolve_path(site.boundary))
-    places = [(p.lon, p.lat) for p in public_places(inventory).values() if p is not None]
-    if places:  # services outside the boundary (a regional hospital) need their bearings too
-        boundary = shapely.union_all([boundary, shapely.MultiPoint(places)])
-    box = site_box(boundary)
-    span = max(box[2] - box[0], box[3] - box[1])
+    box = site_box(_site_area(inventory, inventory.resolve_path(site.boundary)))
     folder = Path(out) if out else _default_folder(inventory)
     target = folder / FILENAME
     previous = (
         list(_read(target, target.stat().st_mtime_ns, site.id).features) if target.is_file() else []
     )
     own = inventory.resolve_path(site.boundary).parent / "places_geonames.csv"
-    gn_paths = [p for p in (own, *map(Path, geonames)) if p.is_file()]
-    used: list[str] = []
-    text = ""
-    for factor in (2**k for k in range(13)):  # up to 4096 x: lines end up nearly straight
-        tolerance = span / 4000 * factor
-        features: dict[str, list[dict[str, Any]]] = {}
-        if natural_earth is not None:
-            features["naturalearth"] = natural_earth_features(
-                Path(natural_earth), box, tolerance=tolerance
-            )
-        if gn_paths:
-            features["geonames"] = geonames_places(gn_paths, box)
-        if osm is not None:
-            features["osm"] = osm_features(Path(osm), box, tolerance=tolerance / 2)
-        if facilities is not None:
-            features.setdefault("osm", []).extend(facility_villages(Path(facilities), box))
-        kept = [f for f in previous if f["properties"]["source"] not in features]
-        merged = _drop_twin_places(kept + [f for fs in features.values() for f in fs])
-        merged.sort(key=lambda f: KINDS.index(f["properties"]["kind"]))
-        digits = 5 if span < 1 else 4
-        text = _dump(merged, digits)
-        used = [s for s in SOURCES if any(f["properties"]["source"] == s for f in merged)]
-        if len(text.encode("utf-8")) <= max_bytes:
-            break
-    else:
-        raise InventoryError(
-            f"the base map of {site.id} is still {len(text.encode('utf-8')) // 1000} KB after "
-            f"simplifying (limit {max_bytes // 1000} KB): give an extract of main roads only"
-        )
+    inputs = _Inputs(
+        osm=None if osm is None else Path(osm),
+        natural_earth=None if natural_earth is None else Path(natural_earth),
+        geonames=[p for p in (own, *map(Path, geonames)) if p.is_file()],
+        facilities=None if facilities is None else Path(facilities),
+    )
+    text, used = _simplified(inputs, previous, box, site=site.id, max_bytes=max_bytes)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_output(target) as tmp:  # a reader never sees half a base map
         tmp.write_text(text, encoding="utf-8")
@@ -484,11 +480,67 @@ def build_basemap(
         used,
         osm=osm,
         natural_earth=natural_earth,
-        geonames=gn_paths,
-        facilities=None if facilities is None else Path(facilities),
+        geonames=inputs.geonames,
+        facilities=inputs.facilities,
     )
     _read.cache_clear()
     return target
+
+
+def _site_area(inventory: Inventory, boundary_path: Path) -> BaseGeometry:
+    """The site's boundary, with its services' public places (a regional hospital outside the
+    boundary needs its bearings too)."""
+    boundary = _boundary_geometry(boundary_path)
+    places = [(p.lon, p.lat) for p in public_places(inventory).values() if p is not None]
+    if places:
+        boundary = shapely.union_all([boundary, shapely.MultiPoint(places)])
+    return boundary
+
+
+def _simplified(
+    inputs: _Inputs,
+    previous: list[dict[str, Any]],
+    box: tuple[float, float, float, float],
+    *,
+    site: str,
+    max_bytes: int,
+) -> tuple[str, list[str]]:
+    """The base map's GeoJSON text, simplified more and more until it fits in `max_bytes`,
+    and the sources it uses."""
+    span = max(box[2] - box[0], box[3] - box[1])
+    digits = 5 if span < 1 else 4
+    text = ""
+    for factor in (2**k for k in range(13)):  # up to 4096 x: lines end up nearly straight
+        features = _gathered(inputs, box, tolerance=span / 4000 * factor)
+        kept = [f for f in previous if f["properties"]["source"] not in features]
+        merged = _drop_twin_places(kept + [f for fs in features.values() for f in fs])
+        merged.sort(key=lambda f: KINDS.index(f["properties"]["kind"]))
+        text = _dump(merged, digits)
+        if len(text.encode("utf-8")) <= max_bytes:
+            used = [s for s in SOURCES if any(f["properties"]["source"] == s for f in merged)]
+            return text, used
+    raise InventoryError(
+        f"the base map of {site} is still {len(text.encode('utf-8')) // 1000} KB after "
+        f"simplifying (limit {max_bytes // 1000} KB): give an extract of main roads only"
+    )
+
+
+def _gathered(
+    inputs: _Inputs, box: tuple[float, float, float, float], *, tolerance: float
+) -> dict[str, list[dict[str, Any]]]:
+    """The features of each source given, by source, simplified to `tolerance` degrees."""
+    features: dict[str, list[dict[str, Any]]] = {}
+    if inputs.natural_earth is not None:
+        features["naturalearth"] = natural_earth_features(
+            inputs.natural_earth, box, tolerance=tolerance
+        )
+    if inputs.geonames:
+        features["geonames"] = geonames_places(inputs.geonames, box)
+    if inputs.osm is not None:
+        features["osm"] = osm_features(inputs.osm, box, tolerance=tolerance / 2)
+    if inputs.facilities is not None:
+        features.setdefault("osm", []).extend(facility_villages(inputs.facilities, box))
+    return features
 
 
 def _drop_twin_places(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -617,8 +669,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, metavar="DIR", help="output folder (default: data/basemap/SITE)"
     )
     args = parser.parse_args(argv)
-    from pathways.io.load import load_site
-
     try:
         inventory = load_site(_find_site(args.site))
         path = build_basemap(

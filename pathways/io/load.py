@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pydantic
 import yaml
+from yaml.events import DocumentStartEvent, StreamEndEvent, StreamStartEvent
 
 from pathways.model._gc import collector_paused
 from pathways.model.errors import InventoryError, Problem, ValidationError, display_path
@@ -139,22 +140,43 @@ def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[PublicInventory]
 
 
 def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
+    """The file's text, its node tree (None unless composing it was needed) and its data."""
+    raw = _read_bytes(path, name)
+    text = _decode(raw, name)
+    flow = _flow_depth(raw)
+    deep = _nesting_exceeds(text, flow, MAX_DEPTH)
+    if deep and _nesting_exceeds(text, flow, MAX_PARSE_DEPTH):
+        raise ValidationError(
+            [Problem(name, 0, "", f"nested (or indented) deeper than {MAX_PARSE_DEPTH} levels")]
+        )
+    root: yaml.Node | None = None
+    if deep or _has_anchor(text):
+        root, data = _load_checked(text, name)
+    else:
+        data = _load_shallow(text, name)
+    if not isinstance(data, dict):
+        raise ValidationError(
+            [Problem(name, 1, "", "expected a mapping with site, services, referrals")]
+        )
+    return text, root, data
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    """The file's bytes; a file larger than `MAX_FILE_BYTES` is refused unread."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
             raise ValidationError(
-                [
-                    Problem(
-                        name,
-                        0,
-                        "",
-                        f"file is {size // 2**20} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
-                    )
-                ]
+                [Problem(name, 0, "", f"file is {size // 2**20} MiB; the limit is {limit} MiB")]
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise ValidationError([Problem(name, 0, "", f"cannot read: {e.strerror}")]) from None
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """The UTF-8 text of the file (a BOM is dropped); binary content is refused."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -167,40 +189,35 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
         raise ValidationError(
             [Problem(name, line, "", "binary content (NUL byte); not a text file")]
         )
-    flow = _flow_depth(raw)
-    deep = _nesting_exceeds(text, flow, MAX_DEPTH)
-    if deep and _nesting_exceeds(text, flow, MAX_PARSE_DEPTH):
-        raise ValidationError(
-            [Problem(name, 0, "", f"nested (or indented) deeper than {MAX_PARSE_DEPTH} levels")]
-        )
-    if deep or _has_anchor(text):
-        # the careful path: compose, check depth and alias expansion, then construct
-        root: yaml.Node | None = _compose(text, name, check=True)
-        assert root is not None
-        loader = _LOADER(text)
-        try:
-            data = loader.construct_document(root)
-        except yaml.YAMLError as e:  # a tag the safe loader refuses, an unhashable key
-            raise _yaml_problem(e, name, text) from None
-        except RecursionError:
-            raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
-        finally:
-            loader.dispose()
-    else:
-        # no anchors and shallow: load directly; the node tree (for line numbers) is built
-        # only if a problem needs a line
-        root = None
-        try:
-            data = _load_plain(text)
-        except yaml.YAMLError as e:
-            raise _yaml_problem(e, name, text) from None
-        if data is None:
-            raise ValidationError([Problem(name, 1, "", "the file is empty")])
-    if not isinstance(data, dict):
-        raise ValidationError(
-            [Problem(name, 1, "", "expected a mapping with site, services, referrals")]
-        )
-    return text, root, data
+    return text
+
+
+def _load_checked(text: str, name: str) -> tuple[yaml.Node, Any]:
+    """The careful path (anchors, deep nesting): compose, check depth and alias expansion,
+    then construct."""
+    root = _compose(text, name, check=True)
+    assert root is not None
+    loader = _LOADER(text)
+    try:
+        return root, loader.construct_document(root)
+    except yaml.YAMLError as e:  # a tag the safe loader refuses, an unhashable key
+        raise _yaml_problem(e, name, text) from None
+    except RecursionError:
+        raise ValidationError([Problem(name, 0, "", "nesting too deep")]) from None
+    finally:
+        loader.dispose()
+
+
+def _load_shallow(text: str, name: str) -> Any:
+    """No anchors and shallow: load directly; the node tree (for line numbers) is built only
+    if a problem needs a line."""
+    try:
+        data = _load_plain(text)
+    except yaml.YAMLError as e:
+        raise _yaml_problem(e, name, text) from None
+    if data is None:
+        raise ValidationError([Problem(name, 1, "", "the file is empty")])
+    return data
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -292,27 +309,10 @@ _PLAIN_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float"
 
 
 def _build_from_events(text: str) -> Any:
-    from yaml.events import (
-        DocumentEndEvent,
-        DocumentStartEvent,
-        MappingEndEvent,
-        MappingStartEvent,
-        ScalarEvent,
-        SequenceEndEvent,
-        SequenceStartEvent,
-        StreamEndEvent,
-        StreamStartEvent,
-    )
-
     loader = _LOADER(text)
     try:
-        resolvers = loader.yaml_implicit_resolvers
-        if loader.yaml_path_resolvers or None in resolvers:
+        if loader.yaml_path_resolvers or None in loader.yaml_implicit_resolvers:
             raise _Unusual
-        constructors, resolve = loader.yaml_constructors, loader.resolve
-        decimal = _DECIMAL.match
-        str_tag = loader.DEFAULT_SCALAR_TAG
-        built: dict[str, Any] = {}  # plain scalar text -> its value (immutable values only)
         get = loader.get_event
         if get().__class__ is not StreamStartEvent:
             raise _Unusual
@@ -321,66 +321,89 @@ def _build_from_events(text: str) -> Any:
             return None
         if event.__class__ is not DocumentStartEvent:
             raise _Unusual
-        holder: list[Any] = []
-        stack: list[Any] = [holder]
-        keys: list[Any] = [_NO_KEY]
-        top: Any = holder
-        key: Any = _NO_KEY
-        in_map = False
-        while True:
-            event = get()
-            kind = event.__class__
-            if kind is ScalarEvent:
-                if event.anchor is not None or event.tag not in (None, "!"):
-                    raise _Unusual
-                value = event.value
-                if event.implicit[0] and (value[:1] if value else "") in resolvers:
-                    found = built.get(value, _NO_KEY)
-                    if found is _NO_KEY and decimal(value):
-                        found = float(value)  # what the float resolver and constructor give
-                    elif found is _NO_KEY:
-                        tag = resolve(yaml.ScalarNode, value, event.implicit)
-                        if tag == str_tag:
-                            found = value
-                        elif tag in _PLAIN_TAGS:
-                            found = constructors[tag](loader, yaml.ScalarNode(tag, value))
-                        else:
-                            raise _Unusual  # merge keys, '=' values
-                        built[value] = found
-                    value = found
-            elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                if event.anchor is not None or event.tag not in (None, "!"):
-                    raise _Unusual
-                value = {} if kind is MappingStartEvent else []
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                stack.pop()
-                keys.pop()
-                top, key = stack[-1], keys[-1]
-                in_map = top.__class__ is dict
-                continue
-            elif kind is DocumentEndEvent:
-                break
-            else:
-                raise _Unusual  # an alias
-            if not in_map:
-                top.append(value)
-            elif key is _NO_KEY:
-                if kind is not ScalarEvent:
-                    raise _Unusual  # a mapping or list as a key: PyYAML says what is wrong
-                key = value
-            else:
-                top[key] = value  # a repeated key: the last one wins, as in PyYAML
-                key = _NO_KEY
-            if kind is not ScalarEvent:
-                keys[-1] = key
-                stack.append(value)
-                keys.append(_NO_KEY)
-                top, key, in_map = value, _NO_KEY, kind is MappingStartEvent
+        value = _build_document(loader)
         if get().__class__ is not StreamEndEvent:
             raise _Unusual  # several documents
-        return holder[0]
+        return value
     finally:
         loader.dispose()
+
+
+# long: one loop over every event of a 70 MB file; a helper called per event would slow it
+def _build_document(loader: Any) -> Any:
+    """The value of the document whose start event `loader` has just given, up to its end."""
+    # imported here: the loop compares every event with these, and local names are faster
+    from yaml.events import (
+        DocumentEndEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    resolvers = loader.yaml_implicit_resolvers
+    decimal = _DECIMAL.match
+    built: dict[str, Any] = {}  # plain scalar text -> its value (immutable values only)
+    get = loader.get_event
+    holder: list[Any] = []
+    stack: list[Any] = [holder]
+    keys: list[Any] = [_NO_KEY]
+    top: Any = holder
+    key: Any = _NO_KEY
+    in_map = False
+    while True:
+        event = get()
+        kind = event.__class__
+        if kind is ScalarEvent:
+            if event.anchor is not None or event.tag not in (None, "!"):
+                raise _Unusual
+            value = event.value
+            if event.implicit[0] and (value[:1] if value else "") in resolvers:
+                found = built.get(value, _NO_KEY)
+                if found is _NO_KEY and decimal(value):
+                    found = float(value)  # what the float resolver and constructor give
+                elif found is _NO_KEY:
+                    found = built[value] = _plain_scalar(loader, value, event.implicit)
+                value = found
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag not in (None, "!"):
+                raise _Unusual
+            value = {} if kind is MappingStartEvent else []
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            stack.pop()
+            keys.pop()
+            top, key = stack[-1], keys[-1]
+            in_map = top.__class__ is dict
+            continue
+        elif kind is DocumentEndEvent:
+            return holder[0]
+        else:
+            raise _Unusual  # an alias
+        if not in_map:
+            top.append(value)
+        elif key is _NO_KEY:
+            if kind is not ScalarEvent:
+                raise _Unusual  # a mapping or list as a key: PyYAML says what is wrong
+            key = value
+        else:
+            top[key] = value  # a repeated key: the last one wins, as in PyYAML
+            key = _NO_KEY
+        if kind is not ScalarEvent:
+            keys[-1] = key
+            stack.append(value)
+            keys.append(_NO_KEY)
+            top, key, in_map = value, _NO_KEY, kind is MappingStartEvent
+
+
+def _plain_scalar(loader: Any, value: str, implicit: tuple[bool, bool]) -> Any:
+    """What PyYAML's resolver and constructors make of a plain scalar's text."""
+    tag = loader.resolve(yaml.ScalarNode, value, implicit)
+    if tag == loader.DEFAULT_SCALAR_TAG:
+        return value
+    if tag in _PLAIN_TAGS:
+        return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
+    raise _Unusual  # merge keys, '=' values
 
 
 MAX_PARSE_DEPTH = 1000
@@ -503,54 +526,34 @@ def _check_shape(root: yaml.Node, name: str) -> None:
         if key in expanded:
             continue
         if key in on_stack:
-            raise ValidationError(
-                [
-                    Problem(
-                        name,
-                        node.start_mark.line + 1,
-                        "",
-                        "recursive alias; remove the '*' reference",
-                    )
-                ]
-            )
+            raise _shape_problem(name, node, _RECURSIVE)
         if depth > MAX_DEPTH:
-            raise ValidationError(
-                [
-                    Problem(
-                        name, node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels"
-                    )
-                ]
-            )
+            raise _shape_problem(name, node, f"nested deeper than {MAX_DEPTH} levels")
         distinct.add(key)
         on_stack.add(key)
         stack.append((node, depth, True))
         for child in _children(node):
             if id(child) in on_stack:
-                raise ValidationError(
-                    [
-                        Problem(
-                            name,
-                            child.start_mark.line + 1,
-                            "",
-                            "recursive alias; remove the '*' reference",
-                        )
-                    ]
-                )
+                raise _shape_problem(name, child, _RECURSIVE)
             if id(child) not in expanded:
                 stack.append((child, depth + 1, False))
     total = expanded[id(root)]
     if total > 2 * len(distinct) + ALIAS_EXPANSION_MARGIN:
-        raise ValidationError(
-            [
-                Problem(
-                    name,
-                    0,
-                    "",
-                    f"aliases expand to {total} nodes from {len(distinct)}: refused "
-                    "(alias bomb?); write the values out",
-                )
-            ]
+        raise _shape_problem(
+            name,
+            None,
+            f"aliases expand to {total} nodes from {len(distinct)}: refused "
+            "(alias bomb?); write the values out",
         )
+
+
+_RECURSIVE = "recursive alias; remove the '*' reference"
+
+
+def _shape_problem(name: str, node: yaml.Node | None, message: str) -> ValidationError:
+    """The file's one problem, at the line of `node` (none for the whole file)."""
+    line = node.start_mark.line + 1 if node is not None else 0
+    return ValidationError([Problem(name, line, "", message)])
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -839,8 +842,8 @@ _WITHHELD_MESSAGES: dict[str, str] = {
     "id": "not a lower-case id (letters, digits and '-')",
     "categories": "not a category of the taxonomy",
     "languages": "not an ISO 639-1 or 639-3 language code",
-    "hours": "not '24/7', 'unknown' or a mapping of days (mon to sun) to time ranges "
-    "like '08:00-17:00'",
+    "hours": "not '24/7', 'unknown', OpenStreetMap opening_hours text of one repeating week "
+    "('Mo-Fr 08:00-18:00') or a mapping of days (mon to sun) to time ranges like '08:00-17:00'",
     "last_verified": DATE_MESSAGE,
 }
 """What is wrong with a field of a confidential service, said without its value."""
@@ -1144,6 +1147,9 @@ def _site_file_problem(folder: Path, rel: str) -> str | None:
     return _polygon_file_problem(real, st.st_size, st.st_mtime_ns)
 
 
+_NOT_POLYGONS = "is not a GeoJSON FeatureCollection of polygons"
+
+
 @lru_cache(maxsize=64)
 def _polygon_file_problem(path: Path, size: int, mtime_ns: int) -> str | None:
     """What keeps a file from being a GeoJSON FeatureCollection with polygons, or None.
@@ -1152,10 +1158,25 @@ def _polygon_file_problem(path: Path, size: int, mtime_ns: int) -> str | None:
     every feature's geometry must be one shapely reads, with finite longitudes and latitudes
     in range, and at least one must be a polygon with an area.
     """
-    import shapely
-    import shapely.geometry
+    data = _read_json_file(path)
+    if isinstance(data, str):
+        return data
+    features = data.get("features") if isinstance(data, dict) else None
+    if not (isinstance(data, dict) and data.get("type") == "FeatureCollection"):
+        return _NOT_POLYGONS
+    if not isinstance(features, list):
+        return f"{_NOT_POLYGONS} (no list of features)"
+    polygons = 0
+    for n, feature in enumerate(features, 1):
+        found = _polygon_feature(feature)
+        if isinstance(found, str):
+            return f"{_NOT_POLYGONS} (feature {n} {found})"
+        polygons += found
+    return None if polygons else f"{_NOT_POLYGONS} (it has no polygon)"
 
-    not_geojson = "is not a GeoJSON FeatureCollection of polygons"
+
+def _read_json_file(path: Path) -> Any:
+    """The JSON value of a boundary or areas file, or the text saying why there is none."""
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_SITE_FILE_BYTES + 1)
@@ -1164,50 +1185,50 @@ def _polygon_file_problem(path: Path, size: int, mtime_ns: int) -> str | None:
     if len(raw) > MAX_SITE_FILE_BYTES:
         return f"is larger than {MAX_SITE_FILE_BYTES // 2**20} MiB (simplify the polygons)"
     try:
-        data = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep
-        return f"{not_geojson} (not UTF-8 JSON)"
-    features = data.get("features") if isinstance(data, dict) else None
-    if not (isinstance(data, dict) and data.get("type") == "FeatureCollection"):
-        return not_geojson
-    if not isinstance(features, list):
-        return f"{not_geojson} (no list of features)"
-    polygons = 0
-    for n, feature in enumerate(features, 1):
-        if not (
-            isinstance(feature, dict)
-            and isinstance(feature.get("properties") or {}, dict)
-            and isinstance(feature.get("geometry") or {}, dict)
-        ):
-            return f"{not_geojson} (feature {n} is not a GeoJSON feature)"
-        if not feature.get("geometry"):
-            continue
-        try:
-            geom = shapely.geometry.shape(feature["geometry"])
-            box = shapely.bounds(geom)
-        except (
-            TypeError,
-            ValueError,
-            KeyError,
-            IndexError,
-            AttributeError,
-            RecursionError,
-            shapely.errors.ShapelyError,
-        ):
-            return f"{not_geojson} (feature {n} has a geometry that cannot be read)"
-        if geom.is_empty:
-            continue
-        x0, y0, x1, y1 = (float(v) for v in box)
-        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            return f"{not_geojson} (feature {n} is not in longitude and latitude, EPSG:4326)"
-        if geom.geom_type in ("Polygon", "MultiPolygon"):
-            fixed = geom if geom.is_valid else shapely.make_valid(geom)
-            if not any(
-                p.geom_type == "Polygon" and p.area > 0 for p in getattr(fixed, "geoms", [fixed])
-            ):
-                return f"{not_geojson} (feature {n} is a polygon without area)"
-            polygons += 1
-    return None if polygons else f"{not_geojson} (it has no polygon)"
+        return f"{_NOT_POLYGONS} (not UTF-8 JSON)"
+
+
+def _polygon_feature(feature: Any) -> str | bool:
+    """Is one feature of a boundary file a polygon with an area? Or the text saying what is
+    wrong with it ("is not ..."). A feature without geometry (or an empty one) is not."""
+    import shapely
+    import shapely.geometry
+
+    if not (
+        isinstance(feature, dict)
+        and isinstance(feature.get("properties") or {}, dict)
+        and isinstance(feature.get("geometry") or {}, dict)
+    ):
+        return "is not a GeoJSON feature"
+    if not feature.get("geometry"):
+        return False
+    try:
+        geom = shapely.geometry.shape(feature["geometry"])
+        box = shapely.bounds(geom)
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+        shapely.errors.ShapelyError,
+    ):
+        return "has a geometry that cannot be read"
+    if geom.is_empty:
+        return False
+    x0, y0, x1, y1 = (float(v) for v in box)
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        return "is not in longitude and latitude, EPSG:4326"
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return False
+    fixed = geom if geom.is_valid else shapely.make_valid(geom)
+    parts = getattr(fixed, "geoms", [fixed])
+    if not any(p.geom_type == "Polygon" and p.area > 0 for p in parts):
+        return "is a polygon without area"
+    return True
 
 
 def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Document) -> None:
@@ -1328,41 +1349,11 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
     services = []
     features = [f for f in raw_features if not _is_referral_line(f)]
     for i, feature in enumerate(features):
-        raw_props = feature.get("properties") if isinstance(feature, dict) else None
-        props = dict(raw_props) if isinstance(raw_props, dict) else {}
-        geom = feature.get("geometry") if isinstance(feature, dict) else None
-        coords = geom.get("coordinates") if isinstance(geom, dict) else None
-        if raw_props is not None and not isinstance(raw_props, dict):
-            doc.add(["features", i, "properties"], "expected a mapping of the service's fields")
+        props = _feature_service(feature, ["features", i], doc)
+        if props is None:
             doc.skipped.add(i)
-            continue
-        if not isinstance(props.get("location") or {}, dict):
-            doc.add(
-                ["features", i, "properties", "location"],
-                "expected a mapping (address, area); the position is the feature's geometry",
-            )
-            doc.skipped.add(i)
-            continue
-        if not (
-            isinstance(geom, dict)
-            and geom.get("type") == "Point"
-            and isinstance(coords, list)
-            and len(coords) >= 2
-        ):
-            hidden = props.get("location_precision") == "hidden" and geom is None
-            doc.add(
-                ["features", i, "geometry"],
-                "no location: a hidden confidential service as an export writes it; an export "
-                "is a publication, not an inventory (edit the YAML)"
-                if hidden
-                else "each service must be a Point [lon, lat]",
-            )
-            doc.skipped.add(i)
-            continue
-        location = dict(props.pop("location", {}) or {})
-        location.update(lon=coords[0], lat=coords[1])
-        props["location"] = location
-        services.append(props)
+        else:
+            services.append(props)
     doc.geojson = True
     if doc._root is not None:
         doc._root = _relabel(doc._root, doc.skipped)
@@ -1376,6 +1367,43 @@ def _from_geojson(data: dict[str, Any], doc: _Document) -> dict[str, Any]:
             if k not in ("type", "features", "site", "referrals", "bbox", "name")
         },
     }
+
+
+def _feature_service(feature: Any, loc: list[str | int], doc: _Document) -> dict[str, Any] | None:
+    """The service record of one feature (its properties, located at its Point), or None
+    after reporting why the feature makes none."""
+    raw_props = feature.get("properties") if isinstance(feature, dict) else None
+    props = dict(raw_props) if isinstance(raw_props, dict) else {}
+    geom = feature.get("geometry") if isinstance(feature, dict) else None
+    coords = geom.get("coordinates") if isinstance(geom, dict) else None
+    if raw_props is not None and not isinstance(raw_props, dict):
+        doc.add([*loc, "properties"], "expected a mapping of the service's fields")
+        return None
+    if not isinstance(props.get("location") or {}, dict):
+        doc.add(
+            [*loc, "properties", "location"],
+            "expected a mapping (address, area); the position is the feature's geometry",
+        )
+        return None
+    if not (
+        isinstance(geom, dict)
+        and geom.get("type") == "Point"
+        and isinstance(coords, list)
+        and len(coords) >= 2
+    ):
+        hidden = props.get("location_precision") == "hidden" and geom is None
+        doc.add(
+            [*loc, "geometry"],
+            "no location: a hidden confidential service as an export writes it; an export "
+            "is a publication, not an inventory (edit the YAML)"
+            if hidden
+            else "each service must be a Point [lon, lat]",
+        )
+        return None
+    location = dict(props.pop("location", {}) or {})
+    location.update(lon=coords[0], lat=coords[1])
+    props["location"] = location
+    return props
 
 
 def _is_referral_line(feature: Any) -> bool:

@@ -28,6 +28,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from pathways.io.load import load_site
 from pathways.model.errors import InventoryError, Problem, ValidationError, display_path
 from pathways.model.inventory import Inventory
 
@@ -46,8 +49,6 @@ def save_inventory(
     `Inventory` as loaded from `path`. Raises `ValidationError` (nothing written) when the
     inventory is not valid, `InventoryError` when the folder cannot be written.
     """
-    from pathways.io.load import load_site
-
     path = Path(path)
     if keep < 0:
         raise ValueError("keep must be 0 or more")
@@ -86,9 +87,37 @@ def save_inventory(
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
-    from pathways.io.imports import dump_yaml
-
     return dump_yaml(dict(data))
+
+
+class _Dumper(yaml.SafeDumper):
+    """YAML in the repository's style: multi-line text as a `|` block."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Inventory records as YAML in the repository's style (short lists and maps inline)."""
+    parts = []
+    for key in ("site", "services", "referrals"):
+        if key in data:
+            parts.append(
+                yaml.dump(
+                    {key: data[key]},
+                    Dumper=_Dumper,
+                    sort_keys=False,
+                    allow_unicode=True,
+                    width=100,
+                    default_flow_style=None,
+                )
+            )
+    return "\n".join(parts)
 
 
 def _write_temporary(text: str, path: Path, folder: Path) -> Path:

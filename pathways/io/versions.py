@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pathways.analysis.gaps import GapDiff, diff_gaps, find_gaps
+from pathways.io.load import load_sites
 from pathways.model import clock
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import Inventory, Referral, Service
@@ -193,8 +194,6 @@ def diff_inventories(old: Inventory, new: Inventory, *, as_of: dt.date | None = 
 
 def diff_paths(old: str | Path, new: str | Path, *, as_of: dt.date | None = None) -> list[SiteDiff]:
     """Compare two files (or two folders, site by site: sites are paired by id)."""
-    from pathways.io.load import load_sites
-
     olds = {inv.site.id: inv for inv in load_sites([old])}
     news = {inv.site.id: inv for inv in load_sites([new])}
     if len(olds) == 1 and len(news) == 1:

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -27,6 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+from pathways.i18n import N_, t
+from pathways.model.osm_hours import holiday_rules, osm_week, render_osm
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -35,40 +38,33 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Category:
-    """One service category of the taxonomy, with its labels in English and French."""
+    """One service category of the taxonomy, and the key of its label in the catalogs."""
 
     id: str
-    en: str
-    fr: str
+    key: str
+
+    def label(self, lang: str = "en") -> str:
+        """The category's label in `lang` (`pathways.i18n`)."""
+        return t(self.key, lang)
 
 
 TAXONOMY: dict[str, Category] = {
     c.id: c
     for c in (
-        Category("health.cmr", "Clinical management of rape", "Prise en charge clinique du viol"),
-        Category("health.general", "General health care", "Soins de santé généraux"),
-        Category("health.srh", "Sexual and reproductive health", "Santé sexuelle et reproductive"),
-        Category(
-            "mhpss",
-            "Mental health and psychosocial support",
-            "Santé mentale et soutien psychosocial",
-        ),
-        Category("case_management", "Case management", "Gestion de cas"),
-        Category("safety.police", "Police and security", "Police et sécurité"),
-        Category("safety.shelter", "Shelter and safe house", "Hébergement sécurisé"),
-        Category("legal", "Legal aid", "Aide juridique"),
-        Category("child_protection", "Child protection", "Protection de l'enfance"),
-        Category("hotline", "Helpline", "Ligne d'écoute"),
-        Category(
-            "interpretation",
-            "Interpretation and cultural mediation",
-            "Interprétariat et médiation culturelle",
-        ),
-        Category("basic_needs", "Basic needs", "Besoins de base"),
-        Category("livelihoods", "Livelihoods", "Moyens de subsistance"),
-        Category(
-            "community", "Community centre and safe space", "Centre communautaire et espace sûr"
-        ),
+        Category("health.cmr", N_("cat_health.cmr")),
+        Category("health.general", N_("cat_health.general")),
+        Category("health.srh", N_("cat_health.srh")),
+        Category("mhpss", N_("cat_mhpss")),
+        Category("case_management", N_("cat_case_management")),
+        Category("safety.police", N_("cat_safety.police")),
+        Category("safety.shelter", N_("cat_safety.shelter")),
+        Category("legal", N_("cat_legal")),
+        Category("child_protection", N_("cat_child_protection")),
+        Category("hotline", N_("cat_hotline")),
+        Category("interpretation", N_("cat_interpretation")),
+        Category("basic_needs", N_("cat_basic_needs")),
+        Category("livelihoods", N_("cat_livelihoods")),
+        Category("community", N_("cat_community")),
     )
 }
 """The category ids of the design; sub-categories (`health.cmr.pep`) may be added below them."""
@@ -131,11 +127,11 @@ def base_category(value: str) -> str:
 
 
 def category_label(category: str, lang: str = "en") -> str:
-    """A human label for a category, in English or French."""
+    """A human label for a category, in `lang`."""
     cat = TAXONOMY.get(base_category(category))
     if cat is None:
         return category
-    label = cat.fr if lang == "fr" else cat.en
+    label = cat.label(lang)
     return label if category in TAXONOMY else f"{label} ({category})"
 
 
@@ -210,11 +206,16 @@ class Hours:
     """Opening hours as minute ranges per weekday (0 = Monday); `known` is False for 'unknown'.
 
     A range that passes midnight is split into two at load time, so every range lies inside
-    one day: `(start_minute, end_minute)` with 0 <= start < end <= 1440.
+    one day: `(start_minute, end_minute)` with 0 <= start < end <= 1440. Hours are equal (and
+    hash alike) when their weeks are, whichever form the inventory wrote them in.
     """
 
     week: tuple[tuple[tuple[int, int], ...], ...]
     known: bool = True
+    osm: str | None = field(default=None, compare=False)
+    """The OpenStreetMap `opening_hours` text the inventory wrote, as written (None for the
+    other forms): what an export to OpenStreetMap-style tools writes back, holidays and
+    comments included."""
 
     @classmethod
     def always(cls) -> Hours:
@@ -227,6 +228,12 @@ class Hours:
     @property
     def is_24_7(self) -> bool:
         return self.known and all(day == ((0, 1440),) for day in self.week)
+
+    @property
+    def holiday_rules(self) -> tuple[str, ...]:
+        """The rules of the OpenStreetMap text for public or school holidays (`('PH off',)`),
+        which the repeating week leaves out; () for the other forms."""
+        return holiday_rules(self.osm) if self.osm else ()
 
     def is_open(self, weekday: int, minute: int) -> bool:
         """Open at this weekday (0 = Monday) and minute of the day? Unknown hours count as open."""
@@ -261,19 +268,48 @@ class Hours:
                 parts.append(f"{name} " + ",".join(f"{_hm(a)}-{_hm(b)}" for a, b in ranges))
         return "; ".join(parts) if parts else "closed"
 
+    def to_osm(self) -> str:
+        """OpenStreetMap `opening_hours` text: as the inventory wrote it, else made from the
+        week (`Mo-Fr 08:00-18:00; Sa 09:00-12:00`); `parse_hours` reads it back equal."""
+        if self.osm is not None:
+            return self.osm
+        if not self.known:
+            return "unknown"
+        return "24/7" if self.is_24_7 else render_osm(self.week)
+
 
 def _hm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def parse_hours(value: Any) -> Hours:
-    """Parse `"24/7"`, `"unknown"` or a day -> ranges mapping; ValueError names the bad part."""
+    """Parse `"24/7"`, `"unknown"`, OpenStreetMap `opening_hours` text or a day -> ranges
+    mapping; ValueError names the bad part."""
     if value is None or value == "unknown":
         return Hours.unknown()
     if value == "24/7":
         return Hours.always()
+    if isinstance(value, str):
+        return _parse_osm(value)
     if not isinstance(value, dict):
-        raise ValueError(f"'{value}' is not '24/7', 'unknown' or a mapping of days to hours")
+        hint = ' (write "off" in quotes: YAML reads a bare off as false)' if value is False else ""
+        raise ValueError(
+            f"'{value}' is not '24/7', 'unknown', OpenStreetMap opening_hours text or a mapping "
+            f"of days to hours{hint}"
+        )
+    return Hours(_sorted_week(_parse_days(value)))
+
+
+def _parse_osm(text: str) -> Hours:
+    """Hours of OpenStreetMap `opening_hours` text (`pathways.model.osm_hours`), kept on them."""
+    week = osm_week(text)
+    if week is None:
+        return Hours(tuple(() for _ in DAYS), known=False, osm=text)
+    return Hours(_sorted_week(week), osm=text)
+
+
+def _parse_days(value: dict[Any, Any]) -> list[list[tuple[int, int]]]:
+    """The open ranges of each weekday of the per-day form (`{mon: "08:00-17:00", ...}`)."""
     week: list[list[tuple[int, int]]] = [[] for _ in DAYS]
     for day, text in value.items():
         if day not in DAYS:
@@ -284,25 +320,37 @@ def parse_hours(value: Any) -> Hours:
         if not isinstance(text, str):
             raise ValueError(f"{day}: '{text}' is not a time range like '08:00-17:00'")
         for part in text.replace(" ", "").split(","):
-            if part == "24h" or part == "00:00-24:00":
-                week[i].append((0, 1440))
-                continue
-            m = _RANGE.match(part)
-            if not m:
-                raise ValueError(f"{day}: '{part}' is not a time range like '08:00-17:00'")
-            a = int(m[1]) * 60 + int(m[2])
-            b = int(m[3]) * 60 + int(m[4])
-            if b > 1440:
-                raise ValueError(f"{day}: '{part}' ends after 24:00")
-            if a == b:
-                raise ValueError(f"{day}: '{part}' is an empty range")
+            a, b = _day_range(day, part)
             if b > a:
                 week[i].append((a, b))
             else:  # passes midnight
                 week[i].append((a, 1440))
                 if b:
                     week[(i + 1) % 7].append((0, b))
-    return Hours(tuple(tuple(sorted(_merge(d))) for d in week))
+    return week
+
+
+def _day_range(day: str, part: str) -> tuple[int, int]:
+    """Start and end minute of one range of the per-day form (the end may be before the start:
+    the range passes midnight)."""
+    if part == "24h" or part == "00:00-24:00":
+        return 0, 1440
+    m = _RANGE.match(part)
+    if not m:
+        raise ValueError(f"{day}: '{part}' is not a time range like '08:00-17:00'")
+    a = int(m[1]) * 60 + int(m[2])
+    b = int(m[3]) * 60 + int(m[4])
+    if b > 1440:
+        raise ValueError(f"{day}: '{part}' ends after 24:00")
+    if a == b:
+        raise ValueError(f"{day}: '{part}' is an empty range")
+    return a, b
+
+
+def _sorted_week(
+    week: list[list[tuple[int, int]]],
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    return tuple(tuple(sorted(_merge(d))) for d in week)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -555,7 +603,8 @@ class Service(_Record):
         """A translated text (`TRANSLATED`) in `lang` when the inventory gives it, else as is."""
         given = self.translations.get(lang)
         value = getattr(given, key, None) if given else None
-        return value if value is not None else getattr(self, key)
+        text: str | None = value if value is not None else getattr(self, key)
+        return text
 
     def name_in(self, lang: str) -> str:
         """The service's name in `lang` when the inventory gives it, else its name."""

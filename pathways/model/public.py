@@ -10,24 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pathways.i18n import N_, t
 from pathways.model.inventory import Inventory, Service
 
 Precision = Literal["exact", "area", "intake"]
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "exact": "exact location",
-        "intake": "public intake point (service location withheld)",
-        "area": "area level (exact location withheld)",
-        "area_named": "area level: {area} (exact location withheld)",
-    },
-    "fr": {
-        "exact": "adresse exacte",
-        "intake": "point d'accueil public (adresse du service masquée)",
-        "area": "niveau zone (adresse exacte masquée)",
-        "area_named": "niveau zone : {area} (adresse exacte masquée)",
-    },
+LABELS: dict[str, str] = {
+    "exact": N_("place_exact"),
+    "intake": N_("place_intake"),
+    "area": N_("place_area"),
+    "area_named": N_("place_area_named"),
 }
+"""How precisely a service is shown: the keys of the words in the catalogs (`pathways.i18n`)."""
 
 
 class PublicInventory(Inventory):
@@ -50,16 +44,15 @@ class PublicPlace:
         return self.precision != "exact"
 
     def describe(self, lang: str = "en") -> str:
-        """The label in English or French."""
+        """The label in `lang`."""
         return place_label(self.precision, self.area, lang)
 
 
 def place_label(precision: str, area: str | None, lang: str = "en") -> str:
-    """How precisely a service is shown, in words (English or French)."""
-    texts = LABELS.get(lang, LABELS["en"])
+    """How precisely a service is shown, in words, in `lang`."""
     if precision == "area" and area:
-        return texts["area_named"].format(area=area)
-    return texts[precision]
+        return t(LABELS["area_named"], lang, area=area)
+    return t(LABELS[precision], lang)
 
 
 def shown_place(service: Service) -> PublicPlace | None:

@@ -182,7 +182,7 @@ class Card:
             (t("routes_in", lang), self.routes_in),
             (t("routes_out", lang), self.routes_out),
         ):
-            lines.append(f"{title} :" if lang == "fr" else f"{title}:")
+            lines.append(f"{title}{t('colon', lang)}")
             if not rows:
                 lines.append(f"  {t('no_routes', lang)}")
             for r in rows:
@@ -255,7 +255,7 @@ def service_card(inventory: Inventory, service_id: str, lang: str = "en") -> Car
     )
 
 
-def _card_values(s: Service, inventory: Inventory, lang: str) -> list[tuple[str, str]]:
+def _card_values(s: Service, inventory: PublicInventory, lang: str) -> list[tuple[str, str]]:
     """The card's fields in order, as (key, value in words); empty optional fields left out."""
     yes_no = {True: t("yes", lang), False: t("no", lang)}
     values: list[tuple[str, str]] = [("site", inventory.site.name)]

@@ -4,58 +4,48 @@
 folder) whole or not at all. Every format shows a confidential service only at its public place
 (`pathways.io.export.public`); a hidden one is listed, never placed.
 
-The format modules load their libraries (geopandas, fpdf2, ...) when called, so importing this
-package, as the command line does for every command, stays cheap.
+The format modules are imported here and registered in `WRITERS`; the heavy libraries they
+write with (geopandas, pyogrio, fpdf2, jinja2, ...) load when a writer runs, so importing this
+package (the importers, the base-map builder and the app's Export page do) stays cheap.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
+from pathways.io.export import geojson, gpkg, hsds, network, protocol, sheet
+from pathways.io.export.options import ExportOptions, Writer, one_site
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import Inventory
 from pathways.public.privacy import public_view
 
+__all__ = ["FORMATS", "WRITERS", "ExportOptions", "Writer", "export", "one_site", "writer"]
 
-@dataclass(frozen=True)
-class ExportOptions:
-    """Settings shared by the writers; each format reads the ones it needs."""
-
-    lang: str = "en"  # language of labels and sentences: en | fr
-    as_of: dt.date | None = None  # date the gaps (stale) and the protocol's print date count from
-    lines: bool = True  # GeoJSON: referral routes as LineString features too
-    # GeoJSON, HSDS: boundary paths rewritten to resolve from the written file's folder; off for
-    # a download, whose folder is the server's temporary one (it would print the server's
-    # folder layout and resolve nowhere): the inventory's own relative paths are kept then
-    relocate: bool = True
-
-
-Writer = Callable[[Sequence[Inventory], Path, ExportOptions], None]
+WRITERS: dict[str, Writer] = {
+    "geojson": geojson.write_geojson,
+    "gpkg": gpkg.write_gpkg,
+    "csv": sheet.write_csv,
+    "hxl": sheet.write_hxl,
+    "graphml": network.write_graphml,
+    "gexf": network.write_gexf,
+    "hsds": hsds.write_hsds,
+    "protocol": protocol.write_protocol,
+}
+"""Format name -> its writer, in the order the command line lists them."""
 
 FORMATS: dict[str, tuple[str, str]] = {
-    "geojson": ("pathways.io.export.geojson", "write_geojson"),
-    "gpkg": ("pathways.io.export.gpkg", "write_gpkg"),
-    "csv": ("pathways.io.export.sheet", "write_csv"),
-    "hxl": ("pathways.io.export.sheet", "write_hxl"),
-    "graphml": ("pathways.io.export.network", "write_graphml"),
-    "gexf": ("pathways.io.export.network", "write_gexf"),
-    "hsds": ("pathways.io.export.hsds", "write_hsds"),
-    "protocol": ("pathways.io.export.protocol", "write_protocol"),
+    name: (func.__module__, func.__name__) for name, func in WRITERS.items()
 }
-"""Format name -> (module, writer function). Each writer is a `Writer`."""
+"""Format name -> (module, writer function name): where each writer lives, for callers that
+check a format without running it (the command line's choices, the app's Export page)."""
 
 
 def writer(format: str) -> Writer:
     """The writer function of a format; InventoryError naming the known formats otherwise."""
-    if format not in FORMATS:
-        raise InventoryError(f"'{format}' is not an export format (use {', '.join(FORMATS)})")
-    module, name = FORMATS[format]
-    func: Writer = getattr(importlib.import_module(module), name)
-    return func
+    if format not in WRITERS:
+        raise InventoryError(f"'{format}' is not an export format (use {', '.join(WRITERS)})")
+    return WRITERS[format]
 
 
 def export(
@@ -72,14 +62,3 @@ def export(
         raise InventoryError("nothing to export: no inventory given")
     writer(format)(invs, Path(path), options or ExportOptions())
     return Path(path)
-
-
-def one_site(inventories: Sequence[Inventory], format: str) -> Inventory:
-    """The single inventory of a per-site format; InventoryError when given several."""
-    if len(inventories) != 1:
-        ids = ", ".join(inv.site.id for inv in inventories)
-        raise InventoryError(
-            f"--format {format} writes one site per file (it is read back as one inventory); "
-            f"got {len(inventories)} sites ({ids}): export them one by one"
-        )
-    return inventories[0]

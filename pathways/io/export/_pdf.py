@@ -1,36 +1,60 @@
 """The referral protocol as PDF (A4), laid out with fpdf2 from `SiteProtocol` content.
 
-fpdf2 is pure Python; the font is Source Sans Pro (SIL OFL) from the `font-source-sans-pro`
-package, so accents, Cyrillic and typographic dashes print on any machine. A character the
-font lacks (Arabic script, for one) prints as '?': the HTML protocol shows it in full.
+fpdf2 is pure Python. Fonts (SIL OFL, from pip packages, so any machine prints the same):
+Source Sans Pro (`font-source-sans-pro`) for Latin, with accents, Cyrillic and typographic
+dashes; Noto Sans Arabic (`fontpkg-noto-sans-arabic`) as fpdf2's fallback for the Arabic script
+(Arabic, Persian, Urdu, Pashto, Kurdish), added only to a document that has such letters. Text
+is shaped by HarfBuzz (`uharfbuzz`), so Arabic letters join, and fpdf2's bidirectional
+algorithm orders right-to-left runs: an Arabic service name in an English protocol reads right,
+and a right-to-left protocol (an Arabic-script language) has right-aligned paragraphs and its
+table columns from the right. A character that neither font draws (another script) prints as
+'?': the HTML protocol shows it in full.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pathways.io.export.protocol_content import Card, Gap, Need, SiteProtocol
 from pathways.model import clock
 
-if TYPE_CHECKING:
-    from pathways.io.export.protocol import Card, SiteProtocol
-
 FONT = "SourceSans"
+ARABIC_FONT = "NotoSansArabic"
+ARABIC_FAMILY = "Noto Sans Arabic"
+"""The fallback font's family name in `fontpkg` (the package `fontpkg-noto-sans-arabic`).
+
+Its one file is a variable font, used at its default instance (regular): fpdf2 takes seconds to
+make a bold instance, so bold Arabic prints regular. Of the static Arabic fonts on PyPI, IBM
+Plex Sans Arabic draws lam-alef as one ligature glyph, which PDF readers extract as alef-lam:
+copied or searched Arabic text would be wrong."""
 PURPLE = (91, 42, 134)
 RED = (179, 38, 30)
+ORANGE = (161, 92, 0)
 GREY = (85, 85, 85)
 HEAD_FILL = (239, 232, 246)
 TOTAL_PAGES = "{pages}"
 """The alias fpdf2 replaces with the page count once the document is done; its width is the room
 kept for the number (the default "{nb}" is too narrow for a national protocol's 2,000+ pages)."""
+LRM = "\u200e"
+"""LEFT-TO-RIGHT MARK: put before a left-to-right value (a phone number) in a right-to-left
+paragraph, it keeps the value's order ('+32 2 000 00 01', not '01 00 000 2 +32')."""
+KEPT = frozenset("\n\t\u200e\u200f")
+"""Characters `_safe` keeps though no font draws them: line breaks, tabs, direction marks
+(HarfBuzz draws those as nothing)."""
+
+
+# --- fonts -------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
-def _font_files() -> dict[str, Path]:
-    import font_source_sans_pro
+def _latin_files() -> dict[str, Path]:
+    import font_source_sans_pro  # the font packages load with the first PDF, not every export
 
     folder = Path(font_source_sans_pro.__file__).parent / "files"
     return {
@@ -41,46 +65,118 @@ def _font_files() -> dict[str, Path]:
 
 
 @lru_cache(maxsize=1)
-def _covered() -> frozenset[int]:
+def _arabic_file() -> Path:
+    import fontpkg
+
+    return Path(fontpkg.path(ARABIC_FAMILY))
+
+
+@lru_cache(maxsize=4)
+def _cmap(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    with TTFont(_font_files()[""]) as font:
+    with TTFont(path) as font:
         return frozenset(font.getBestCmap())
 
 
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """The code points some font of the document draws."""
+    return _cmap(_latin_files()[""]) | _cmap(_arabic_file())
+
+
+@lru_cache(maxsize=1)
+def _fallback_only() -> frozenset[int]:
+    """The code points only the fallback font draws: the Arabic script's."""
+    return _cmap(_arabic_file()) - _cmap(_latin_files()[""])
+
+
 def _safe(text: str) -> str:
-    """The text with characters the font cannot draw replaced by '?'."""
+    """The text with characters no font can draw replaced by '?'."""
     covered = _covered()
-    return "".join(c if ord(c) in covered or c in "\n\t" else "?" for c in text)
+    return "".join(c if ord(c) in covered or c in KEPT else "?" for c in text)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a protocol's content (dataclasses, tuples, dicts of strings)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        yield from _strings(list(value.values()))
+
+
+def _needs_fallback(protocols: Sequence[SiteProtocol]) -> bool:
+    """Whether some text needs the Arabic font (loading it costs about half a second)."""
+    only = _fallback_only()
+    return any(not only.isdisjoint(map(ord, s)) for p in protocols for s in _strings(p))
+
+
+def _add_fonts(pdf: Any, *, fallback: bool) -> None:
+    for style, path in _latin_files().items():
+        pdf.add_font(FONT, style, str(path))
+    if fallback:  # bold and italic Arabic print in the regular face (see ARABIC_FAMILY)
+        pdf.add_font(ARABIC_FONT, "", str(_arabic_file()))
+        pdf.set_fallback_fonts([ARABIC_FONT], exact_match=False)
+
+
+def _shaping(pdf: Any, p: SiteProtocol, *texts: str) -> None:
+    """HarfBuzz shaping and fpdf2's bidirectional algorithm on for the text about to be laid out
+    if it has Arabic-script or right-to-left letters, off otherwise: fpdf2's line breaking
+    reshapes a fragment at each character it adds, which makes a protocol ten times slower."""
+    on = any(_needs_shaping(t) for t in texts)
+    pdf.set_text_shaping(on, direction=p.direction if on else None)
+
+
+def _needs_shaping(text: str) -> bool:
+    return not _fallback_only().isdisjoint(map(ord, text)) or _has_rtl(text)
+
+
+# --- the document ------------------------------------------------------------------------------
+
+
+def _footer(pdf: Any) -> None:
+    """The site, print date and data status at the page's foot; the page number at its end."""
+    p: SiteProtocol | None = pdf.current
+    if p is None:
+        return
+    start, end = ("R", "L") if p.direction == "rtl" else ("L", "R")
+    pdf.set_y(-12)
+    pdf.set_font(FONT, "", 8)
+    pdf.set_text_color(*GREY)
+    text = p.text["footer"].format(site=p.site_name, date=p.printed.isoformat())
+    text = f"{text} · {p.status_short}"
+    shaping = pdf.text_shaping  # a page can break inside a table: leave its setting as it was
+    _shaping(pdf, p, text)
+    pdf.cell(0, 4, _safe(text), align=start)
+    pdf.set_y(-12)
+    pdf.cell(0, 4, f"{pdf.page_no()}/{TOTAL_PAGES}", align=end)
+    pdf.text_shaping = shaping
 
 
 def _make_pdf(protocols: Sequence[SiteProtocol]) -> Any:
-    from fpdf import FPDF
+    from fpdf import FPDF  # loads with the first PDF, not with every export
 
     class _Protocol(FPDF):
-        current: SiteProtocol | None = None
+        current: SiteProtocol | None = None  # the site being laid out, for the footer
 
         def footer(self) -> None:
-            p = self.current
-            if p is None:
-                return
-            self.set_y(-12)
-            self.set_font(FONT, "", 8)
-            self.set_text_color(*GREY)
-            text = p.text["footer"].format(site=p.site_name, date=p.printed.isoformat())
-            self.cell(0, 4, _safe(f"{text} · {p.status_short}"), align="L")
-            self.set_y(-12)
-            self.cell(0, 4, f"{self.page_no()}/{TOTAL_PAGES}", align="R")
+            _footer(self)
 
     pdf = _Protocol(orientation="portrait", unit="mm", format="A4")
-    for style, path in _font_files().items():
-        pdf.add_font(FONT, style, str(path))
+    _add_fonts(pdf, fallback=_needs_fallback(protocols))
     pdf.set_margins(14, 14, 14)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages(TOTAL_PAGES)
     printed = protocols[0].printed if protocols else clock.today()
     pdf.set_creation_date(dt.datetime(printed.year, printed.month, printed.day, tzinfo=dt.UTC))
     pdf.set_title(_safe(protocols[0].text["title"]) if protocols else "Referral protocol")
+    pdf.set_lang(protocols[0].lang if protocols else "en")
     pdf.set_creator("Referral Atlas")
     return pdf
 
@@ -95,153 +191,93 @@ def protocol_pdf(protocols: Sequence[SiteProtocol]) -> bytes:
     return bytes(pdf.output())
 
 
+def _site(pdf: Any, p: SiteProtocol) -> None:
+    """One site's protocol, section after section."""
+    t = p.text
+    _title(pdf, p)
+    _status(pdf, p)
+    _urgent(pdf, p)
+    pdf.set_text_color(50, 50, 50)
+    _para(pdf, p, t["principles"], style="I")
+    pdf.set_text_color(0, 0, 0)
+    _entry_points(pdf, p)
+    _heading(pdf, p, t["steps_title"])
+    for i, need in enumerate(p.needs, 1):
+        _need(pdf, p, i, need)
+    _gaps(pdf, p)
+    _directory(pdf, p)
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+def _align(p: SiteProtocol) -> str:
+    """Where a paragraph starts: the right edge in a right-to-left protocol."""
+    return "R" if p.direction == "rtl" else "L"
+
+
 def _heading(
-    pdf: Any, text: str, *, size: float = 12.5, color: tuple[int, int, int] = PURPLE
+    pdf: Any, p: SiteProtocol, text: str, *, size: float = 12.5, color: tuple[int, ...] = PURPLE
 ) -> None:
     if pdf.will_page_break(34):
         pdf.add_page()
     pdf.ln(2)
     pdf.set_font(FONT, "B", size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(0, size * 0.5, _safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    _shaping(pdf, p, text)
+    pdf.multi_cell(0, size * 0.5, _safe(text), align=_align(p), new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(201, 184, 220)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
     pdf.ln(1.5)
     pdf.set_text_color(0, 0, 0)
 
 
-def _para(pdf: Any, text: str, *, style: str = "", size: float = 9.5) -> None:
+def _para(
+    pdf: Any,
+    p: SiteProtocol,
+    text: str,
+    *,
+    style: str = "",
+    size: float = 9.5,
+    markdown: bool = False,
+) -> None:
     pdf.set_font(FONT, style, size)
-    pdf.multi_cell(0, size * 0.45, _safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    _shaping(pdf, p, text)
+    pdf.multi_cell(
+        0,
+        size * 0.45,
+        _safe(text),
+        align=_align(p),
+        markdown=markdown,
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
 
 
-def _site(pdf: Any, p: SiteProtocol) -> None:
+def _title(pdf: Any, p: SiteProtocol) -> None:
+    """The site's name, the protocol's title, the dates, and a rule."""
     t = p.text
-    # title block
+    align = _align(p)
     pdf.set_font(FONT, "B", 19)
     pdf.set_text_color(*PURPLE)
-    pdf.multi_cell(0, 8, _safe(p.site_name), align="L", new_x="LMARGIN", new_y="NEXT")
+    _shaping(pdf, p, p.site_name)
+    pdf.multi_cell(0, 8, _safe(p.site_name), align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 11)
     pdf.set_text_color(40, 40, 40)
-    pdf.multi_cell(0, 5, _safe(t["title"]), align="L", new_x="LMARGIN", new_y="NEXT")
+    _shaping(pdf, p, t["title"])
+    pdf.multi_cell(0, 5, _safe(t["title"]), align=align, new_x="LMARGIN", new_y="NEXT")
     dates = f"{t['printed']} {p.printed.isoformat()}"
     if p.updated:
         dates += f" · {t['updated']} {p.updated.isoformat()}"
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*GREY)
-    pdf.cell(0, 4.5, _safe(dates), align="L", new_x="LMARGIN", new_y="NEXT")
+    _shaping(pdf, p, dates)
+    pdf.cell(0, 4.5, _safe(dates), align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(*PURPLE)
     pdf.set_line_width(0.8)
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.w - pdf.r_margin, pdf.get_y() + 1)
     pdf.set_line_width(0.2)
     pdf.ln(3.5)
-    _status(pdf, p)
-    _urgent(pdf, p)
-    pdf.set_text_color(50, 50, 50)
-    _para(pdf, t["principles"], style="I")
-    pdf.set_text_color(0, 0, 0)
-
-    _heading(pdf, t["entry_title"])
-    _table(
-        pdf,
-        [t["service"], t["offers"], t["hours"], t["phone"], t["to_care"]],
-        [
-            [
-                _name(c, c.organisation),
-                c.offers,
-                "\n".join(x for x in (c.hours, c.languages) if x),
-                c.phone,
-                c.to_care,
-            ]
-            for c in p.entry_points
-        ],
-        widths=(44, 34, 36, 24, 44),
-    )
-
-    _heading(pdf, t["steps_title"])
-    for i, need in enumerate(p.needs, 1):
-        if pdf.will_page_break(40):
-            pdf.add_page()
-        pdf.set_font(FONT, "B", 11)
-        pdf.set_text_color(0, 0, 0)
-        title = f"{i}. {need.label}"
-        pdf.write(5.5, _safe(title))
-        if need.window:
-            pdf.set_text_color(*RED)
-            pdf.write(5.5, _safe(f" — {need.window}"))
-            pdf.set_text_color(0, 0, 0)
-        pdf.ln(6.5)
-        if not need.cards:
-            pdf.set_text_color(*RED)
-            _para(pdf, t["none_mapped"], style="B")
-            pdf.set_text_color(0, 0, 0)
-            pdf.ln(1)
-            continue
-        _table(
-            pdf,
-            [t["service"], t["contact"], t["hours"], t["who"], t["referred_by"]],
-            [
-                [
-                    _name(c, c.place),
-                    "\n".join(x for x in (c.phone, c.email) if x),
-                    "\n".join(x for x in (c.hours, c.languages) if x),
-                    c.who
-                    + (f"\n{t['conditions']}{t['colon']} {c.conditions}" if c.conditions else ""),
-                    "\n".join(c.referred_by),
-                ]
-                for c in need.cards
-            ],
-            widths=(46, 32, 38, 30, 36),
-        )
-
-    _heading(pdf, t["gaps_title"])
-    if not p.gaps:
-        _para(pdf, t["no_gaps"])
-    for sev, label, msg, todo in p.gaps:
-        pdf.set_font(FONT, "B", 9.5)
-        pdf.set_text_color(*(RED if sev == "critical" else (161, 92, 0)))
-        pdf.write(4.3, _safe(f"• {label}{t['colon']} "))
-        pdf.set_font(FONT, "", 9.5)
-        pdf.set_text_color(0, 0, 0)
-        pdf.write(4.3, _safe(msg))
-        pdf.ln(4.6)
-        pdf.set_font(FONT, "I", 9)
-        pdf.write(4.1, _safe(f"   {t['todo']}{t['colon']} "))
-        pdf.set_font(FONT, "", 9)
-        pdf.write(4.1, _safe(todo))
-        pdf.ln(5.4)
-    if p.minor_gaps:
-        pdf.set_text_color(*GREY)
-        _para(pdf, p.minor_text, size=8.5)
-        pdf.set_text_color(0, 0, 0)
-    if p.policy:
-        pdf.set_text_color(*GREY)
-        _para(pdf, t["policy_title"], size=8.5)
-        for line in p.policy:
-            _para(pdf, f"• {line}", size=8.5)
-        pdf.set_text_color(0, 0, 0)
-
-    _heading(pdf, t["directory_title"])
-    _table(
-        pdf,
-        [t["service"], t["phone"], t["hours"], t["languages"], t["place"]],
-        [
-            [
-                _name(c, c.organisation),
-                "\n".join(x for x in (c.phone, c.email) if x),
-                c.hours,
-                c.languages,
-                c.place,
-            ]
-            for c in p.directory
-        ],
-        widths=(50, 34, 36, 28, 34),
-    )
-
-
-def _name(c: Card, extra: str) -> str:
-    """The service name in bold, then a detail line (markdown, both escaped)."""
-    return f"**{_md(c.name)}**" + (f"\n{_md(extra)}" if extra else "")
 
 
 def _status(pdf: Any, p: SiteProtocol) -> None:
@@ -256,6 +292,7 @@ def _status(pdf: Any, p: SiteProtocol) -> None:
         pdf.set_draw_color(30, 123, 52)
         pdf.set_text_color(30, 95, 46)
         pdf.set_font(FONT, "B", 10)
+    _shaping(pdf, p, p.status)
     pdf.multi_cell(
         0,
         6,
@@ -263,7 +300,7 @@ def _status(pdf: Any, p: SiteProtocol) -> None:
         border=1,
         fill=True,
         padding=2,
-        align="L",
+        align=_align(p),
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -273,8 +310,9 @@ def _status(pdf: Any, p: SiteProtocol) -> None:
 
 
 def _urgent(pdf: Any, p: SiteProtocol) -> None:
+    """The boxed 72 h / 120 h warning and where clinical care after rape is given."""
     t = p.text
-    where = [f"• {c.name} · {c.phone} · {c.hours}" for c in p.cmr]
+    where = ["• " + " · ".join(_value(p, x) for x in (c.name, c.phone, c.hours)) for c in p.cmr]
     lines = [t["urgent"], f"{t['cmr_where']}{t['colon']}", *where]
     pdf.set_draw_color(*RED)
     pdf.set_fill_color(255, 245, 244)
@@ -282,47 +320,162 @@ def _urgent(pdf: Any, p: SiteProtocol) -> None:
     pdf.set_font(FONT, "B", 12)
     pdf.set_text_color(*RED)
     top = pdf.get_y()
+    _shaping(pdf, p, t["urgent_title"])
     pdf.multi_cell(
         0,
         6,
         _safe(t["urgent_title"]),
         fill=True,
         padding=(2, 2, 0, 2),
-        align="L",
+        align=_align(p),
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.set_font(FONT, "", 9.5)
     pdf.set_text_color(0, 0, 0)
-    pdf.multi_cell(
-        0,
-        4.4,
-        _safe("\n".join(lines)),
-        fill=True,
-        padding=(1, 2, 2, 2),
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    for i, line in enumerate(lines):  # a paragraph each: fpdf2 orders the runs of one line only
+        _shaping(pdf, p, line)
+        pdf.multi_cell(
+            0,
+            4.4,
+            _safe(line),
+            fill=True,
+            padding=(1 if i == 0 else 0, 2, 2 if i == len(lines) - 1 else 0, 2),
+            align=_align(p),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     if pdf.page_no() and pdf.get_y() > top:  # frame the box when it did not break across pages
         pdf.rect(pdf.l_margin, top, pdf.w - pdf.l_margin - pdf.r_margin, pdf.get_y() - top)
     pdf.set_line_width(0.2)
     pdf.ln(3)
 
 
+def _entry_points(pdf: Any, p: SiteProtocol) -> None:
+    t = p.text
+    _heading(pdf, p, t["entry_title"])
+    rows = [
+        [
+            _name(p, c, c.organisation),
+            _md(p, c.offers),
+            _md(p, "\n".join(x for x in (c.hours, c.languages) if x)),
+            _md(p, c.phone),
+            _md(p, c.to_care),
+        ]
+        for c in p.entry_points
+    ]
+    headings = [t["service"], t["offers"], t["hours"], t["phone"], t["to_care"]]
+    _table(pdf, p, headings, rows, widths=(44, 34, 36, 24, 44))
+
+
+def _need(pdf: Any, p: SiteProtocol, i: int, need: Need) -> None:
+    """One step: its number and need, its time window (in red), the services that meet it."""
+    t = p.text
+    if pdf.will_page_break(40):
+        pdf.add_page()
+    pdf.set_text_color(0, 0, 0)
+    _para(pdf, p, f"{i}. {need.label}", style="B", size=11)
+    if need.window:
+        pdf.set_text_color(*RED)
+        _para(pdf, p, need.window, style="B")
+        pdf.set_text_color(0, 0, 0)
+    pdf.ln(1.5)
+    if not need.cards:
+        pdf.set_text_color(*RED)
+        _para(pdf, p, t["none_mapped"], style="B")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(1)
+        return
+    rows = [
+        [
+            _name(p, c, c.place),
+            _md(p, "\n".join(x for x in (c.phone, c.email) if x)),
+            _md(p, "\n".join(x for x in (c.hours, c.languages) if x)),
+            _md(
+                p,
+                c.who + (f"\n{t['conditions']}{t['colon']} {c.conditions}" if c.conditions else ""),
+            ),
+            _md(p, "\n".join(c.referred_by)),
+        ]
+        for c in need.cards
+    ]
+    headings = [t["service"], t["contact"], t["hours"], t["who"], t["referred_by"]]
+    _table(pdf, p, headings, rows, widths=(46, 32, 38, 30, 36))
+
+
+def _gaps(pdf: Any, p: SiteProtocol) -> None:
+    """The critical and major gaps with what to do, the count of minor ones, the site's policy."""
+    t = p.text
+    _heading(pdf, p, t["gaps_title"])
+    if not p.gaps:
+        _para(pdf, p, t["no_gaps"])
+    for gap in p.gaps:
+        _gap(pdf, p, gap)
+    pdf.set_text_color(*GREY)
+    if p.minor_gaps:
+        _para(pdf, p, p.minor_text, size=8.5)
+    if p.policy:
+        _para(pdf, p, t["policy_title"], size=8.5)
+        for line in p.policy:
+            _para(pdf, p, f"• {line}", size=8.5)
+    pdf.set_text_color(0, 0, 0)
+
+
+def _gap(pdf: Any, p: SiteProtocol, gap: Gap) -> None:
+    """One gap, marked at its start edge by a bar in its severity's colour."""
+    t = p.text
+    top, page = pdf.get_y(), pdf.page_no()
+    label = _md(p, f"{gap.label}{t['colon']}")
+    _para(pdf, p, f"**{label}** {_md(p, gap.message)}", markdown=True)
+    todo = _md(p, f"{t['todo']}{t['colon']}")
+    _para(pdf, p, f"__{todo}__ {_md(p, gap.todo)}", size=9, markdown=True)
+    if pdf.page_no() == page:  # not when the gap broke across pages
+        x = pdf.w - pdf.r_margin + 1 if p.direction == "rtl" else pdf.l_margin - 2.2
+        pdf.set_fill_color(*(RED if gap.severity == "critical" else ORANGE))
+        pdf.rect(x, top + 0.4, 1.2, pdf.get_y() - top - 0.8, style="F")
+    pdf.ln(1.6)
+
+
+def _directory(pdf: Any, p: SiteProtocol) -> None:
+    t = p.text
+    _heading(pdf, p, t["directory_title"])
+    rows = [
+        [
+            _name(p, c, c.organisation),
+            _md(p, "\n".join(x for x in (c.phone, c.email) if x)),
+            _md(p, c.hours),
+            _md(p, c.languages),
+            _md(p, c.place),
+        ]
+        for c in p.directory
+    ]
+    headings = [t["service"], t["phone"], t["hours"], t["languages"], t["place"]]
+    _table(pdf, p, headings, rows, widths=(50, 34, 36, 28, 34))
+
+
 def _table(
-    pdf: Any, headings: list[str], rows: list[list[str]], *, widths: tuple[int, ...]
+    pdf: Any,
+    p: SiteProtocol,
+    headings: list[str],
+    rows: list[list[str]],
+    *,
+    widths: tuple[int, ...],
 ) -> None:
+    """A table of markdown cells; in a right-to-left protocol its first column is on the right."""
     from fpdf.fonts import FontFace
 
+    rtl = p.direction == "rtl"
+    if rtl:
+        headings, rows, widths = headings[::-1], [r[::-1] for r in rows], widths[::-1]
     pdf.set_font(FONT, "", 8.5)
+    _shaping(pdf, p, *headings, *(v for r in rows for v in r))  # the table is drawn as a whole
     pdf.set_draw_color(187, 187, 187)
     pdf.set_fill_color(255, 255, 255)
     with pdf.table(
         col_widths=widths,
         width=sum(widths),
-        align="LEFT",
-        text_align="LEFT",
+        align="RIGHT" if rtl else "LEFT",
+        text_align="RIGHT" if rtl else "LEFT",
         v_align="TOP",
         line_height=3.9,
         padding=1,
@@ -332,16 +485,47 @@ def _table(
     ) as table:
         head = table.row()
         for h in headings:
-            head.cell(_safe(h))
+            head.cell(_safe(_md(p, h)))
         for values in rows:
             row = table.row()
-            for i, v in enumerate(values):
-                row.cell(_safe(v if i == 0 else _md(v)))
+            for v in values:
+                row.cell(_safe(v))
     pdf.ln(2.5)
 
 
-def _md(text: str) -> str:
-    """Inventory text as literal text in fpdf2's markdown (its markers escaped)."""
+# --- text --------------------------------------------------------------------------------------
+
+
+def _name(p: SiteProtocol, c: Card, extra: str) -> str:
+    """The service name in bold, then a detail line (markdown, both escaped)."""
+    return f"**{_md(p, c.name)}**" + (f"\n{_md(p, extra)}" if extra else "")
+
+
+def _md(p: SiteProtocol, text: str) -> str:
+    """Inventory text as literal text in fpdf2's markdown (its markers escaped), each line's
+    order kept in the protocol's direction (`_value`)."""
     for mark in ("**", "__", "--", "~~"):
         text = text.replace(mark, "\\" + mark)
-    return text
+    return _value(p, text)
+
+
+def _value(p: SiteProtocol, text: str) -> str:
+    """Each line of an inventory value kept in its own order beside the protocol's words.
+
+    In a right-to-left protocol a line without a right-to-left letter (a phone number, an e-mail
+    address, a Latin name) starts with a LEFT-TO-RIGHT MARK; in a left-to-right one, a line
+    with right-to-left letters (an Arabic name) ends with one, so what follows it on the line
+    (' · +32 2 000 00 01') is not drawn into the right-to-left run.
+    """
+    rtl = p.direction == "rtl"
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line and rtl and not _has_rtl(line):
+            lines[i] = LRM + line
+        elif line and not rtl and _has_rtl(line):
+            lines[i] = line + LRM
+    return "\n".join(lines)
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)

@@ -13,15 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pathways.io.export._write import atomic_output
+from pathways.io.export.options import ExportOptions, one_site
 from pathways.io.export.public import PublicService, public_record, public_services
 from pathways.io.export.records import referral_record, relocated_site_record, site_record
 from pathways.model.inventory import Inventory
-
-if TYPE_CHECKING:
-    from pathways.io.export import ExportOptions
 
 COORD_DECIMALS = 6
 """RFC 7946 §11.2: six decimals (about 10 cm) are plenty."""
@@ -80,8 +78,6 @@ def to_geojson(
 
 def write_geojson(inventories: Sequence[Inventory], path: Path, options: ExportOptions) -> None:
     """Write one site's GeoJSON (UTF-8, RFC 7946)."""
-    from pathways.io.export import one_site
-
     inventory = one_site(inventories, "geojson")
     folder = Path(path).parent if options.relocate else None
     data = to_geojson(inventory, lines=options.lines, folder=folder)

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pathways.analysis.gaps import find_gaps
 from pathways.io.export._write import atomic_output
+from pathways.io.export.options import ExportOptions
 from pathways.io.export.public import PublicService, join, public_services, service_row
 from pathways.model.inventory import Inventory
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from pathways.io.export import ExportOptions
 
 CRS = "EPSG:4326"
 LAYERS = ("services", "referrals", "boundaries", "gaps")
@@ -138,8 +138,6 @@ def gaps_layer(
 ) -> gpd.GeoDataFrame:
     """One row per gap, a multipoint at the public places of the services involved."""
     import shapely
-
-    from pathways.analysis.gaps import find_gaps
 
     columns = [
         "site",

@@ -26,15 +26,22 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pycountry
+
+from pathways.io.export._hsds_fields import FIELDS
 from pathways.io.export._write import atomic_folder, atomic_output
+from pathways.io.export.options import ExportOptions, one_site
 from pathways.io.export.public import PublicService, public_services
-from pathways.io.export.records import referral_record, relocated_site_record, site_record
+from pathways.io.export.records import (
+    hours_value,
+    referral_record,
+    relocated_site_record,
+    site_record,
+)
+from pathways.model.errors import InventoryError
 from pathways.model.inventory import TAXONOMY, Inventory, category_label
-
-if TYPE_CHECKING:
-    from pathways.io.export import ExportOptions
 
 NAMESPACE = uuid.UUID("8a6f1f0e-3c1b-5d8e-9f47-2b1f6c1e7a10")
 """Namespace of the UUIDs this exporter derives (uuid5 of 'site/kind/key')."""
@@ -286,8 +293,6 @@ def _service(t: _Tables, ps: PublicService, inventory: Inventory) -> None:
 
 
 def _extensions(t: _Tables, ps: PublicService, sid: str) -> None:
-    from pathways.io.export.records import hours_value
-
     s = ps.service
     values: dict[str, str | None] = {
         "service_id": s.id,
@@ -327,8 +332,6 @@ def _extensions(t: _Tables, ps: PublicService, sid: str) -> None:
 
 
 def _language_name(code: str) -> str | None:
-    import pycountry
-
     lang = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
     lang = lang or pycountry.languages.get(alpha_3=code)
     return getattr(lang, "name", None)
@@ -354,8 +357,6 @@ def to_hsds(inventory: Inventory, *, folder: Path | None = None) -> dict[str, An
 
 def _columns(table: str) -> list[str]:
     """The scalar fields of an HSDS table, in the order of the official tabular schema."""
-    from pathways.io.export._hsds_fields import FIELDS
-
     return list(FIELDS[table])
 
 
@@ -374,8 +375,6 @@ def _csv_value(v: Any) -> Any:
 
 def datapackage(data: dict[str, Any], *, name: str) -> dict[str, Any]:
     """The `datapackage.json` of the CSV form (Frictionless tabular data package)."""
-    from pathways.io.export._hsds_fields import FIELDS
-
     resources = []
     for table in TABLES:
         fields = [{"name": f, **spec} for f, spec in FIELDS[table].items()]
@@ -411,8 +410,6 @@ def _package_files(data: dict[str, Any], name: str) -> dict[str, str]:
 
 def write_hsds(inventories: Sequence[Inventory], path: Path, options: ExportOptions) -> None:
     """Write HSDS: `.json` (tables in one JSON), `.zip` (zipped CSV package) or a folder."""
-    from pathways.io.export import one_site
-
     inventory = one_site(inventories, "hsds")
     path = Path(path)
     folder = path if path.suffix == "" else path.parent
@@ -431,8 +428,6 @@ def write_hsds(inventories: Sequence[Inventory], path: Path, options: ExportOpti
             for fname, text in _package_files(data, name).items():
                 (tmp / fname).write_text(text, encoding="utf-8")
     else:
-        from pathways.model.errors import InventoryError
-
         raise InventoryError(
             f"--out {path}: HSDS is written as .json, .zip or a folder (no suffix), "
             f"not {path.suffix}"

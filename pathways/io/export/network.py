@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
 from pathways.io.export._write import atomic_output
+from pathways.io.export.options import ExportOptions
 from pathways.io.export.public import join, public_services, service_row
 from pathways.model.inventory import Inventory
-
-if TYPE_CHECKING:
-    from pathways.io.export import ExportOptions
+from pathways.public.privacy import distance_m
 
 
 def _scalars(data: dict[str, Any]) -> dict[str, Any]:
@@ -31,8 +30,6 @@ def to_network(inventories: Sequence[Inventory], *, lang: str = "en") -> nx.DiGr
     Nodes are service ids (`site:id` when there are several sites); lat/lon are the public
     place (absent for a hidden service).
     """
-    from pathways.public.privacy import distance_m
-
     several = len(inventories) > 1
     G = nx.DiGraph(
         sites=join(inv.site.id for inv in inventories),

@@ -12,16 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pathways.i18n import t
 from pathways.io.export.records import service_record
 from pathways.model.inventory import Inventory, Service, base_category, category_label
 from pathways.public.privacy import PublicPlace, public_place, public_view
 
 PlacePrecision = Literal["exact", "area", "intake", "hidden"]
-
-HIDDEN_LABEL = {
-    "en": "not shown (location hidden)",
-    "fr": "non affiché (adresse masquée)",
-}
 
 SECTORS: dict[str, str] = {
     "health.cmr": "Health",
@@ -75,9 +71,9 @@ class PublicService:
         return None if self.place is None else self.service.location.area
 
     def place_label(self, lang: str = "en") -> str:
-        """The words that say how precise the place is (English or French)."""
+        """The words that say how precise the place is, in `lang`."""
         if self.place is None:
-            return HIDDEN_LABEL.get(lang, HIDDEN_LABEL["en"])
+            return t("place_hidden", lang)
         return self.place.describe(lang)
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pathways.io.export._write import atomic_output
+from pathways.io.export.options import ExportOptions
 from pathways.io.export.public import public_services, service_row
 from pathways.model.inventory import Inventory
-
-if TYPE_CHECKING:
-    from pathways.io.export import ExportOptions
 
 HXL_TAGS: dict[str, str] = {
     "site": "#meta+site",

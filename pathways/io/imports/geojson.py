@@ -11,16 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pathways.io.imports import (
-    Imported,
-    ImportReport,
-    Origin,
-    SiteOptions,
-    check_size,
-    ordered,
-    resolve_site_files,
-    site_block,
-)
+from pathways.io.imports.limits import check_size
+from pathways.io.imports.records import Imported, ImportReport, Origin, SiteOptions, ordered
+from pathways.io.imports.site import resolve_site_files, site_block
 from pathways.model.errors import Problem, ValidationError, display_path
 
 

@@ -17,21 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from pathways.io.export.hsds import ATTRIBUTE_TAXONOMY, CSV_FILES, EXTENSION_TERMS
-from pathways.io.imports import (
-    MAX_BYTES,
+from pathways.io.imports import values as v
+from pathways.io.imports.limits import MAX_BYTES, check_size, open_zip, read_member
+from pathways.io.imports.records import (
     Imported,
     ImportReport,
     Origin,
     SiteOptions,
     capped,
-    check_size,
-    open_zip,
     ordered,
-    read_member,
-    resolve_site_files,
-    site_block,
 )
-from pathways.io.imports import values as v
+from pathways.io.imports.site import resolve_site_files, site_block
 from pathways.model.errors import InventoryError, Problem, ValidationError, display_path
 from pathways.model.inventory import DAYS, is_category
 
@@ -403,7 +399,20 @@ class _Builder:
     def _people(
         self, rec: dict[str, Any], row: dict[str, Any], sid: str, ext: dict[str, list[str]]
     ) -> None:
-        languages = []
+        """Who the service is for and how to reach it: languages, contact, ages, flags and our
+        extension attributes."""
+        languages = self._languages(sid)
+        if languages:
+            rec["languages"] = languages
+        contact = self._contact(row, sid)
+        if contact:
+            rec["contact"] = contact
+        self._ages_and_date(rec, row)
+        self._flags(rec, row, ext)
+        self._extension_values(rec, row, ext)
+
+    def _languages(self, sid: str) -> list[str]:
+        languages: list[str] = []
         for lang in self.children.get(("language", sid), []):
             text = lang.get("code") or lang.get("name")
             if not text:
@@ -415,8 +424,9 @@ class _Builder:
                 continue
             if code not in languages:
                 languages.append(code)
-        if languages:
-            rec["languages"] = languages
+        return languages
+
+    def _contact(self, row: dict[str, Any], sid: str) -> dict[str, str]:
         contact: dict[str, str] = {}
         phones = self.children.get(("phone", sid), [])
         if phones and phones[0].get("number"):
@@ -425,8 +435,9 @@ class _Builder:
             contact["email"] = str(row["email"])
         if row.get("url"):
             contact["website"] = str(row["url"])
-        if contact:
-            rec["contact"] = contact
+        return contact
+
+    def _ages_and_date(self, rec: dict[str, Any], row: dict[str, Any]) -> None:
         for key in ("minimum_age", "maximum_age"):
             if row.get(key) not in (None, ""):
                 try:
@@ -438,18 +449,24 @@ class _Builder:
                 rec["last_verified"] = v.parse_date(row["assured_date"])
             except ValueError as e:
                 self.fail(row, "assured_date", str(e))
-        flags = {
-            "entry_point": "entry_point",
-            "confidential": "confidential",
-            "interpretation": "interpretation",
-        }
-        for code, key in flags.items():
+
+    def _flags(self, rec: dict[str, Any], row: dict[str, Any], ext: dict[str, list[str]]) -> None:
+        """Yes/no attributes ('true' or not), and HSDS's own interpretation services."""
+        for code in ("entry_point", "confidential", "interpretation"):
             if ext.get(code):
-                rec[key] = ext[code][0] == "true"
+                rec[code] = ext[code][0] == "true"
         if "interpretation" not in rec and row.get("interpretation_services"):
             rec["interpretation"] = True
         if ext.get("location_precision"):
             rec["location_precision"] = ext["location_precision"][0]
+        for code in ("female_staff", "appointment", "focal_point"):
+            if ext.get(code):
+                rec[code] = ext[code][0] == "true"
+
+    def _extension_values(
+        self, rec: dict[str, Any], row: dict[str, Any], ext: dict[str, list[str]]
+    ) -> None:
+        """Our extension attributes that carry a value: read, or a problem naming the cell."""
         for code, parse in (("serves", v.parse_groups), ("requires", v.parse_requires)):
             if ext.get(code):
                 try:
@@ -459,9 +476,6 @@ class _Builder:
         for code in ("legal_status", "cost", "notes", "pep_stock_confirmed", "phone_network"):
             if ext.get(code):
                 rec[code] = ext[code][0]
-        for code in ("female_staff", "appointment", "focal_point"):
-            if ext.get(code):
-                rec[code] = ext[code][0] == "true"
         if ext.get("interpreter_lead_hours"):
             try:
                 rec["interpreter_lead_hours"] = float(ext["interpreter_lead_hours"][0])

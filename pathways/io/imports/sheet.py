@@ -13,31 +13,24 @@ becomes the `referrals`.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pathways.io.imports import (
-    MAX_CELLS,
+from pathways.io.imports import values as v
+from pathways.io.imports.grid import Grid, read_csv, read_xlsx
+from pathways.io.imports.records import (
     Imported,
     ImportReport,
     Origin,
     SiteOptions,
     capped,
-    check_size,
-    open_zip,
     ordered,
-    read_member,
-    site_block,
 )
-from pathways.io.imports import values as v
+from pathways.io.imports.site import site_block
 from pathways.model.errors import InventoryError, Problem, ValidationError, display_path
+from pathways.model.inventory import suggest
 
 # field -> header words (normalised); the longest matching phrase wins
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -271,14 +264,6 @@ MAX_HEADER_SCAN = 12
 """The header row is looked for in the first rows of a sheet."""
 
 
-@dataclass
-class Grid:
-    """A sheet's cells as rows of values (merged ranges filled), with its name."""
-
-    name: str
-    rows: list[list[Any]]
-
-
 def column_letter(i: int) -> str:
     """0 -> 'A', 27 -> 'AB'."""
     s = ""
@@ -287,157 +272,6 @@ def column_letter(i: int) -> str:
         i, r = divmod(i - 1, 26)
         s = chr(65 + r) + s
     return s
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _read_xlsx(path: Path) -> list[Grid]:
-    """The sheets of a workbook, bounded: a zip bomb, a stray value at XFD1048576 or a merged
-    range over the whole sheet is refused (or trimmed) before it costs memory or time."""
-    import openpyxl
-
-    name = display_path(path)
-    with open_zip(path, "Excel workbook (.xlsx)") as z:
-        _check_ranges(z, path)
-    with path.open("rb") as f:  # ours to close: openpyxl leaves a file open when it fails
-        try:
-            wb = openpyxl.load_workbook(f, data_only=True)
-        except Exception as e:  # openpyxl raises whatever its zip and XML readers raise
-            detail = " ".join(str(e).split())[:200] or type(e).__name__
-            raise ValidationError(
-                [Problem(name, 0, "", f"not a readable Excel workbook (.xlsx): {detail}")]
-            ) from None
-        try:
-            return [_grid(ws, name) for ws in wb.worksheets]
-        finally:
-            wb.close()
-
-
-_RANGE = re.compile(
-    rb"<(?:\w+:)?(mergeCell|hyperlink)\b[^>]*?\sref\s*=\s*[\"']([A-Za-z$]+[$0-9]+:[A-Za-z$]+[$0-9]+)"
-)
-
-
-def _check_ranges(z: zipfile.ZipFile, path: Path) -> None:
-    """Refuse merged ranges and hyperlinks over huge ranges before openpyxl reads them: it
-    makes an object for every cell they cover (A1:XFD1048576 is 17 billion)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    total = 0
-    for info in z.infolist():
-        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-            continue
-        for m in _RANGE.finditer(read_member(z, info, path, "Excel workbook (.xlsx)")):
-            ref = m.group(2).decode("ascii")
-            try:
-                c0, r0, c1, r1 = range_boundaries(ref.replace("$", ""))
-            except (ValueError, TypeError):
-                continue  # openpyxl will refuse it, with its own message
-            total += (abs((r1 or r0 or 1) - (r0 or 1)) + 1) * (abs((c1 or c0 or 1) - (c0 or 1)) + 1)
-            if total > MAX_CELLS:
-                what = "merged range" if m.group(1) == b"mergeCell" else "hyperlink range"
-                raise ValidationError(
-                    [
-                        Problem(
-                            display_path(path),
-                            0,
-                            Path(info.filename).stem,
-                            f"{what} {ref} covers more than {MAX_CELLS:,} cells: unmerge or "
-                            "delete it",
-                        )
-                    ]
-                )
-
-
-def _grid(ws: Any, file: str) -> Grid:
-    """A worksheet's values as rows, up to the last value of each row; merged ranges filled
-    (within the table: the rows and columns that hold values)."""
-    # openpyxl keeps the cells it read in `_cells`; iter_rows would visit every empty cell of
-    # the sheet's dimension, which a single value at XFD1048576 makes 17 billion cells
-    values = {k: c.value for k, c in ws._cells.items() if c.value is not None}
-    n_rows = max((r for r, _ in values), default=0)
-    n_cols = max((c for _, c in values), default=0)
-    rows: list[list[Any]] = [[] for _ in range(n_rows)]
-    for (r, c), value in values.items():
-        row = rows[r - 1]
-        if len(row) < c:
-            row.extend([None] * (c - len(row)))
-        row[c - 1] = value
-    filled = len(values)
-    for rng in ws.merged_cells.ranges:
-        value = values.get((rng.min_row, rng.min_col))
-        top, right = min(rng.max_row, n_rows), min(rng.max_col, n_cols)
-        filled += max(0, top - rng.min_row + 1) * max(0, right - rng.min_col + 1)
-        if filled > MAX_CELLS:
-            raise ValidationError(
-                [
-                    Problem(
-                        file,
-                        rng.min_row,
-                        f"{ws.title}!{rng.coord}",
-                        f"merged cells fill more than {MAX_CELLS:,} cells: unmerge them",
-                    )
-                ]
-            )
-        for r in range(rng.min_row, top + 1):
-            row = rows[r - 1]
-            if len(row) < right:
-                row.extend([None] * (right - len(row)))
-            for c in range(rng.min_col, right + 1):
-                row[c - 1] = value
-    return Grid(ws.title, rows)
-
-
-def _decode(raw: bytes, path: Path, report: ImportReport) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode
-    text"), else Windows-1252 or Latin-1 (and the report says so)."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    for encoding, label in (("cp1252", "Windows-1252 (Excel's default)"), ("latin-1", "Latin-1")):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        report.notes.append(f"{path.name} is not UTF-8: read as {label}")
-        return text
-    raise AssertionError("Latin-1 decodes any bytes")  # pragma: no cover
-
-
-def _read_csv(path: Path, report: ImportReport) -> list[Grid]:
-    check_size(path)
-    text = _decode(path.read_bytes(), path, report)
-    if "\x00" in text:
-        raise ValidationError(
-            [
-                Problem(
-                    display_path(path),
-                    0,
-                    "",
-                    "binary content (NUL bytes); not a CSV file: save the sheet as CSV UTF-8",
-                )
-            ]
-        )
-    try:
-        sample = text[:4096].replace("\r\n", "\n").replace("\r", "\n")  # the sniffer splits on \n
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        rows = [list(r) for r in reader]
-    except csv.Error as e:
-        raise ValidationError(
-            [Problem(display_path(path), reader.line_num, "", f"not readable as CSV: {e}")]
-        ) from None
-    return [Grid(path.stem, rows)]
 
 
 # --- header matching -------------------------------------------------------------------------
@@ -562,6 +396,19 @@ PARSERS: dict[str, Parser] = {
 }
 
 
+TEXT_FIELDS = (
+    "organisation",
+    "description",
+    "address",
+    "area",
+    "email",
+    "website",
+    "notes",
+    "hours_note",
+)
+"""Fields kept as the text the cell holds."""
+
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -625,26 +472,48 @@ class _Reader:
         return None if _empty(value) else value
 
     def _record(self, cells: list[Any], row: int) -> dict[str, Any] | None:
-        rec: dict[str, Any] = {}
+        """One row as a service record, or None (and its problems noted) when it cannot be."""
         name = self._get(cells, "name")
         if name is None:
             self.problem(row, "name", "the service has no name")
             return None
-        rec["id"] = self._get(cells, "id")
-        rec["name"] = str(name).strip()
-        for fld in (
-            "organisation",
-            "description",
-            "address",
-            "area",
-            "email",
-            "website",
-            "notes",
-            "hours_note",
-        ):
+        rec: dict[str, Any] = {"id": self._get(cells, "id"), "name": str(name).strip()}
+        rec.update(self._texts(cells))
+        parsed, failed = self._parsed(cells, row)
+        if "categories" not in parsed:
+            if "categories" not in self.header.fields or self._get(cells, "categories") is None:
+                self.problem(row, "categories", "no category given")
+            return None
+        rec["categories"] = parsed.pop("categories")
+        location = self._location(cells, row, parsed, failed)
+        if location is None:
+            return None
+        for key in ("address", "area"):
+            if key in rec:
+                location[key] = rec.pop(key)
+        rec["location"] = location
+        self._hours(rec, cells, row)
+        contact: dict[str, Any] = {}
+        if "phone" in parsed:
+            contact["phone"] = parsed.pop("phone")
+        contact.update({k: rec.pop(k) for k in ("email", "website") if k in rec})
+        if contact:
+            rec["contact"] = contact
+        rec.update(parsed)
+        rec.pop("country", None)
+        return {k: val for k, val in rec.items() if val is not None}
+
+    def _texts(self, cells: list[Any]) -> dict[str, str]:
+        """The row's free-text fields, as written (stripped)."""
+        out: dict[str, str] = {}
+        for fld in TEXT_FIELDS:
             value = self._get(cells, fld)
             if value is not None:
-                rec[fld] = str(value).strip()
+                out[fld] = str(value).strip()
+        return out
+
+    def _parsed(self, cells: list[Any], row: int) -> tuple[dict[str, Any], set[str]]:
+        """The row's values read by `PARSERS`, and the fields that could not be read."""
         parsed: dict[str, Any] = {}
         failed: set[str] = set()
         for fld, parse in PARSERS.items():
@@ -656,11 +525,13 @@ class _Reader:
             except ValueError as e:
                 self.problem(row, fld, str(e))
                 failed.add(fld)
-        if "categories" not in parsed:
-            if "categories" not in self.header.fields or self._get(cells, "categories") is None:
-                self.problem(row, "categories", "no category given")
-            return None
-        rec["categories"] = parsed.pop("categories")
+        return parsed, failed
+
+    def _location(
+        self, cells: list[Any], row: int, parsed: dict[str, Any], failed: set[str]
+    ) -> dict[str, Any] | None:
+        """{lat, lon} from the latitude and longitude columns (taken out of `parsed`) or the
+        coordinates column; None (and a problem) when the row has no readable point."""
         lat, lon = parsed.pop("lat", None), parsed.pop("lon", None)
         coords = self._get(cells, "coordinates")
         if coords is not None and (lat is None or lon is None):
@@ -678,110 +549,116 @@ class _Reader:
                 "no coordinates: every service needs a latitude and a longitude",
             )
             return None
-        location: dict[str, Any] = {"lat": lat, "lon": lon}
-        for key in ("address", "area"):
-            if key in rec:
-                location[key] = rec.pop(key)
-        rec["location"] = location
+        return {"lat": lat, "lon": lon}
+
+    def _hours(self, rec: dict[str, Any], cells: list[Any], row: int) -> None:
+        """Opening hours read from the text, or kept as `hours_note` (never guessed)."""
         hours = self._get(cells, "hours")
-        if hours is not None:
-            try:
-                rec["hours"] = v.parse_hours_text(hours)
-            except ValueError:
-                note = str(hours).strip()
-                rec["hours_note"] = f"{rec['hours_note']}; {note}" if "hours_note" in rec else note
-                self.report.notes.append(
-                    f"{self.grid.name} row {row}: hours '{note}' not understood: kept as "
-                    "hours_note, hours unknown"
-                )
-        contact: dict[str, Any] = {}
-        if "phone" in parsed:
-            contact["phone"] = parsed.pop("phone")
-        contact.update({k: rec.pop(k) for k in ("email", "website") if k in rec})
-        if contact:
-            rec["contact"] = contact
-        rec.update(parsed)
-        if "country" in rec:
-            rec.pop("country")
-        return {k: val for k, val in rec.items() if val is not None}
+        if hours is None:
+            return
+        try:
+            rec["hours"] = v.parse_hours_text(hours)
+        except ValueError:
+            note = str(hours).strip()
+            rec["hours_note"] = f"{rec['hours_note']}; {note}" if "hours_note" in rec else note
+            self.report.notes.append(
+                f"{self.grid.name} row {row}: hours '{note}' not understood: kept as "
+                "hours_note, hours unknown"
+            )
 
 
 # --- referrals sheet ---------------------------------------------------------------------------
 
 
+class _Routes:
+    """Turns the rows of a referral sheet into referral records, collecting every problem."""
+
+    def __init__(
+        self, file: str, grid: Grid, header: Header, services: list[dict[str, Any]]
+    ) -> None:
+        self.file = file
+        self.grid = grid
+        self.header = header
+        self.names = [s["name"] for s in services]
+        self.by_key: dict[str, str] = {}  # a service's id or name, normalised -> its id
+        for s in services:
+            self.by_key[v.norm(s["id"])] = s["id"]
+            self.by_key.setdefault(v.norm(s["name"]), s["id"])
+        self.problems: list[Problem] = []
+
+    def get(self, cells: list[Any], fld: str) -> Any:
+        j = self.header.fields.get(fld)
+        return None if j is None or j >= len(cells) or _empty(cells[j]) else cells[j]
+
+    def fail(self, row: int, fld: str, message: str) -> None:
+        j = self.header.fields.get(fld)
+        column = column_letter(j) if j is not None else fld
+        self.problems.append(Problem(self.file, row, f"{self.grid.name}!{column}", message))
+
+    def record(self, cells: list[Any], row: int) -> dict[str, Any]:
+        """One row as a referral record (its bad values noted as problems)."""
+        rec: dict[str, Any] = {}
+        for end in ("from", "to"):
+            value = self.get(cells, end)
+            sid = self.by_key.get(v.norm(value)) if value is not None else None
+            if sid is None:
+                self.fail(
+                    row,
+                    end,
+                    f"'{value}' is not a service of the mapping" + suggest(str(value), self.names),
+                )
+            rec[end] = sid
+        self._details(rec, cells, row)
+        return {k: val for k, val in rec.items() if val is not None}
+
+    def _details(self, rec: dict[str, Any], cells: list[Any], row: int) -> None:
+        """What the route is for, its mode, delay, last test, source and notes."""
+        if (needs := self.get(cells, "for")) is not None:
+            try:
+                rec["for"] = v.parse_categories(needs)
+            except ValueError as e:
+                self.fail(row, "for", str(e))
+        if (given := self.get(cells, "mode")) is not None:
+            rec["mode"] = MODE_WORDS.get(v.norm(given))
+            if rec["mode"] is None:
+                self.fail(
+                    row,
+                    "mode",
+                    f"'{given}' is not a referral mode "
+                    "(escorted, accompanied-call, phone, form, self)",
+                )
+        for fld, parse in (("delay_hours", v.parse_float), ("last_tested", v.parse_date)):
+            if (value := self.get(cells, fld)) is not None:
+                try:
+                    rec[fld] = parse(value)
+                except ValueError as e:
+                    self.fail(row, fld, str(e))
+        for fld in ("source", "notes"):
+            if (value := self.get(cells, fld)) is not None:
+                rec[fld] = str(value).strip()
+
+
 def _referrals(
     path: Path, grid: Grid, services: list[dict[str, Any]], report: ImportReport
 ) -> tuple[list[dict[str, Any]], list[Origin], list[Problem]]:
+    """The referral routes of a sheet (none if it has no 'from' and 'to' columns)."""
     header = find_header(grid, REFERRAL_HEADERS, required=("from", "to"))
     if header is None or not {"from", "to"} <= set(header.fields):
         return [], [], []
     file = display_path(path)
-    by_key: dict[str, str] = {}
-    for s in services:
-        by_key[v.norm(s["id"])] = s["id"]
-        by_key.setdefault(v.norm(s["name"]), s["id"])
-    out, origins, problems = [], [], []
+    routes = _Routes(file, grid, header, services)
+    columns = {f: column_letter(j) for f, j in header.fields.items()}
+    out, origins = [], []
     for i in range(header.data_start, len(grid.rows)):
         cells = grid.rows[i]
         if all(_empty(c) for c in cells):
             continue
-        row = i + 1
-
-        def get(fld: str, cells: list[Any] = cells) -> Any:
-            j = header.fields.get(fld)
-            return None if j is None or j >= len(cells) or _empty(cells[j]) else cells[j]
-
-        def fail(fld: str, message: str, row: int = row) -> None:
-            j = header.fields.get(fld)
-            problems.append(
-                Problem(
-                    file, row, f"{grid.name}!{column_letter(j) if j is not None else fld}", message
-                )
-            )
-
-        rec: dict[str, Any] = {}
-        for end in ("from", "to"):
-            value = get(end)
-            sid = by_key.get(v.norm(value)) if value is not None else None
-            if sid is None:
-                from pathways.model.inventory import suggest
-
-                fail(
-                    end,
-                    f"'{value}' is not a service of the mapping"
-                    + suggest(str(value), [s["name"] for s in services]),
-                )
-            rec[end] = sid
-        if get("for") is not None:
-            try:
-                rec["for"] = v.parse_categories(get("for"))
-            except ValueError as e:
-                fail("for", str(e))
-        if get("mode") is not None:
-            mode = MODE_WORDS.get(v.norm(get("mode")))
-            if mode is None:
-                fail(
-                    "mode",
-                    f"'{get('mode')}' is not a referral mode "
-                    "(escorted, accompanied-call, phone, form, self)",
-                )
-            rec["mode"] = mode
-        for fld, parse in (("delay_hours", v.parse_float), ("last_tested", v.parse_date)):
-            if get(fld) is not None:
-                try:
-                    rec[fld] = parse(get(fld))
-                except ValueError as e:
-                    fail(fld, str(e))
-        for fld in ("source", "notes"):
-            if get(fld) is not None:
-                rec[fld] = str(get(fld)).strip()
-        columns = {f: column_letter(j) for f, j in header.fields.items()}
-        origins.append(Origin(file, grid.name, row, columns))
-        out.append({k: val for k, val in rec.items() if val is not None})
+        out.append(routes.record(cells, i + 1))
+        origins.append(Origin(file, grid.name, i + 1, dict(columns)))
     report.matched += [
         (f"{grid.name}!{header.labels[j]}", f"referrals.{f}") for f, j in header.fields.items()
     ]
-    return out, origins, problems
+    return out, origins, routes.problems
 
 
 # --- the whole import --------------------------------------------------------------------------
@@ -789,63 +666,10 @@ def _referrals(
 
 def read_sheet(path: Path, site: SiteOptions, *, sheet: str | None = None) -> Imported:
     """Read an XLSX or CSV service mapping into inventory records and a report."""
-    report = ImportReport(display_path(path))
-    grids = (
-        _read_csv(path, report)
-        if path.suffix.lower() in (".csv", ".tsv", ".txt")
-        else _read_xlsx(path)
-    )
-    if sheet is not None:
-        chosen = [g for g in grids if g.name == sheet]
-        if not chosen:
-            raise InventoryError(
-                f"{display_path(path)}: no sheet '{sheet}' "
-                f"(sheets: {', '.join(g.name for g in grids)})"
-            )
-        grids = chosen + [g for g in grids if g.name != sheet]
-    services_grid, header = None, None
-    for g in grids:
-        header = find_header(g, HEADERS, required=("name", "categories"))
-        if header is not None and "name" in header.fields:
-            services_grid = g
-            break
-    if services_grid is None or header is None:
-        raise ValidationError(
-            [
-                Problem(
-                    display_path(path),
-                    1,
-                    grids[0].name if grids else "",
-                    "no header row found: expected columns such as 'Nom du service' / 'Service', "
-                    "'Catégorie' / 'Category', 'Latitude', 'Longitude' (or HXL #loc+name, "
-                    "#service+type, #geo+lat, #geo+lon) in the first rows",
-                )
-            ]
-        )
-    problems: list[Problem] = []
-    for fld in ("categories",):
-        if fld not in header.fields:
-            problems.append(
-                Problem(
-                    display_path(path),
-                    header.row + 1,
-                    services_grid.name,
-                    "no column for the service categories (e.g. 'Catégorie', 'Category', "
-                    "'Type de service', #service+type)",
-                )
-            )
-    if not ({"lat", "lon"} <= set(header.fields) or "coordinates" in header.fields):
-        problems.append(
-            Problem(
-                display_path(path),
-                header.row + 1,
-                services_grid.name,
-                "no columns for the coordinates (e.g. 'Latitude' and 'Longitude', #geo+lat "
-                "and #geo+lon)",
-            )
-        )
-    if problems:
-        raise ValidationError(problems)
+    file = display_path(path)
+    report = ImportReport(file)
+    grids = _grids(path, report, sheet=sheet)
+    services_grid, header = _services_sheet(path, grids)
     reader = _Reader(path, services_grid, header, report)
     services, origins = reader.services()
     report.matched += [
@@ -854,37 +678,18 @@ def read_sheet(path: Path, site: SiteOptions, *, sheet: str | None = None) -> Im
     report.ignored += header.ignored
     referrals: list[dict[str, Any]] = []
     ref_origins: list[Origin] = []
-    for g in grids:
-        if g is services_grid or reader.problems:  # routes wait until the services are right
-            continue
-        refs, ref_origins, ref_problems = _referrals(path, g, services, report)
-        if refs or ref_problems:
-            referrals, problems = refs, ref_problems
-            break
-        report.left_out.append(f"sheet '{g.name}': neither services nor referral routes")
-    problems = capped(reader.problems + problems, display_path(path))
+    problems: list[Problem] = []
+    if not reader.problems:  # routes wait until the services are right
+        referrals, ref_origins, problems = _routes(path, grids, services_grid, services, report)
+    problems = capped(reader.problems + problems, file)
     if problems:
         raise ValidationError(problems)
     if not services:
         raise ValidationError(
-            [
-                Problem(
-                    display_path(path),
-                    header.row + 1,
-                    services_grid.name,
-                    "no service rows under the header",
-                )
-            ]
+            [Problem(file, header.row + 1, services_grid.name, "no service rows under the header")]
         )
-    countries = {
-        str(c).strip().upper()
-        for i in range(header.data_start, len(services_grid.rows))
-        if (j := header.fields.get("country")) is not None
-        and j < len(services_grid.rows[i])
-        and not _empty(c := services_grid.rows[i][j])
-    }
-    found = {"country": countries.pop()} if len(countries) == 1 else {}
-    block = site_block(site, found=found, source=display_path(path), report=report)
+    found = _site_country(services_grid, header)
+    block = site_block(site, found=found, source=file, report=report)
     confidential = sum(1 for s in services if s.get("confidential"))
     if confidential:
         report.notes.append(
@@ -894,3 +699,88 @@ def read_sheet(path: Path, site: SiteOptions, *, sheet: str | None = None) -> Im
     report.services, report.referrals = len(services), len(referrals)
     data = {"site": block, "services": services, "referrals": referrals}
     return Imported(data, report, origins, ref_origins)
+
+
+def _grids(path: Path, report: ImportReport, *, sheet: str | None) -> list[Grid]:
+    """The file's sheets; the one named `sheet` first."""
+    csv_like = path.suffix.lower() in (".csv", ".tsv", ".txt")
+    grids = read_csv(path, report) if csv_like else read_xlsx(path)
+    if sheet is None:
+        return grids
+    chosen = [g for g in grids if g.name == sheet]
+    if not chosen:
+        raise InventoryError(
+            f"{display_path(path)}: no sheet '{sheet}' (sheets: {', '.join(g.name for g in grids)})"
+        )
+    return chosen + [g for g in grids if g.name != sheet]
+
+
+def _services_sheet(path: Path, grids: list[Grid]) -> tuple[Grid, Header]:
+    """The first sheet with a header of services, and that header; a `ValidationError` naming
+    what is missing when there is none, or when it has no category or coordinate columns."""
+    for g in grids:
+        header = find_header(g, HEADERS, required=("name", "categories"))
+        if header is not None and "name" in header.fields:
+            _check_columns(path, g, header)
+            return g, header
+    raise ValidationError(
+        [
+            Problem(
+                display_path(path),
+                1,
+                grids[0].name if grids else "",
+                "no header row found: expected columns such as 'Nom du service' / 'Service', "
+                "'Catégorie' / 'Category', 'Latitude', 'Longitude' (or HXL #loc+name, "
+                "#service+type, #geo+lat, #geo+lon) in the first rows",
+            )
+        ]
+    )
+
+
+def _check_columns(path: Path, grid: Grid, header: Header) -> None:
+    """Refuse a services header without a category column or coordinate columns."""
+    missing = []
+    if "categories" not in header.fields:
+        missing.append(
+            "no column for the service categories (e.g. 'Catégorie', 'Category', "
+            "'Type de service', #service+type)"
+        )
+    if not ({"lat", "lon"} <= set(header.fields) or "coordinates" in header.fields):
+        missing.append(
+            "no columns for the coordinates (e.g. 'Latitude' and 'Longitude', #geo+lat "
+            "and #geo+lon)"
+        )
+    if missing:
+        file = display_path(path)
+        raise ValidationError([Problem(file, header.row + 1, grid.name, m) for m in missing])
+
+
+def _routes(
+    path: Path,
+    grids: list[Grid],
+    services_grid: Grid,
+    services: list[dict[str, Any]],
+    report: ImportReport,
+) -> tuple[list[dict[str, Any]], list[Origin], list[Problem]]:
+    """The referral routes of the first other sheet that has some (or problems with them)."""
+    for g in grids:
+        if g is services_grid:
+            continue
+        refs, origins, problems = _referrals(path, g, services, report)
+        if refs or problems:
+            return refs, origins, problems
+        report.left_out.append(f"sheet '{g.name}': neither services nor referral routes")
+    return [], [], []
+
+
+def _site_country(grid: Grid, header: Header) -> dict[str, Any]:
+    """{country} when every service row that names a country names the same one."""
+    j = header.fields.get("country")
+    if j is None:
+        return {}
+    countries = {
+        str(row[j]).strip().upper()
+        for row in grid.rows[header.data_start :]
+        if j < len(row) and not _empty(row[j])
+    }
+    return {"country": countries.pop()} if len(countries) == 1 else {}

@@ -15,6 +15,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from pathways.i18n import LANGS
 from pathways.model.inventory import (
     DAYS,
     GROUPS,
@@ -215,12 +216,23 @@ CATEGORY_WORDS: dict[str, str] = {
 """Words field teams use for our categories (normalised), besides the ids and the labels."""
 
 
+def _latin(text: str) -> bool:
+    """Whether every letter of `text` is Latin: `norm` keeps such a text whole (and would keep
+    only the Latin fragments of another script's)."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
 @lru_cache(maxsize=1)
 def _category_lookup() -> dict[str, str]:
+    """Normalised words -> category id: the ids, the labels in the language of every catalog
+    (English and French first; labels in the Latin script), then `CATEGORY_WORDS`."""
     table = {norm(c.id): c.id for c in TAXONOMY.values()}
-    for c in TAXONOMY.values():
-        table[norm(c.en)] = c.id
-        table[norm(c.fr)] = c.id
+    for lang in LANGS:
+        for c in TAXONOMY.values():
+            label = c.label(lang)
+            if _latin(label):
+                table.setdefault(norm(label), c.id)
     table.update(CATEGORY_WORDS)
     return table
 

@@ -1,0 +1,80 @@
+"""The referrals layer: directed lines between the public places of two services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import folium
+
+from mapping import style
+from mapping.layers._elements import (
+    LARGE_MAP,
+    ArrowHead,
+    Bind,
+    CanvasLines,
+    _e,
+    _ensure_map,
+    _group,
+)
+from mapping.layers.services import _selected, _shown_category
+from pathways import i18n
+from pathways.model.inventory import Inventory
+from pathways.public.privacy import public_places
+
+
+def referral_text(inventory: Inventory, index: int, *, lang: str = "en") -> str:
+    """`A → B: for mhpss, escorted, 24 h` (plain text, not escaped)."""
+    r = inventory.referrals[index]
+    a, b = inventory.by_id[r.source_id], inventory.by_id[r.target_id]
+    needs = ", ".join(inventory.referral_targets(r))
+    return (
+        f"{a.name_in(lang)} → {b.name_in(lang)}: {style.text('for', lang)} {needs}, "
+        f"{style.mode_label(r.mode, lang)}, "
+        f"{i18n.hours_text(r.delay, lang, 0 if float(r.delay).is_integer() else 1)}"
+    )
+
+
+def referrals_layer(
+    inventory: Inventory,
+    *,
+    categories: Iterable[str] | None = None,
+    lang: str = "en",
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Directed lines between the public places of referring and receiving services.
+
+    A route to or from a service that is not drawn (hidden, or filtered out by `categories`)
+    is left out, as is one whose two ends share a public place. From `LARGE_MAP` referrals
+    they are one thin canvas layer without arrowheads or tooltips, switched off at first.
+    """
+    m = _ensure_map(m)
+    selected = _selected(categories)
+    places = public_places(inventory)
+    large = len(inventory.referrals) >= LARGE_MAP
+    group = _group(m, style.text("referrals", lang), show=not large)
+    lines: list[list[tuple[float, float]]] = []
+    for i, r in enumerate(inventory.referrals):
+        a, b = places[r.source_id], places[r.target_id]
+        if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
+            continue
+        if selected is not None and not all(
+            _shown_category(inventory.by_id[s], selected) for s in (r.source_id, r.target_id)
+        ):
+            continue
+        if large:
+            lines.append([(a.lat, a.lon), (b.lat, b.lon)])
+            continue
+        tip = _e(referral_text(inventory, i, lang=lang))
+        line = folium.PolyLine(
+            [(a.lat, a.lon), (b.lat, b.lon)],
+            color=style.REFERRAL_COLOR,
+            weight=2.5,
+            opacity=0.85,
+            dash_array="6 5" if r.mode in style.REFERRAL_DASHED_MODES else None,
+        )
+        line.add_child(Bind("bindTooltip", tip, sticky=True))
+        line.add_child(ArrowHead(group, tooltip=tip, color=style.REFERRAL_COLOR))
+        line.add_to(group)
+    if lines:
+        CanvasLines(lines, color=style.REFERRAL_COLOR, weight=1, opacity=0.45).add_to(group)
+    return m
