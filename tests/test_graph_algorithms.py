@@ -186,7 +186,7 @@ def test_rustworkx_asked_for_but_missing_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(graph, "HAS_RUSTWORKX", False)
     with use_backend("auto"):
         assert graph.graph_backend() == "networkx"
-    with use_backend("rustworkx"), pytest.raises(ImportError, match=r"referral-atlas\[fast\]"):
+    with use_backend("rustworkx"), pytest.raises(ImportError, match=r"pip install rustworkx"):
         graph.graph_backend()
 
 
