@@ -10,7 +10,7 @@ from mapping import style
 from mapping.layers._elements import ArrowHead, Bind, DivMarker, MapControl, _e, _ensure_map, _group
 from pathways import i18n
 from pathways.model.inventory import Inventory, category_label
-from pathways.public.privacy import public_places
+from pathways.public.privacy import public_places, rounds_times
 
 if TYPE_CHECKING:
     from pathways.analysis.routes import Route, Step
@@ -75,7 +75,7 @@ def route_layer(
     previous: tuple[float, float] | None = None
     for numbers, steps in route_stops(route, inventory):
         service = inventory.by_id.get(steps[0].service)
-        rounded = rounded or bool(service and service.confidential)
+        rounded = rounded or rounds_times(service)
         place = places.get(steps[0].service)
         lines = _stop_lines(numbers, steps, lang=lang, rounded=rounded, drawn=place is not None)
         items += [f'<li style="margin:2px 0;list-style:none">{t}</li>' for t in lines]

@@ -27,7 +27,7 @@ from mapping.tree import children
 from pathways import i18n
 from pathways.model.inventory import Inventory, Service, base_category, category_label
 from pathways.public import card
-from pathways.public.privacy import PublicPlace, public_places
+from pathways.public.privacy import PublicPlace, public_places, shown_address
 
 
 def _selected(categories: Iterable[str] | None) -> set[str] | None:
@@ -130,11 +130,7 @@ def service_popup(service: Service, place: PublicPlace | None, *, lang: str = "e
     contact = _contact(service)
     if contact:
         rows.append(_row(t("contact"), contact))
-    address = None
-    if not service.confidential:
-        address = service.location.address
-    elif place is not None and place.precision == "intake" and service.intake is not None:
-        address = service.intake.address
+    address = shown_address(service, place)
     if address:
         rows.append(_row(t("address"), _e(address)))
     if place is None:

@@ -57,7 +57,15 @@ from pathways.model.public import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Precision", "PublicInventory", "PublicPlace", "public_place", "public_view"]
+__all__ = [
+    "Precision",
+    "PublicInventory",
+    "PublicPlace",
+    "public_place",
+    "public_view",
+    "rounds_times",
+    "shown_address",
+]
 
 GRID_DEGREES = 0.05
 """Size of the snapping grid for area-level places without admin areas (about 5 km)."""
@@ -119,6 +127,22 @@ def public_place(service: Service, inventory: Inventory) -> PublicPlace | None:
     if not isinstance(inventory, PublicInventory):
         return _place(service, inventory)
     return shown_place(service)
+
+
+def shown_address(service: Service, place: PublicPlace | None) -> str | None:
+    """The address an output may print for a service: a public service's own, a confidential
+    one's public intake's (when that is its place), else none (never its own)."""
+    if not service.confidential:
+        return service.location.address
+    if place is not None and place.precision == "intake" and service.intake is not None:
+        return service.intake.address
+    return None
+
+
+def rounds_times(service: Service | None) -> bool:
+    """True when a route's times must be shown to the hour from this stop on: a confidential
+    stop, whose exact times would turn back into a distance to it."""
+    return bool(service and service.confidential)
 
 
 def public_places(inventory: Inventory) -> dict[str, PublicPlace | None]:
