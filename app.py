@@ -72,6 +72,12 @@ page = st.navigation(
             url_path="downloads",
         ),
         st.Page(
+            "views/review.py",
+            title=t("nav_review", lang),
+            icon=":material/rate_review:",
+            url_path="review",
+        ),
+        st.Page(
             "views/sites.py",
             title=t("nav_sites", lang),
             icon=":material/table_view:",
@@ -82,4 +88,5 @@ page = st.navigation(
 )
 if not (page is workshop and _common.presenting()):  # else on the page: the sidebar is hidden
     _common.language_switch(st.sidebar)
+    _common.identity(st.sidebar)  # who edits: the proxy's header or a sign-in box (no password)
 page.run()

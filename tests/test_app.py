@@ -31,6 +31,7 @@ PAGES = [
     "views/compare.py",
     "views/export.py",
     "views/sites.py",
+    "views/review.py",
 ]
 NOTICE = "Illustrative data: not field-verified; do not use for real referrals"
 SHELTER_TRUE = re.compile(r"50\.82(0*)\b\D{1,8}4\.37(0*)\b")

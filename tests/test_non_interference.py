@@ -72,7 +72,14 @@ from pathways.cli import build_parser, main
 from pathways.io.load import read_site
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import TAXONOMY, Inventory
-from pathways.public.privacy import MIN_DISTANCE_M, PublicInventory, distance_m, public_place
+from pathways.public.card import record_version
+from pathways.public.privacy import (
+    MIN_DISTANCE_M,
+    PublicInventory,
+    distance_m,
+    public_place,
+    public_view,
+)
 from pathways.public.privacy import public_places as places_of
 from tests.test_confidentiality_sweep import _keys, app_texts
 
@@ -435,6 +442,7 @@ INVENTORY_NAMES = {"PATH", "SOURCE", "OLD", "NEW", "paths", "path", "source", "o
 
 SKIPPED = {
     ("import", "--sheet"): "only read for .xlsx input, and no command writes .xlsx",
+    ("add", "--service"): "reads a service record file no command writes (--referral is run)",
 }
 """Optional arguments the synthesiser leaves out, each with the reason. Any other it cannot fill
 fails `test_every_command_and_argument_is_synthesised`."""
@@ -443,12 +451,17 @@ HOURS = ("0", "2.5", "7.25", "10", "16.75", "23.99")
 DATES = ("2026-11-20", "2031-01-01")
 INTS = ("5", "16", "30", "70")
 FLOATS = ("0.5", "1", "12.25")
-KNOWN = {  # free-text options of `import`, by dest
+KNOWN = {  # free-text options of `import` and of the editing commands, by dest
     "site": ("again",),
     "country": ("BE",),
     "name": ("Again Site",),
     "timezone": ("Europe/Brussels",),
     "languages": ("fr,ar",),
+    "user": ("coord",),
+    "changes": ("notes=checked", "age_min=abc"),
+    "reason": ("kit stock-out",),
+    "note": ("not now",),
+    "proposal": ("p1",),
 }
 TEXT_SUFFIXES = {"yaml": ".yaml", "json": ".json", "html": ".html", "csv": ".csv"}
 
@@ -626,6 +639,10 @@ def _fill(a: argparse.Action) -> tuple[Value, ...] | None:
         return vals(*f.languages)
     if a.dest == "scenario":
         return vals(*(lim.id for lim in base().true.site.access_limits))
+    if a.dest == "base":  # the versions `pathways show --json` prints: of the public records
+        return vals(*(versions()[sid] for sid in f.services))
+    if a.dest == "referral":  # FROM TO: a route that is not there yet, then one that is
+        return vals(*routes())
     if a.dest in KNOWN:
         return vals(*KNOWN[a.dest])
     if a.type is int:
@@ -650,6 +667,39 @@ def _draw(a: argparse.Action) -> Callable[[], st.SearchStrategy[Value]] | None:
     if a.type is int:
         return lambda: st.integers(0, 99).map(lambda x: Value((*opt, str(x))))
     return None
+
+
+@functools.cache
+def versions() -> dict[str, str]:
+    """Each service's version, as the editing commands check it (the same for A and B)."""
+    public = public_view(base().true)
+    return {s.id: record_version(s) for s in public.services}
+
+
+def routes() -> tuple[tuple[str, str], ...]:
+    """A referral route the site does not have (between two of its services), then one it has."""
+    true = base().true
+    have = {(r.source_id, r.target_id) for r in true.referrals}
+    ids = [s.id for s in true.services]
+    new = next((a, b) for a in ids for b in ids if a != b and (a, b) not in have)
+    first = true.referrals[0]
+    return (new, (first.source_id, first.target_id))
+
+
+def state_first(name: str) -> tuple[tuple[str, ...], ...]:
+    """Commands to run before each invocation of an editing command that needs a state: a
+    suspension to resume, a proposal (p1 first) to accept or reject. The proposal unsets the
+    notes of a service that has none, so accepting it changes no version."""
+    true = base().true
+    if name == "resume":
+        sid = true.services[0].id
+        words = ("--as", "coord", "--until", DATES[-1], "--reason", "x")
+        return (("suspend", SITE_FILE, sid, *words),)
+    if name in ("accept", "reject"):
+        sid = next(s.id for s in true.services if s.notes is None)
+        words = ("--set", "notes=", "--as", "field", "--base", versions()[sid])
+        return (("propose", SITE_FILE, sid, *words),)
+    return ()
 
 
 class Unfillable(Exception):
@@ -721,7 +771,7 @@ def synthesise(name: str) -> Command:
 
 def _argv(command: Command, chosen: dict[str, Value]) -> Invocation:
     words: list[str] = [command.name]
-    setup: list[tuple[str, ...]] = []
+    setup: list[tuple[str, ...]] = list(state_first(command.name))
     for positional in (True, False):
         for s in command.slots:
             if s.positional == positional and s.name in chosen:
@@ -894,6 +944,8 @@ def folium_ids(text: str) -> str:
 def normalise(name: str, data: bytes, folder: str | None = None) -> Any:
     """A file's content with only run-to-run noise removed (by kind: zip, SQLite, PDF, HTML),
     and the working `folder`'s path (if given: files the app makes name it) replaced."""
+    if name == SITE_FILE:
+        return _edited_inventory(data)
     suffix = Path(name).suffix.lower()
     if data[:4] == b"PK\x03\x04":  # zip: member names and contents, not their timestamps
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -908,6 +960,21 @@ def normalise(name: str, data: bytes, folder: str | None = None) -> Any:
     if suffix in (".html", ".htm"):
         return ("html", folium_ids(data.decode("utf-8")))
     return data
+
+
+def _edited_inventory(data: bytes) -> Any:
+    """The inventory an editing command rewrote: the true places of its confidential services
+    are the store's own content (A and B differ there by construction), everything else is
+    compared, the history and review queue beside it in full."""
+    text = data.decode("utf-8")
+    secret = {s.id for s in base().confidential}
+    spans = sorted(
+        (span for sid, pair in _spans(text).items() if sid in secret for span in pair),
+        reverse=True,
+    )
+    for start, end in spans:
+        text = text[:start] + "<true place>" + text[end:]
+    return ("inventory", text)
 
 
 def _tables(data: bytes, folder: str | None = None) -> tuple[Any, ...]:

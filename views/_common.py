@@ -31,11 +31,13 @@ from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.routes import Profile, Route, route
 from pathways.i18n import LANGS, LANGUAGE_NAMES, direction, pick_lang, t
 from pathways.io.load import find_inventories, load_site
+from pathways.io.store import Store, open_store
 from pathways.model.clock import site_now
 from pathways.model.errors import InventoryError, ValidationError, display_path
 from pathways.model.inventory import Inventory
 from views import keys
 from views.viewmodels.downloads import Format, download_bytes, format_named
+from views.viewmodels.edit import DEFAULT_USER_HEADER, USER_HEADER_ENV, staff_id, user_from_headers
 from views.viewmodels.explore import round_time
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -90,6 +92,61 @@ def load_all() -> tuple[list[Inventory], list[Loaded]]:
         else:
             broken.append(loaded)
     return list(inventories.values()), broken
+
+
+def reload_inventories() -> None:
+    """Forget the loaded inventories (after a change through a store): the next run reads the
+    files again, whatever their modification times say."""
+    load_file.clear()
+
+
+def store_for(inventory: Inventory) -> Store:
+    """The store an inventory was loaded from (`pathways.io.store.open_store` on its file)."""
+    return open_store(str(inventory.path))
+
+
+# --- identity (not authentication) -------------------------------------------------------------
+
+
+def proxy_user() -> str | None:
+    """The user the reverse proxy names in its header ($ATLAS_USER_HEADER, default
+    X-Forwarded-User), or None."""
+    header = os.environ.get(USER_HEADER_ENV) or DEFAULT_USER_HEADER
+    return user_from_headers(dict(st.context.headers or {}), header)
+
+
+def current_user() -> str | None:
+    """Who is editing: the proxy's user (`proxy_user`), else the name signed in with the
+    sidebar's box, else None (read-only). A name, not a proof: see the README."""
+    signed_in: str | None = st.session_state.get(keys.USER)
+    return proxy_user() or signed_in
+
+
+def identity(where: Any) -> None:
+    """The sidebar's identity: who is signed in (and a sign-out button, unless the proxy names
+    the user), or a box to sign in with a staff identifier (kept in this session only)."""
+    language = lang()
+    user = current_user()
+    if user is not None:
+        where.caption(t("signed_in_as", language, user=md(user)))
+        if not proxy_user() and where.button(t("sign_out", language), key=keys.SIGN_OUT):
+            for key in (keys.USER, keys.EDIT_STATE, keys.EDIT_OUTCOME, keys.REVIEW_OUTCOME):
+                st.session_state.pop(key, None)
+            st.rerun()
+        return
+    with where.form(key=keys.SIGN_IN, border=False):
+        name = st.text_input(
+            t("sign_in_label", language),
+            placeholder=t("sign_in_hint", language),
+            key=keys.SIGN_IN_NAME,
+        )
+        signed = st.form_submit_button(t("sign_in", language), key=keys.SIGN_IN_BUTTON)
+        if signed and staff_id(name) is None:
+            st.error(t("sign_in_invalid", language))
+        elif signed:
+            st.session_state[keys.USER] = staff_id(name)
+            st.rerun()
+    where.caption(t("sign_in_note", language))
 
 
 # --- cached analyses ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathways.i18n import clock_text, day_name, language_name, t
 from pathways.model.clock import OpenAt
 from pathways.model.inventory import category_label
 from pathways.public.card import service_card
-from views import _common, keys
+from views import _common, _edit, keys
 from views.viewmodels.explore import (
     GROUP_CHOICES,
     Selection,
@@ -131,6 +131,7 @@ with left:
         focus=map_focus(_row_picked(st.session_state.get(keys.TABLE)), found_keys),
     )
     clicked = _common.show_map(m, key=keys.MAP, returned=["last_object_clicked_tooltip"])
+editing = st.container()  # the card's Edit mode, full width under the map (drawn with the card)
 
 st.subheader(t("services", lang))
 if table.empty:
@@ -171,3 +172,4 @@ with right:
                     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
                 else:
                     st.caption(t("no_routes", lang))
+            _edit.edit_panel(inventory, service_id, lang, where=editing)  # signed-in users

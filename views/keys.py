@@ -10,6 +10,22 @@ LANG = "lang"
 """Sidebar radio: language of labels and gap sentences ("en" or "fr"; default: `?lang=`, else
 the browser's language, else English)."""
 
+USER = "user"
+"""Session state (not a widget): the staff identifier signed in with the sidebar's box (the
+reverse proxy's header, when present, comes first; `views._common.current_user`)."""
+
+SIGN_IN = "sign_in"
+"""Sidebar form holding the sign-in box (CSS class `st-key-sign_in`)."""
+
+SIGN_IN_NAME = "sign_in_name"
+"""Sidebar text input (in `SIGN_IN`): a staff identifier."""
+
+SIGN_IN_BUTTON = "sign_in_button"
+"""Sidebar form submit button: sign in as `SIGN_IN_NAME`."""
+
+SIGN_OUT = "sign_out"
+"""Sidebar button: forget the signed-in name."""
+
 # --- Explore ------------------------------------------------------------------------------------
 
 CATEGORIES = "map_categories"
@@ -61,6 +77,70 @@ CARD = "service_card"
 
 PICKED = "explore_picked"
 """Session state (not a widget): the open card (`views.viewmodels.explore.Selection`)."""
+
+# --- Editing a service (the card's Edit mode) ----------------------------------------------------
+
+EDIT = "edit_mode"
+"""Card toggle (signed-in users only): show the edit form, actions and history."""
+
+EDIT_PANEL = "edit_panel"
+"""Card container of the Edit mode: form, actions, history (CSS class `st-key-edit_panel`)."""
+
+EDIT_FORM = "edit_form"
+"""The edit form's key (forms get no CSS class of their key: find it inside `EDIT_PANEL`)."""
+
+EDIT_FIELD = "edit_field_"
+"""Edit form inputs: `edit_field_<field>`, the store's dotted field with `_` for `.`
+(`edit_field_contact_phone`, `edit_field_hours_mon`); see `edit_field`."""
+
+EDIT_HOURS_MODE = "edit_hours_mode"
+"""Card radio: edit the hours per day or as one OpenStreetMap `opening_hours` text."""
+
+EDIT_SAVE = "edit_save"
+"""Edit form submit button: "Save" for a coordinator, "Propose" for anyone else."""
+
+EDIT_STATE = "edit_state"
+"""Session state (not a widget): the open form (`views.viewmodels.edit.EditState`)."""
+
+EDIT_OUTCOME = "edit_outcome"
+"""Session state (not a widget): what became of the last change sent
+(`views.viewmodels.edit.Outcome`), with the `site/service` it was about."""
+
+EDIT_REAPPLY = "edit_reapply"
+"""Card button (after a conflict): send my change again on top of the current version."""
+
+EDIT_DISCARD = "edit_discard"
+"""Card button (after a conflict): drop my change and reopen the form on the current version."""
+
+EDIT_VERIFY = "edit_verify"
+"""Card button: the service was confirmed today."""
+
+EDIT_UNTIL = "edit_until"
+"""Card date input: suspended until this day."""
+
+EDIT_REASON = "edit_reason"
+"""Card text input: why the service is suspended (about the service, never a survivor)."""
+
+EDIT_SUSPEND_FORM = "edit_suspend_form"
+"""Card form holding the suspension's date and reason."""
+
+EDIT_SUSPEND = "edit_suspend"
+"""Card button: suspend the service until `EDIT_UNTIL`."""
+
+EDIT_RESUME = "edit_resume"
+"""Card button: end the suspension."""
+
+EDIT_HISTORY = "edit_history"
+"""Card container of the service's history (CSS class `st-key-edit_history`)."""
+
+EDIT_CONFLICT = "edit_conflict"
+"""Card container shown after a conflict (CSS class `st-key-edit_conflict`)."""
+
+
+def edit_field(field: str) -> str:
+    """The key of the edit form's input for a store field (`contact.phone`)."""
+    return EDIT_FIELD + field.replace(".", "_")
+
 
 EXPLORE_FILTERS = (CATEGORIES, LANGUAGE, INTERPRETATION, GROUP, AGE, ENTRY_ONLY, OPEN, DAY, TIME)
 """Explore filters kept while other pages are shown (the Export page can apply them)."""
@@ -151,6 +231,23 @@ EXPORT_GROUP_PREFIX = "export_group_"
 """Export containers, one per group of downloads: `export_group_<group>`
 (`views.viewmodels.downloads.
 GROUPS`; the first, `export_group_pathway`, holds the printable referral pathway)."""
+
+# --- Review queue -----------------------------------------------------------------------------
+
+REVIEW_ACCEPT = "review_accept_"
+"""Review buttons: `review_accept_<proposal id>` applies the proposal."""
+
+REVIEW_REJECT = "review_reject_"
+"""Review buttons: `review_reject_<proposal id>` declines it."""
+
+REVIEW_NOTE = "review_note_"
+"""Review text inputs: `review_note_<proposal id>`, an optional note for the proposer."""
+
+REVIEW_ITEM = "review_item_"
+"""Review containers, one per proposal: `review_item_<proposal id>`."""
+
+REVIEW_OUTCOME = "review_outcome"
+"""Session state (not a widget): what became of the last decision."""
 
 WORKSHOP_SCENARIO = (
     WS_SITE,

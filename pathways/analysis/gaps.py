@@ -91,6 +91,8 @@ SEVERITY: dict[str, Callable[[str, Inventory], Severity] | Severity] = {
     "stale": "minor",
     # post-exposure prophylaxis kit stock not confirmed lately
     "supplies": "major",
+    # temporarily closed: major when no open service offers one of its categories, else minor
+    "suspended": "minor",
 }
 """The severity rules, in one place. A rule is a fixed severity or a function of the category."""
 
@@ -116,6 +118,7 @@ MESSAGES: dict[str, str] = {
     "supplies": N_("gap_msg_supplies"),
     "stale_services": N_("gap_msg_stale_services"),
     "stale_routes": N_("gap_msg_stale_routes"),
+    "suspended": N_("gap_msg_suspended"),
 }
 """The gap sentences' keys in the catalogs (`pathways.i18n`). Lists, numbers and plurals are
 filled in by `pathways.i18n` (the language's own rules); services are named by name, never by id."""
@@ -135,6 +138,7 @@ ACTIONS: dict[str, str] = {
     "supplies": N_("gap_action_supplies"),
     "stale_services": N_("gap_action_stale_services"),
     "stale_routes": N_("gap_action_stale_routes"),
+    "suspended": N_("gap_action_suspended"),
 }
 """What a referral network usually does about each kind of gap: keys in the catalogs."""
 
@@ -210,7 +214,7 @@ class Gap:
         """
         if self.kind == "stale":
             return (self.kind, self.site, "routes" in self.details)
-        if self.kind in ("single_point_of_failure", "unreachable", "supplies"):
+        if self.kind in ("single_point_of_failure", "unreachable", "supplies", "suspended"):
             return (self.kind, self.site, self.services if self.kind != "unreachable" else ())
         if self.kind in ("time_critical", "dead_end", "orphan", "hours"):
             return (self.kind, self.site, self.cause)
@@ -324,10 +328,11 @@ def _gap(
     key = template or kind
 
     def values(lang: str) -> dict[str, Any]:
+        given = fmt(lang) if fmt else {}
         return {
             "label": _cat(category, lang) if category else "",
-            "services": _names(G, services, lang, limit=4),
-            **(fmt(lang) if fmt else {}),
+            "services": given.get("services") or _names(G, services, lang, limit=4),
+            **given,
         }
 
     en, fr = values("en"), values("fr")
@@ -1006,6 +1011,47 @@ def supplies(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
     ]
 
 
+def suspended(G: nx.DiGraph, inventory: Inventory, opts: Options) -> list[Gap]:
+    """Services suspended on `as_of` (`Service.suspended`), one gap each: they are out of the
+    graph, so routes avoid them. Major when no open service offers one of their categories
+    (the other gaps say what that leaves uncovered), else minor."""
+    gaps = []
+    for s in inventory.services:
+        if s.suspended is None or not s.suspended_on(opts.as_of):
+            continue
+        alone = [c for c in s.categories if not providers(G, c)]
+        gaps.append(
+            _gap(
+                "suspended",
+                inventory,
+                G,
+                services=(s.id,),
+                categories=s.categories,
+                sev="major" if alone else "minor",
+                fmt=partial(_suspended_values, s),
+                extra={
+                    "details": {
+                        "as_of": opts.as_of.isoformat(),
+                        "until": s.suspended.until.isoformat(),
+                        "reason": s.suspended.reason,
+                        "no_other_provider": alone,
+                    }
+                },
+            )
+        )
+    return gaps
+
+
+def _suspended_values(s: Service, lang: str) -> dict[str, Any]:
+    """The sentence's values: the service named by its record (it is not in the graph)."""
+    assert s.suspended is not None
+    return {
+        "services": s.name_in(lang),
+        "until": s.suspended.until.isoformat(),
+        "reason": s.suspended.reason,
+    }
+
+
 FINDERS: dict[str, Callable[[nx.DiGraph, Inventory, Options], list[Gap]]] = {
     "missing_category": missing_categories,
     "unreachable": unreachable_categories,
@@ -1019,6 +1065,7 @@ FINDERS: dict[str, Callable[[nx.DiGraph, Inventory, Options], list[Gap]]] = {
     "dead_end": dead_ends,
     "orphan": orphans,
     "stale": stale,
+    "suspended": suspended,
 }
 """Every gap kind this version finds, in the order they are reported."""
 assert tuple(FINDERS) == GAP_KINDS
@@ -1099,9 +1146,9 @@ def find_gaps(
     interpreter can be found. `as_of` is the date `stale` counts from (default today).
     `policy=False` gives the gaps before the site's policy is applied.
     """
-    if G is None:
-        G = build_referral_graph(inventory, closed=closed)
     opts = Options(as_of=as_of or clock.today(), interpretation=interpretation)
+    if G is None:
+        G = build_referral_graph(inventory, closed=closed, as_of=opts.as_of)
     selected = list(kinds) if kinds is not None else list(FINDERS)
     unknown = [k for k in selected if k not in FINDERS]
     if unknown:
@@ -1370,6 +1417,6 @@ def what_if(
     site's `access_limits`) or no interpreter is available, each judged worse or better."""
     shut = [*closed, *scenario_services(inventory, limits)]
     today = find_gaps(inventory, as_of=as_of)
-    G_after = build_referral_graph(inventory, closed=shut)
+    G_after = build_referral_graph(inventory, closed=shut, as_of=as_of)
     then = find_gaps(inventory, G=G_after, interpretation=interpretation, as_of=as_of)
     return diff_gaps(today, then, closed=shut, G_after=G_after)

@@ -6,6 +6,7 @@ graph (and the `Service` / `Referral` records kept on its nodes and edges) and n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
@@ -20,6 +21,7 @@ except ImportError:  # optional: `pip install rustworkx`
 else:
     HAS_RUSTWORKX = True
 
+from pathways.model import clock
 from pathways.model._gc import pausing_collector
 from pathways.model.inventory import Inventory, Point, Referral, Service, Travel
 
@@ -53,6 +55,7 @@ def build_referral_graph(
     *,
     closed: Iterable[str] = (),
     travel_hours: TravelHours | None = None,
+    as_of: dt.date | None = None,
 ) -> nx.DiGraph:
     """A `DiGraph` of one site's services and referrals.
 
@@ -61,16 +64,19 @@ def build_referral_graph(
     (`name`, `entry_point`, `categories`); edges carry the `Referral` under `"referral"`, the
     categories the route serves (`needs`), `mode`, `delay` and `travel` (hours; straight line
     unless `travel_hours` is given; none from a helpline, which survivors call from wherever
-    they are). Services listed in `closed` are left out, with the routes
-    through them: the "what if it closes" graph. Phone referrals from a service without
-    phone coverage (`phone_network: none`) are left out too.
+    they are). Services listed in `closed` are left out, with the routes through them: the
+    "what if it closes" graph; so are services suspended on `as_of` (default today), listed in
+    `G.graph["suspended"]`. Phone referrals from a service without phone coverage
+    (`phone_network: none`) are left out too.
     """
-    closed = set(closed)
+    suspended = suspended_services(inventory, as_of or clock.today())
+    closed = set(closed) | suspended
     travel = travel_hours or straight_line_hours(inventory.site.travel)
     kept = _routes_kept(inventory, closed)
     G = nx.DiGraph(
         site=inventory.site.id,
         closed=tuple(sorted(closed)),
+        suspended=tuple(sorted(suspended)),
         inventory=inventory,
         travel_hours=travel,
     )
@@ -102,6 +108,11 @@ def build_referral_graph(
         for r, t in zip(kept, _hand_off_hours(inventory, kept, travel_hours), strict=True)
     )
     return G
+
+
+def suspended_services(inventory: Inventory, day: dt.date) -> set[str]:
+    """The ids of the services suspended on `day` (`Service.suspended`)."""
+    return {s.id for s in inventory.services if s.suspended is not None and s.suspended_on(day)}
 
 
 def _routes_kept(inventory: Inventory, closed: set[str]) -> list[Referral]:

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathways.cli.export",
     "pathways.cli.imports",
     "pathways.cli.diff",
+    "pathways.cli.store",
 )
 """One module a command group: each has `register(subparsers)`, which adds its parsers and sets
 `func` (a function of the parsed arguments returning the exit code) with `set_defaults`.

@@ -112,6 +112,7 @@ RUNTIME_KEYS: tuple[str, ...] = (
     N_("gapkind_dead_end"),
     N_("gapkind_orphan"),
     N_("gapkind_stale"),
+    N_("gapkind_suspended"),
     # The Workshop: genders, what-if changes (`views.workshop`).
     N_("gender_female"),
     N_("gender_male"),

@@ -14,10 +14,11 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pydantic
@@ -96,8 +97,32 @@ def read_site(path: str | os.PathLike[str]) -> Inventory:
     """
     path = Path(path)
     name = display_path(path)
+    raw = _read_bytes(path, name)
+    return _inventory_of(raw, _decode(raw, name), path, name)
+
+
+def validate_text(text: str, path: str | os.PathLike[str]) -> Inventory:
+    """Validate an inventory's text with every rule of `read_site`, as if it were the file at
+    `path` (whose folder holds its boundary and areas files); nothing is read from `path`.
+
+    For the stores: a changed document is checked here before anything is written. Problems
+    name `path`; raises `ValidationError` listing every problem.
+    """
+    path = Path(path)
+    name = display_path(path)
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 2**20
+        raise ValidationError(
+            [Problem(name, 0, "", f"text is {len(raw) // 2**20} MiB; the limit is {limit} MiB")]
+        )
+    return _inventory_of(raw, _decode(raw, name), path, name)
+
+
+def _inventory_of(raw: bytes, text: str, path: Path, name: str) -> Inventory:
+    """The validated inventory of a file's bytes and text (see `read_site`)."""
     with collector_paused():  # millions of objects, no garbage: see pathways.model._gc
-        text, root, data = _read_document(path, name)
+        root, data = _parse_text(raw, text, name)
         doc = _Document(name, root, text)
         if path.suffix in (".geojson", ".json"):
             data = _from_geojson(data, doc)
@@ -139,10 +164,8 @@ def load_sites(paths: Iterable[str | os.PathLike[str]]) -> list[PublicInventory]
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
-    """The file's text, its node tree (None unless composing it was needed) and its data."""
-    raw = _read_bytes(path, name)
-    text = _decode(raw, name)
+def _parse_text(raw: bytes, text: str, name: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree of a file's text (None unless composing it was needed) and its data."""
     flow = _flow_depth(raw)
     deep = _nesting_exceeds(text, flow, MAX_DEPTH)
     if deep and _nesting_exceeds(text, flow, MAX_PARSE_DEPTH):
@@ -158,7 +181,16 @@ def _read_document(path: Path, name: str) -> tuple[str, yaml.Node | None, Any]:
         raise ValidationError(
             [Problem(name, 1, "", "expected a mapping with site, services, referrals")]
         )
-    return text, root, data
+    return root, data
+
+
+def read_fragment(text: str, name: str) -> dict[str, Any]:
+    """The data of a piece of an inventory's YAML (`services:` and one item, say) exactly as
+    the loader reads it in the whole file: dates as text, the same scalars, the same limits.
+    Raises `ValidationError` when it is not a mapping or not YAML."""
+    raw = text.encode("utf-8", "surrogatepass")
+    data: dict[str, Any] = _parse_text(raw, text, name)[1]
+    return data
 
 
 def _read_bytes(path: Path, name: str) -> bytes:
@@ -683,14 +715,7 @@ def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | N
     if site is not None:
         _check_site_files(site, path, doc)
         _check_places(site, services, doc)
-        for i, limit in enumerate(site.access_limits):
-            for j, sid in enumerate(limit.services):
-                if sid not in raw_ids:
-                    shown = set(by_id) | _raw_ids(data.get("services"), public=True)
-                    doc.add(
-                        ["site", "access_limits", i, "services", j],
-                        f"'{sid}' is not a service id{suggest(sid, shown)}",
-                    )
+        _check_access_limits(site, raw_ids, by_id, data.get("services"), doc)
     if site is None or doc.problems:
         return None
     return Inventory(
@@ -699,6 +724,20 @@ def _validate(data: dict[str, Any], doc: _Document, path: Path) -> Inventory | N
         referrals=tuple(r for _, r in referrals),
         path=path.resolve(),
     )
+
+
+def _check_access_limits(
+    site: Site, raw_ids: set[str], by_id: dict[str, Service], raw_services: Any, doc: _Document
+) -> None:
+    """Every service an access limit names must be a service of the site."""
+    for i, limit in enumerate(site.access_limits):
+        for j, sid in enumerate(limit.services):
+            if sid not in raw_ids:
+                shown = set(by_id) | _raw_ids(raw_services, public=True)
+                doc.add(
+                    ["site", "access_limits", i, "services", j],
+                    f"'{sid}' is not a service id{suggest(sid, shown)}",
+                )
 
 
 def _model(
@@ -1091,6 +1130,198 @@ def _prefixes(categories: Iterable[str]) -> frozenset[str]:
         parts = c.split(".")
         out.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
     return frozenset(out)
+
+
+# --- one changed record (the stores) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Where the blocks of an inventory's YAML text are (0-based line numbers): each top-level
+    key's line, and the `[first, end)` lines of each item of its `services` and `referrals`
+    lists. The YAML store reads it off the text; with it a problem finds its line by composing
+    one item, not the whole file."""
+
+    keys: Mapping[str, int]
+    items: Mapping[str, Sequence[tuple[int, int]]]
+
+
+def revalidate(
+    previous: Inventory,
+    text: str,
+    *,
+    services: Sequence[Service | Mapping[str, Any]],
+    referrals: Sequence[Referral | Mapping[str, Any]],
+    touched: Collection[str],
+    outline: Outline | None = None,
+) -> Inventory:
+    """Validate a changed inventory as `validate_text(text, previous.path)` would, checking
+    again only what changed: the records given raw (mappings, parsed by `read_fragment`) are
+    validated; the others are `previous`'s records, already valid, at their new positions.
+    `touched`: the ids of the services changed, added or removed.
+
+    Every rule across records runs as in a full validation (ids, intake distances, places,
+    access limits, site files), the referral rules on the routes of the `touched` services and
+    the new routes. So it decides as the full validation does, with the same problems and
+    lines (`tests/test_store.py` checks it on random edits). `text` is the whole new text, for
+    the lines of problems; the site block must not have changed.
+    """
+    path = previous.path or Path("inventory.yaml")
+    name = display_path(path)
+    with collector_paused():
+        doc: _Document = (
+            _OutlinedDocument(name, text, outline) if outline else _Document(name, None, text)
+        )
+        inventory = _revalidate(previous, services, referrals, set(touched), doc, path)
+    if doc.problems:
+        raise ValidationError(doc.problems)
+    assert inventory is not None
+    return inventory
+
+
+def _revalidate(
+    previous: Inventory,
+    given: Sequence[Service | Mapping[str, Any]],
+    given_referrals: Sequence[Referral | Mapping[str, Any]],
+    touched: set[str],
+    doc: _Document,
+    path: Path,
+) -> Inventory | None:
+    """`revalidate`'s checks, in `_validate`'s order."""
+    site = previous.site
+    services: list[tuple[int, Service]] = []
+    stand_ins: list[Any] = []  # what `_raw_ids` and the "did you mean"s read of each record
+    for i, item in enumerate(given):
+        if isinstance(item, Service):
+            services.append((i, item))
+            stand_ins.append({"id": item.id, "confidential": item.confidential})
+            continue
+        stand_ins.append(item)
+        obj = _model(Service, item, ["services", i], doc, confidential=_is_confidential(item))
+        if obj is not None:
+            services.append((i, obj))
+    referrals, new = _referral_records(given_referrals, doc)
+    raw_ids = _raw_ids(stand_ins)
+    _check_services(services, doc)
+    _check_intakes(services, doc)
+    by_id = {s.id: s for _, s in services}
+    pairs = {(r.source_id, r.target_id) for i, r in referrals if i in new}
+    routes = [
+        (i, r)
+        for i, r in referrals
+        if i in new
+        or r.source_id in touched
+        or r.target_id in touched
+        or (r.source_id, r.target_id) in pairs
+    ]
+    _check_referrals(routes, raw_ids, by_id, doc, raw_services=stand_ins)
+    _check_site_files(site, path, doc)
+    _check_places(site, services, doc)
+    _check_access_limits(site, raw_ids, by_id, stand_ins, doc)
+    if doc.problems:
+        return None
+    return Inventory(
+        site=site,
+        services=tuple(s for _, s in services),
+        referrals=tuple(r for _, r in referrals),
+        path=path.resolve(),
+    )
+
+
+def _referral_records(
+    given: Sequence[Referral | Mapping[str, Any]], doc: _Document
+) -> tuple[list[tuple[int, Referral]], set[int]]:
+    """The referral records at their positions (the raw ones validated) and the positions of
+    the raw ones."""
+    if isinstance(given, tuple) and all(type(r) is Referral for r in given):
+        return list(enumerate(given)), set()  # all of them already valid (most changes)
+    out: list[tuple[int, Referral]] = []
+    new: set[int] = set()
+    for i, item in enumerate(given):
+        if isinstance(item, Referral):
+            out.append((i, item))
+            continue
+        new.add(i)
+        obj = _model(Referral, item, ["referrals", i], doc)
+        if obj is not None:
+            out.append((i, obj))
+    return out, new
+
+
+class _OutlinedDocument(_Document):
+    """A document whose node tree is put together from its outline: the site block and, on
+    first use, each list item, composed alone at its own lines."""
+
+    def __init__(self, name: str, text: str, outline: Outline) -> None:
+        super().__init__(name, None, text)
+        self._outline = outline
+        self._lines: list[str] | None = None
+
+    @property
+    def root(self) -> yaml.Node:
+        if self._root is None:
+            self._root = self._outlined_root()
+        return self._root
+
+    def _outlined_root(self) -> yaml.Node:
+        keys = sorted(self._outline.keys.items(), key=lambda kv: kv[1])
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for n, (key, line) in enumerate(keys):
+            end = keys[n + 1][1] if n + 1 < len(keys) else len(self.lines)
+            spans = self._outline.items.get(key)
+            if spans is None:
+                value = self.compose(key, line + 1, end, line)
+            else:
+                first = spans[0][0] if spans else line
+                items: Sequence[yaml.Node] = _ItemNodes(self, key, spans)
+                value = yaml.SequenceNode("tag:yaml.org,2002:seq", items, _mark(first))
+            pairs.append((yaml.ScalarNode("tag:yaml.org,2002:str", key, _mark(line)), value))
+        return yaml.MappingNode("tag:yaml.org,2002:map", pairs, _mark(0))
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        return self._lines
+
+    def compose(self, key: str, first: int, end: int, at: int) -> yaml.Node:
+        """The node of lines `[first, end)` as the value of `key`, with the key at line `at`
+        (< first): the lines of its marks are the file's."""
+        text = "\n" * at + f"{key}:\n" + "\n" * (first - at - 1)
+        text += "\n".join(self.lines[first:end]) + "\n"
+        root = _compose(text, self.name, check=False)
+        assert isinstance(root, yaml.MappingNode)
+        node: yaml.Node = root.value[0][1]
+        return node
+
+
+class _ItemNodes(Sequence[yaml.Node]):
+    """The items of a list of an outlined document, each composed on first use."""
+
+    def __init__(self, doc: _OutlinedDocument, key: str, spans: Sequence[tuple[int, int]]):
+        self._doc, self._key, self._spans = doc, key, spans
+        self._nodes: dict[int, yaml.Node] = {}
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    @overload
+    def __getitem__(self, i: int) -> yaml.Node: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[yaml.Node]: ...
+    def __getitem__(self, i: int | slice) -> yaml.Node | Sequence[yaml.Node]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(len(self))[i]]
+        if i not in self._nodes:
+            first, end = self._spans[i]
+            seq = self._doc.compose(self._key, first, end, first - 1)
+            assert isinstance(seq, yaml.SequenceNode)
+            self._nodes[i] = seq.value[0]
+        return self._nodes[i]
+
+
+def _mark(line: int) -> yaml.Mark:
+    return yaml.Mark("", 0, line, 0, None, 0)
 
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"

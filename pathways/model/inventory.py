@@ -159,6 +159,9 @@ def _check_slug(value: str) -> str:
 CategoryId = Annotated[str, AfterValidator(_check_category)]
 LanguageCode = Annotated[str, AfterValidator(check_language)]
 ServiceId = Annotated[str, AfterValidator(_check_slug)]
+STAFF_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+StaffId = Annotated[str, Field(pattern=STAFF_ID_PATTERN)]
+"""A staff identifier (`amina.k`, `coord-koro`): who made a change. Never a survivor's name."""
 
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\Z")
 _DATE_START = re.compile(r"\d{4}-\d\d-\d\d[T ]")
@@ -398,6 +401,7 @@ GAP_KINDS: tuple[str, ...] = (
     "dead_end",
     "orphan",
     "stale",
+    "suspended",
 )
 """Every gap kind `pathways.analysis.gaps` finds, in the order they are reported."""
 
@@ -481,6 +485,9 @@ class Site(_Record):
     """Who coordinates the referral network (owns the gaps no single organisation owns)."""
     policy: tuple[PolicyRule, ...] = ()
     access_limits: tuple[AccessLimit, ...] = ()
+    coordinators: tuple[StaffId, ...] = ()
+    """Staff identifiers who may accept or reject proposed changes (the review queue); none:
+    anyone may. An identifier, not authentication: see the README's "Editing"."""
 
     @field_validator("country")
     @classmethod
@@ -506,6 +513,14 @@ class Site(_Record):
         if isinstance(v, list | tuple):
             return [item if isinstance(item, list | tuple) else [item] for item in v]
         return v
+
+
+class Suspension(_Record):
+    """A service closed for a while (staff away, a kit stock-out, insecurity): until `until`
+    (included) it drops out of routes and shows as a `suspended` gap, without being deleted."""
+
+    until: Annotated[dt.date, BeforeValidator(_check_date)]
+    reason: str = Field(min_length=1)
 
 
 class Point(_Record):
@@ -580,6 +595,8 @@ class Service(_Record):
     """A community focal point: a trained person in a village who listens and refers."""
     translations: dict[LanguageCode, Translation] = Field(default_factory=dict)
     """Name, description and notes in other languages (`name: {fr: ..., en: ...}` in YAML)."""
+    suspended: Suspension | None = None
+    """Temporarily closed, until a date and for a reason (`pathways suspend` / `resume`)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -638,6 +655,10 @@ class Service(_Record):
     @property
     def serves_children(self) -> bool:
         return bool(CHILD_GROUPS & set(self.serves)) and self.age_min < 18
+
+    def suspended_on(self, day: dt.date) -> bool:
+        """Is the service suspended on this day (a suspension lasts until its date, included)?"""
+        return self.suspended is not None and self.suspended.until >= day
 
     def has(self, category: str) -> bool:
         """True if the service offers this category or a sub-category of it."""
