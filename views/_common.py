@@ -302,6 +302,10 @@ td, th { unicode-bidi: plaintext; }
 _RTL = """<style>
 /* The interface language is written right to left (pathways.i18n.direction). */
 [data-testid="stMain"], [data-testid="stSidebar"] { direction: rtl; }
+/* A paragraph, heading or label still untranslated (English, the fallback) keeps its own
+   direction, so its full stop stays at its end: each takes the direction of its first letter. */
+[data-testid="stMain"] :is(p, h1, h2, h3, label, li),
+[data-testid="stSidebar"] :is(p, label, li) { unicode-bidi: plaintext; }
 </style>"""
 
 _NO_SIDEBAR = """<style>
