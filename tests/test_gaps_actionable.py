@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from pathways.analysis.gaps import Gap, diff_gaps, find_gaps, what_if
 from pathways.cli import main
+from pathways.i18n import catalogs
 from pathways.io.load import load_site
 from tests.factories import make_inventory, referral, service
 from tests.french import english_pieces, untranslated_texts
@@ -224,3 +228,29 @@ def test_the_card_shows_what_coordinators_record() -> None:
     assert keys["pep_stock_confirmed"] == "2026-06-15" and keys["female_staff"] == "oui"
     poor = {f.key: f.value for f in service_card(inv, "koro-wgss-dinagourou").fields}
     assert poor["phone_network"] == "poor"
+
+
+def test_a_third_language_gets_gap_sentences_from_its_catalog(tmp_path, monkeypatch):
+    """Gap sentences come from the catalogs in every interface language: a translator's
+    Arabic sentence is used with no code change, and what the catalog lacks stays English."""
+    folder = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, folder)
+    po = folder / "ar" / "LC_MESSAGES" / "atlas.po"
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale="ar")
+    catalog["gap_msg_dead_end"].string = "لا يمكن إحالة الناجيات اللواتي يصلن إلى {services}"
+    with (po.parent / "atlas.mo").open("wb") as fp:
+        write_mo(fp, catalog)
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", folder)
+    catalogs.clear_caches()
+    try:
+        inv = make_inventory(
+            [service("a", ["health.cmr"], entry=True, i=0), service("b", ["legal"], i=1)],
+            [referral("b", "a")],
+        )
+        dead_end = next(g for g in find_gaps(inv) if g.kind == "dead_end")
+    finally:
+        catalogs.clear_caches()
+    assert dead_end.text("ar").startswith("لا يمكن إحالة الناجيات")
+    assert dead_end.text("en").startswith("Survivors who arrive at")
+    assert dead_end.action_text("ar") == dead_end.action_text("en")  # untranslated: English

@@ -37,6 +37,7 @@ from pathways.analysis.routes import (
     within_by_hour_twice,
 )
 from pathways.i18n import (
+    LANGS,
     N_,
     colon,
     hours_text,
@@ -204,6 +205,8 @@ class Gap:
     policy: str = ""
     policy_fr: str = ""
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    others: dict[str, tuple[str, str, str]] = field(default_factory=dict, compare=False)
+    """(sentence, action, owner) in each further interface language (a catalog, not code)."""
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -240,11 +243,15 @@ class Gap:
         return t(f"gapkind_{self.kind}", lang)
 
     def text(self, lang: str = "en") -> str:
-        """The sentence to read out, in English or French."""
+        """The sentence to read out, in `lang` (English when the catalogs lack it)."""
+        if lang in self.others:
+            return self.others[lang][0]
         return _pick(self.message, self.message_fr, lang)
 
     def action_text(self, lang: str = "en") -> str:
-        """What to do about it, in English or French."""
+        """What to do about it, in `lang`."""
+        if lang in self.others:
+            return self.others[lang][1]
         return _pick(self.action, self.action_fr, lang)
 
     def policy_text(self, lang: str = "en") -> str:
@@ -252,7 +259,9 @@ class Gap:
         return _pick(self.policy, self.policy_fr, lang)
 
     def owner_text(self, lang: str = "en") -> str:
-        """Who should act, in English or French."""
+        """Who should act, in `lang`."""
+        if lang in self.others:
+            return self.others[lang][2]
         return _pick(self.owner, self.owner_fr, lang)
 
     def to_dict(self) -> dict[str, Any]:
@@ -349,6 +358,15 @@ def _gap(
         action_fr=_say(ACTIONS, key, "fr", fr),
         owner=_owner(inventory, G, owners, "en"),
         owner_fr=_owner(inventory, G, owners, "fr"),
+        others={
+            lang: (
+                _say(MESSAGES, key, lang, (v := values(lang))),
+                _say(ACTIONS, key, lang, v),
+                _owner(inventory, G, owners, lang),
+            )
+            for lang in LANGS
+            if lang not in ("en", "fr")
+        },
         **(extra or {}),
     )
 
