@@ -245,13 +245,17 @@ ALLOWED = {
     "pathways/io/imports/__init__.py": {"write_inventory"},  # `pathways import --out`
     "pathways/io/save.py": {
         "save_inventory",
-        "_write_temporary",
         "_keep_previous",
         "_copy_atomically",
     },
     # the YAML store (issue #17): the inventory replaced atomically under its lock, the history
     # and the review queue appended; `_dump` writes YAML into a string buffer
-    "pathways/io/store/files.py": {"replace_atomically", "append_line", "locked"},
+    "pathways/io/store/files.py": {
+        "write_temporary",
+        "replace_atomically",
+        "append_line",
+        "locked",
+    },
     "pathways/io/store/roundtrip.py": {"_dump"},
 }
 

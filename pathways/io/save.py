@@ -19,7 +19,6 @@ inventory suffix, so a folder scan (`pathways.io.load.find_inventories`, the app
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -31,6 +30,7 @@ from typing import Any
 import yaml
 
 from pathways.io.load import load_site
+from pathways.io.store.files import fsync_folder, write_temporary
 from pathways.model.errors import InventoryError, Problem, ValidationError, display_path
 from pathways.model.inventory import Inventory
 
@@ -58,7 +58,7 @@ def save_inventory(
     if not folder.is_dir():
         raise InventoryError(f"{display_path(path)}: folder {display_path(folder)} does not exist")
     text = data if isinstance(data, str) else _yaml(data)
-    tmp = _write_temporary(text, path, folder)
+    tmp = _write_temporary(text, path)
     try:
         try:
             inventory = load_site(tmp)
@@ -80,7 +80,7 @@ def save_inventory(
             os.replace(tmp, path)
         except OSError as e:
             raise InventoryError(f"{display_path(path)}: cannot write: {e.strerror}") from None
-        _fsync_folder(folder)
+        fsync_folder(folder)
     finally:
         tmp.unlink(missing_ok=True)
     return inventory.model_copy(update={"path": path.resolve()})
@@ -120,7 +120,7 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _write_temporary(text: str, path: Path, folder: Path) -> Path:
+def _write_temporary(text: str, path: Path) -> Path:
     """The text in a new file beside `path`, flushed and fsynced (the data is on disk)."""
     try:
         data = text.encode("utf-8")
@@ -128,20 +128,7 @@ def _write_temporary(text: str, path: Path, folder: Path) -> Path:
         raise ValidationError(
             [Problem(display_path(path), 0, "", f"text that is not valid Unicode: {e.reason}")]
         ) from None
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".saving", dir=folder)
-    except OSError as e:
-        raise InventoryError(f"{display_path(path)}: cannot write: {e.strerror}") from None
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise InventoryError(f"{display_path(path)}: cannot write: {e.strerror}") from None
-    return tmp
+    return write_temporary(path, data)
 
 
 def previous_path(path: str | os.PathLike[str]) -> Path:
@@ -186,13 +173,3 @@ def _copy_atomically(source: Path, target: Path) -> None:
         ) from None
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable (POSIX; a no-op where folders cannot be opened)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

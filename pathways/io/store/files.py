@@ -74,15 +74,11 @@ def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
             time.sleep(0.01)
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (temporary file, fsync, rename, fsync the folder)."""
-    folder = path.parent
+def write_temporary(path: Path, data: bytes) -> Path:
+    """`data` in a new file beside `path`, flushed and fsynced; the caller renames or removes
+    it. A write that fails leaves no temporary file and is an `InventoryError` naming `path`."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = 0o644
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".saving", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".saving", dir=path.parent)
     except OSError as e:
         raise InventoryError(f"{display_path(path)}: cannot write: {e.strerror}") from None
     tmp = Path(name)
@@ -91,6 +87,21 @@ def replace_atomically(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise InventoryError(f"{display_path(path)}: cannot write: {e.strerror}") from None
+    return tmp
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (temporary file, fsync, rename, fsync the folder)."""
+    folder = path.parent
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o644
+    tmp = write_temporary(path, data)
+    try:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as e:
