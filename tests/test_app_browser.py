@@ -204,6 +204,32 @@ class Session:
         """Switch the toggle or checkbox with this key."""
         self.rerun(lambda: self.page.locator(f".st-key-{key} label").first.click())
 
+    def open_row(self, row: int, card: str = ".st-key-service_card") -> None:
+        """Tick the selection box of the last table's row (0 = first) and wait for its card.
+
+        The grid is a canvas, so the click goes to a position: scroll the grid into the
+        viewport first and wait until the canvas has drawn. On a busy machine the first
+        click can land while the grid is still laying out; one more try is not a retry of
+        the assertion, only of the gesture.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        grid = self.page.locator('[data-testid="stDataFrame"]').last
+        for attempt in range(3):
+            grid.scroll_into_view_if_needed()
+            grid.locator("canvas").first.wait_for(timeout=30_000)
+            self.page.wait_for_timeout(300)
+            box = grid.bounding_box()
+            assert box is not None
+            x, y = box["x"] + 18, box["y"] + 35 + 35 * row + 17
+            self.rerun(lambda x=x, y=y: self.page.mouse.click(x, y))
+            try:
+                self.page.locator(card).wait_for(timeout=10_000 if attempt < 2 else 30_000)
+                return
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+
     def go(self, page_title: str) -> None:
         """Follow the sidebar's link to another page."""
         self.rerun(lambda: self.page.get_by_role("link", name=page_title).click())
@@ -233,12 +259,8 @@ def test_coordinator_finds_services_open_tonight_and_opens_cards(
     assert s.page.get_by_text("Illustrative data: not field-verified").count() >= 1
 
     # the table's second row opens its card (click the row's selection box)
-    grid = s.page.locator('[data-testid="stDataFrame"]').last
-    box = grid.bounding_box()
-    assert box is not None
-    s.rerun(lambda: s.page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 + 17))
+    s.open_row(1)
     card = s.page.locator(".st-key-service_card")
-    card.wait_for(timeout=30_000)
     assert card.locator("h3").inner_text() == "University hospital emergency department (north)"
     assert "Hours" in card.inner_text() and "Referred here by" in card.inner_text()
 

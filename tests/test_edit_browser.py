@@ -73,11 +73,7 @@ def _open_ngo_card_in_edit_mode(s: Session) -> None:
     page = s.page
     s.rerun(lambda: page.locator(".st-key-explore_query input").fill("Women"))
     s.rerun(lambda: page.locator(".st-key-explore_query input").press("Enter"))
-    grid = page.locator('[data-testid="stDataFrame"]').last
-    box = grid.bounding_box()
-    assert box is not None
-    s.rerun(lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 + 17))  # the one row
-    page.locator(".st-key-service_card").wait_for(timeout=30_000)
+    s.open_row(0)  # the one row
     assert page.locator(".st-key-service_card h3").inner_text() == "Women's NGO"
     s.flip("edit_mode")
     page.locator(".st-key-edit_panel .st-key-edit_save").wait_for(timeout=30_000)
