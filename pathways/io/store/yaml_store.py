@@ -34,13 +34,24 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from pathways.io.load import read_fragment, read_site, revalidate, validate_text
+from pathways.io.store.changes import (
+    check_unused,
+    check_user,
+    decided,
+    field_changes,
+    fold_proposals,
+    is_secret,
+    new_change,
+    parsed_changes,
+    record_items,
+    referral_index,
+    service_of,
+    service_version,
+)
 from pathways.io.store.fields import (
-    FieldSpec,
     field_spec,
     is_place,
-    parse_value,
     shown,
-    value_at,
 )
 from pathways.io.store.files import append_line, beside, locked, read_lines, replace_atomically
 from pathways.io.store.interface import Change, Conflict, FieldChange, Proposal
@@ -58,9 +69,8 @@ from pathways.io.store.roundtrip import (
 )
 from pathways.model import clock
 from pathways.model.errors import InventoryError, ValidationError, display_path
-from pathways.model.inventory import STAFF_ID_PATTERN, Inventory, Service, suggest
-from pathways.public.card import record_version
-from pathways.public.privacy import PublicInventory, public_view, reference_point
+from pathways.model.inventory import STAFF_ID_PATTERN, Inventory, suggest
+from pathways.public.privacy import PublicInventory, public_view
 
 HISTORY_SUFFIX = ".history.jsonl"
 PROPOSALS_SUFFIX = ".proposals.jsonl"
@@ -129,7 +139,7 @@ class YamlStore:
     def version(self, service_id: str) -> str:
         """The service's current version (`pathways show ... --json`'s `version`)."""
         state = self._current()
-        return _version(state.inventory, _service(state.inventory, service_id))
+        return service_version(state.inventory, service_of(state.inventory, service_id))
 
     def history(self, service_id: str | None = None) -> Sequence[Change]:
         """Every applied change, oldest first (of one service and its routes, or of all)."""
@@ -210,7 +220,7 @@ class YamlStore:
         reason: str | None = None,
     ) -> Change:
         """A change of one field of a service that needs no base (verify, suspend, resume)."""
-        _check_user(user)
+        check_user(user)
         with locked(self.path):
             state = self._current()
             i = _index(state.inventory, service_id)
@@ -230,8 +240,8 @@ class YamlStore:
         reason: str | None = None,
     ) -> tuple[_Applied, Change]:
         """An edit made and validated (not written), after the checks of user and base."""
-        _check_user(user)
-        specs = _specs(changes)
+        check_user(user)
+        specs = parsed_changes(changes)
         i = _index(state.inventory, service_id)
         _check_base(self, state.inventory, service_id, base)
 
@@ -247,7 +257,7 @@ class YamlStore:
 
     def add_service(self, record: Mapping[str, Any], *, user: str) -> Change:
         """Add a service (a record as the inventory format writes it)."""
-        _check_user(user)
+        check_user(user)
         sid = record.get("id")
         if not isinstance(sid, str) or not sid:
             raise InventoryError("add: the service has no id")
@@ -258,34 +268,34 @@ class YamlStore:
                 site = state.inventory.site.id
                 raise InventoryError(f"add: {sid} is already a service of {site}")
             applied = self._apply(state, _Op("services", None, record=item), {sid})
-            secret = _secret(applied.after)
+            secret = is_secret(applied.after)
             fields = tuple(
-                FieldChange(k, None, shown(v, k, secret)) for k, v in _items(applied.after)
+                FieldChange(k, None, shown(v, k, secret)) for k, v in record_items(applied.after)
             )
-            made = _change("add", user, sid, fields, _version_after(applied, sid))
+            made = new_change("add", user, sid, fields, _version_after(applied, sid))
             self._commit(state, applied, made)
             return made
 
     def remove_service(self, service_id: str, *, user: str, base: str) -> Change:
         """Remove a service (refused while referral routes still use it)."""
-        _check_user(user)
+        check_user(user)
         with locked(self.path):
             state = self._current()
             i = _index(state.inventory, service_id)
             _check_base(self, state.inventory, service_id, base)
-            _check_unused(state.inventory, service_id)
+            check_unused(state.inventory, service_id)
             applied = self._apply(state, _Op("services", i, remove=True), {service_id})
-            secret = _secret(applied.before)
+            secret = is_secret(applied.before)
             fields = tuple(
-                FieldChange(k, shown(v, k, secret), None) for k, v in _items(applied.before)
+                FieldChange(k, shown(v, k, secret), None) for k, v in record_items(applied.before)
             )
-            made = _change("remove", user, service_id, fields, None)
+            made = new_change("remove", user, service_id, fields, None)
             self._commit(state, applied, made)
             return made
 
     def add_referral(self, record: Mapping[str, Any], *, user: str) -> Change:
         """Add a referral route (`{"from": ..., "to": ..., "needs": [...], ...}`)."""
-        _check_user(user)
+        check_user(user)
         item = _referral_record(record)
         pair = (str(item.get("from")), str(item.get("to")))
         with locked(self.path):
@@ -293,19 +303,21 @@ class YamlStore:
             flow = _flow_items(state.layout, "referrals")
             applied = self._apply(state, _Op("referrals", None, record=item), set(), flow=flow)
             fields = (FieldChange("referral", None, applied.after),)
-            made = _change("add_referral", user, pair[0], fields, None, referral=pair)
+            made = new_change("add_referral", user, pair[0], fields, None, referral=pair)
             self._commit(state, applied, made)
             return made
 
     def remove_referral(self, source: str, target: str, *, user: str) -> Change:
         """Remove the referral route from `source` to `target`."""
-        _check_user(user)
+        check_user(user)
         with locked(self.path):
             state = self._current()
-            j = _referral_index(state.inventory, source, target)
+            j = referral_index(state.inventory, source, target)
             applied = self._apply(state, _Op("referrals", j, remove=True), set())
             fields = (FieldChange("referral", applied.before, None),)
-            made = _change("remove_referral", user, source, fields, None, referral=(source, target))
+            made = new_change(
+                "remove_referral", user, source, fields, None, referral=(source, target)
+            )
             self._commit(state, applied, made)
             return made
 
@@ -317,7 +329,7 @@ class YamlStore:
         """Queue a change for review (validated now, applied only when accepted)."""
         with locked(self.path):
             state = self._current()
-            s = _service(state.inventory, service_id)
+            s = service_of(state.inventory, service_id)
             if s.confidential and any(is_place(k) for k in changes):
                 raise InventoryError(
                     f"propose: {service_id} is confidential: its place is changed by a "
@@ -334,7 +346,7 @@ class YamlStore:
 
     def proposals(self, status: str | None = "pending") -> Sequence[Proposal]:
         """The review queue (pending proposals by default), oldest first."""
-        found = _fold(read_lines(self.proposals_path))
+        found = fold_proposals(read_lines(self.proposals_path))
         return [p for p in found.values() if status is None or p.status == status]
 
     def accept(self, proposal_id: str, *, user: str) -> Change:
@@ -364,14 +376,14 @@ class YamlStore:
 
     def _pending(self, state: _State, proposal_id: str, user: str) -> Proposal:
         """The pending proposal, once the user is known to be a coordinator of the site."""
-        _check_user(user)
+        check_user(user)
         site = state.inventory.site
         if site.coordinators and user not in site.coordinators:
             raise InventoryError(
                 f"{user} is not a coordinator of {site.id} (site.coordinators: "
                 f"{', '.join(site.coordinators)}); only they accept or reject proposals"
             )
-        found = _fold(read_lines(self.proposals_path))
+        found = fold_proposals(read_lines(self.proposals_path))
         proposal = found.get(proposal_id)
         if proposal is None:
             raise InventoryError(f"'{proposal_id}' is not a proposal{suggest(proposal_id, found)}")
@@ -383,7 +395,7 @@ class YamlStore:
         at = clock.now()
         event = {"event": status, "id": proposal.id, "at": at.isoformat(timespec="seconds")}
         append_line(self.proposals_path, {**event, "user": user, "note": note})
-        return _decided(proposal, status, user, at, note)
+        return decided(proposal, status, user, at, note)
 
     # --- the locked step ----------------------------------------------------------------------
 
@@ -509,72 +521,17 @@ def _checked(layout: Layout | None, inventory: Inventory) -> Layout | None:
     return layout
 
 
-def _check_user(user: str) -> None:
-    if not isinstance(user, str) or not _USER.fullmatch(user):
-        raise InventoryError(
-            f"user {user!r} is not a staff identifier (letters, digits and . _ @ -, at most "
-            "64; never a survivor's name)"
-        )
-
-
-def _specs(changes: Mapping[str, str]) -> list[tuple[FieldSpec, Any]]:
-    if not changes:
-        raise InventoryError("nothing to change: give FIELD=VALUE")
-    return [(spec, parse_value(spec, v)) for k, v in changes.items() for spec in (field_spec(k),)]
-
-
-def _service(inventory: Inventory, service_id: str) -> Service:
-    try:
-        return inventory.service(service_id)
-    except KeyError as e:
-        raise InventoryError(e.args[0]) from None
-
-
 def _index(inventory: Inventory, service_id: str) -> int:
-    _service(inventory, service_id)  # an unknown id: an error naming the close ones
+    service_of(inventory, service_id)  # an unknown id: an error naming the close ones
     return next(i for i, s in enumerate(inventory.services) if s.id == service_id)
-
-
-def _version(inventory: Inventory, s: Service) -> str:
-    """`record_version` of the service's public record (as `pathways show` computes it)."""
-    if not s.confidential:
-        return record_version(s)
-    if s.tier == "hidden":
-        return record_version(s.model_copy(update={"location": reference_point(inventory)}))
-    alone = Inventory.model_construct(
-        site=inventory.site, services=(s,), referrals=(), path=inventory.path
-    )
-    return record_version(public_view(alone).services[0])
 
 
 def _check_base(store: YamlStore, inventory: Inventory, service_id: str, base: str) -> None:
     """Refuse a change made on another version than the current one, naming who made it."""
-    current = _version(inventory, _service(inventory, service_id))
+    current = service_version(inventory, service_of(inventory, service_id))
     if base != current:
         last = [c for c in store.history(service_id) if c.service == service_id and not c.referral]
         raise Conflict(service_id, base, current, last[-1] if last else None)
-
-
-def _check_unused(inventory: Inventory, service_id: str) -> None:
-    routes = [
-        f"{r.source_id} -> {r.target_id}"
-        for r in inventory.referrals
-        if service_id in (r.source_id, r.target_id)
-    ]
-    if routes:
-        more = f" and {len(routes) - 6} more" if len(routes) > 6 else ""
-        raise InventoryError(
-            f"remove: {service_id} is still used by {len(routes)} referral route(s): "
-            f"{', '.join(routes[:6])}{more}; remove them first "
-            "(pathways remove SOURCE --referral FROM TO)"
-        )
-
-
-def _referral_index(inventory: Inventory, source: str, target: str) -> int:
-    for j, r in enumerate(inventory.referrals):
-        if (r.source_id, r.target_id) == (source, target):
-            return j
-    raise InventoryError(f"there is no referral route from {source} to {target}")
 
 
 def _referral_record(record: Mapping[str, Any]) -> Any:
@@ -625,17 +582,9 @@ def _raw_at(text: str, key: str, index: int, path: Path) -> Any:
     return items[index] if -len(items) <= index < len(items) else None
 
 
-def _secret(record: Any) -> bool:
-    return isinstance(record, Mapping) and record.get("confidential") is True
-
-
-def _items(record: Any) -> list[tuple[str, Any]]:
-    return list(record.items()) if isinstance(record, Mapping) else []
-
-
 def _version_after(applied: _Applied, service_id: str) -> str:
     inventory = applied.state.inventory
-    return _version(inventory, inventory.by_id[service_id])
+    return service_version(inventory, inventory.by_id[service_id])
 
 
 def _service_change(
@@ -648,76 +597,9 @@ def _service_change(
     reason: str | None = None,
 ) -> Change:
     """The history's record of a change of fields of one service."""
-    secret = _secret(applied.before) or _secret(applied.after)
-    fields = tuple(
-        FieldChange(
-            ".".join(p),
-            shown(value_at(applied.before, p), p, secret),
-            shown(value_at(applied.after, p), p, secret),
-        )
-        for p in paths
-    )
+    fields = field_changes(applied.before, applied.after, paths)
     version = _version_after(applied, service_id)
-    return _change(action, user, service_id, fields, version, reason=reason)
-
-
-def _change(
-    action: Any,
-    user: str,
-    service: str | None,
-    fields: tuple[FieldChange, ...],
-    version: str | None,
-    *,
-    reason: str | None = None,
-    referral: tuple[str, str] | None = None,
-) -> Change:
-    return Change(
-        at=clock.now(),
-        user=user,
-        action=action,
-        service=service,
-        fields=fields,
-        reason=reason,
-        version=version,
-        referral=referral,
-    )
-
-
-def _fold(events: Sequence[Mapping[str, Any]]) -> dict[str, Proposal]:
-    """The proposals of the queue's events, each with its latest status, oldest first."""
-    found: dict[str, Proposal] = {}
-    for e in events:
-        pid = str(e.get("id"))
-        if e.get("event") == "proposed":
-            found[pid] = Proposal(
-                id=pid,
-                at=dt.datetime.fromisoformat(e["at"]),
-                user=e["user"],
-                service=e["service"],
-                changes=dict(e.get("changes") or {}),
-                base=e["base"],
-            )
-        elif pid in found and e.get("event") in ("accepted", "rejected"):
-            at = dt.datetime.fromisoformat(e["at"])
-            found[pid] = _decided(found[pid], e["event"], e.get("user"), at, e.get("note"))
-    return found
-
-
-def _decided(
-    proposal: Proposal, status: Any, user: str | None, at: dt.datetime, note: str | None
-) -> Proposal:
-    return Proposal(
-        id=proposal.id,
-        at=proposal.at,
-        user=proposal.user,
-        service=proposal.service,
-        changes=proposal.changes,
-        base=proposal.base,
-        status=status,
-        decided_by=user,
-        decided_at=at,
-        note=note,
-    )
+    return new_change(action, user, service_id, fields, version, reason=reason)
 
 
 __all__ = ["HISTORY_SUFFIX", "PROPOSALS_SUFFIX", "YamlStore"]
