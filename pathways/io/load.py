@@ -119,6 +119,20 @@ def validate_text(text: str, path: str | os.PathLike[str]) -> Inventory:
     return _inventory_of(raw, _decode(raw, name), path, name)
 
 
+def validate_records(data: Mapping[str, Any], name: str, path: str | os.PathLike[str]) -> Inventory:
+    """Validate an inventory given as records (`{"site": ..., "services": [...], ...}`, as a
+    database store holds them) with every rule of `read_site`; `path` is where its boundary and
+    areas files are found (their folder), `name` what problems name (they have no line).
+    """
+    doc = _RecordDocument(name)
+    with collector_paused():
+        inventory = _validate(dict(data), doc, Path(path))
+    if doc.problems:
+        raise ValidationError(doc.problems)
+    assert inventory is not None
+    return inventory
+
+
 def _inventory_of(raw: bytes, text: str, path: Path, name: str) -> Inventory:
     """The validated inventory of a file's bytes and text (see `read_site`)."""
     with collector_paused():  # millions of objects, no garbage: see pathways.model._gc
@@ -671,6 +685,19 @@ class _Document:
         self.problems.append(Problem(self.name, line, field, _cut(_printable(message))))
 
 
+class _RecordDocument(_Document):
+    """Records with no text (a database's rows): problems name a field, not a line."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, None, "")
+
+    def line(self, loc: Sequence[str | int]) -> int:
+        return 0
+
+    def key_line(self, loc: Sequence[str | int]) -> int:
+        return 0
+
+
 MAX_MESSAGE = 400
 """A problem's field and message are cut to this many characters each."""
 
@@ -1148,12 +1175,14 @@ class Outline:
 
 def revalidate(
     previous: Inventory,
-    text: str,
+    text: str | None,
     *,
     services: Sequence[Service | Mapping[str, Any]],
     referrals: Sequence[Referral | Mapping[str, Any]],
     touched: Collection[str],
     outline: Outline | None = None,
+    unseen: Collection[str] = (),
+    name: str | None = None,
 ) -> Inventory:
     """Validate a changed inventory as `validate_text(text, previous.path)` would, checking
     again only what changed: the records given raw (mappings, parsed by `read_fragment`) are
@@ -1164,15 +1193,24 @@ def revalidate(
     access limits, site files), the referral rules on the routes of the `touched` services and
     the new routes. So it decides as the full validation does, with the same problems and
     lines (`tests/test_store.py` checks it on random edits). `text` is the whole new text, for
-    the lines of problems; the site block must not have changed.
+    the lines of problems (None: records with no text, as a database holds them; problems then
+    name `name`, with no line); the site block must not have changed.
+
+    `unseen`: confidential services given only at their public place (what a database user who
+    may not read their true place has): the rule that reads a true place (the intake's distance)
+    is not applied to them; whoever wrote them was checked by it.
     """
     path = previous.path or Path("inventory.yaml")
-    name = display_path(path)
+    name = name or display_path(path)
+    doc: _Document
+    if text is None:
+        doc = _RecordDocument(name)
+    elif outline:
+        doc = _OutlinedDocument(name, text, outline)
+    else:
+        doc = _Document(name, None, text)
     with collector_paused():
-        doc: _Document = (
-            _OutlinedDocument(name, text, outline) if outline else _Document(name, None, text)
-        )
-        inventory = _revalidate(previous, services, referrals, set(touched), doc, path)
+        inventory = _revalidate(previous, services, referrals, set(touched), doc, path, unseen)
     if doc.problems:
         raise ValidationError(doc.problems)
     assert inventory is not None
@@ -1186,6 +1224,7 @@ def _revalidate(
     touched: set[str],
     doc: _Document,
     path: Path,
+    unseen: Collection[str] = (),
 ) -> Inventory | None:
     """`revalidate`'s checks, in `_validate`'s order."""
     site = previous.site
@@ -1203,7 +1242,7 @@ def _revalidate(
     referrals, new = _referral_records(given_referrals, doc)
     raw_ids = _raw_ids(stand_ins)
     _check_services(services, doc)
-    _check_intakes(services, doc)
+    _check_intakes([(i, s) for i, s in services if s.id not in unseen], doc)
     by_id = {s.id: s for _, s in services}
     pairs = {(r.source_id, r.target_id) for i, r in referrals if i in new}
     routes = [

@@ -1,9 +1,10 @@
 """Stores: where a site's inventory lives and how it changes, behind one interface.
 
-`open_store(source)` gives a `Store` for a SOURCE: an inventory file today (`YamlStore`, the
-embedded default that needs no server), a database URL with a site later
-(`postgresql://HOST/DB#SITE`, the PostGIS store). Every command and page that reads or edits an
-inventory goes through it, so both stores answer alike.
+`open_store(source)` gives a `Store` for a SOURCE: an inventory file (`YamlStore`, the
+embedded default that needs no server) or a database URL with a site
+(`postgresql://HOST/DB#SITE`, `PgStore`: the shared PostgreSQL + PostGIS store, where the
+database enforces who reads and changes what). Every command and page that reads or edits an
+inventory goes through it, so both stores answer alike (`tests/test_store_conformance.py`).
 
 Every change names its user (a staff identifier, never a survivor), is checked against the
 version the user read (`base`: no lost update), is validated with the loader's full rules before
@@ -13,6 +14,11 @@ stored, ever; free-text reasons are about services.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from pathways.io.load import load_sites
+from pathways.io.store.db.pg_store import PgStore
+from pathways.io.store.db.source import is_database_source
 from pathways.io.store.interface import (
     Action,
     Change,
@@ -22,11 +28,33 @@ from pathways.io.store.interface import (
     Store,
 )
 from pathways.io.store.yaml_store import YamlStore
+from pathways.model.public import PublicInventory
 
 
-def open_store(source: str) -> Store:
-    """The store for SOURCE: an inventory file path (the YAML store)."""
+def open_store(source: str, *, user: str | None = None) -> Store:
+    """The store for SOURCE: a database URL with a site (`postgresql://HOST/DB#SITE`, acting
+    as `user`'s role when given, else as the URL's login), or an inventory file (the YAML
+    store; `user` is then only named by each change)."""
+    if is_database_source(source):
+        return PgStore(source, user=user)
     return YamlStore(source)
+
+
+def read_sources(sources: Iterable[str], *, user: str | None = None) -> list[PublicInventory]:
+    """The public views of every SOURCE: the sites of inventory files and folders (as
+    `load_sites` reads them, all their problems together), then those of database URLs with a
+    site (read as `user`'s role when given), in the order given."""
+    sources = list(sources)
+    files = [s for s in sources if not is_database_source(s)]
+    out = load_sites(files) if files else []
+    for source in sources:
+        if is_database_source(source):
+            store = PgStore(source, user=user)
+            try:
+                out.append(store.public())
+            finally:
+                store.close()
+    return out
 
 
 __all__ = [
@@ -34,8 +62,11 @@ __all__ = [
     "Change",
     "Conflict",
     "FieldChange",
+    "PgStore",
     "Proposal",
     "Store",
     "YamlStore",
+    "is_database_source",
     "open_store",
+    "read_sources",
 ]

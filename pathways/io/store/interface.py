@@ -141,6 +141,10 @@ class Store(Protocol):
 
     source: str
 
+    def close(self) -> None:
+        """Let go of what the store holds open (a database connection)."""
+        ...
+
     def inventory(self) -> Inventory:
         """The whole validated inventory, true locations included (coordinators only)."""
         ...

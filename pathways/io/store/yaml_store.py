@@ -123,6 +123,9 @@ class YamlStore:
         self._state: _State | None = None
         self._indent: dict[str, Indent] = {}
 
+    def close(self) -> None:
+        """Nothing to close: each change opens and locks the file itself."""
+
     # --- reading ------------------------------------------------------------------------------
 
     def inventory(self) -> Inventory:

@@ -1,0 +1,292 @@
+"""The database's administration: import inventories, export a site, grant and revoke roles.
+
+These run with the URL's own credentials (the database's owner): `pathways db import/export/
+grant/revoke`. An import validates each file with the loader's full rules first, then loads it
+in one transaction with `COPY` (no row-by-row inserts): a bad file is refused with the loader's
+`FILE:LINE: field: message` lines and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pathways.io.export.records import inventory_record
+from pathways.io.load import find_inventories, read_site
+from pathways.io.save import save_inventory
+from pathways.io.store.db.connect import connect, database_error, one, psycopg
+from pathways.io.store.db.pg_store import ROLES, PgStore
+from pathways.io.store.db.rows import (
+    boundary_wkt,
+    referral_rows,
+    service_rows,
+    site_files,
+)
+from pathways.io.store.db.source import DbSource, parse_source
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import STAFF_ID_PATTERN, Inventory
+
+try:
+    from psycopg import sql
+except ImportError:  # the [db] extra is not installed: `connect` says so
+    sql = None  # type: ignore[assignment]
+
+MEMBER = "atlas_member"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """One inventory file loaded into the database."""
+
+    path: Path
+    site: str
+    services: int
+    referrals: int
+    replaced: bool
+
+
+def import_inventories(url: str, paths: Iterable[str | os.PathLike[str]]) -> list[Imported]:
+    """Validate and load each inventory (one transaction per file; a site already there is
+    replaced, its members and history kept)."""
+    db = parse_source(url, site=False)
+    files = find_inventories(paths)
+    conn = connect(db.dsn)
+    try:
+        return [_import_one(conn, db, path) for path in files]
+    finally:
+        conn.close()
+
+
+def _import_one(conn: Any, db: DbSource, path: Path) -> Imported:
+    inventory = read_site(path)  # the loader's full rules: FILE:LINE: field: message
+    record, files = site_files(inventory)
+    site = inventory.site.id
+    try:
+        with conn.transaction():
+            replaced = _replace_site(conn, site, record, files)
+            _copy_services(conn, site, inventory)
+            _copy_referrals(conn, site, inventory)
+    except psycopg.Error as e:
+        raise database_error(e, db.dsn) from None
+    return Imported(path, site, len(inventory.services), len(inventory.referrals), replaced)
+
+
+def _replace_site(conn: Any, site: str, record: dict[str, Any], files: dict[str, str]) -> bool:
+    """Insert or replace the site row and its files; empty its services and routes."""
+    boundary = boundary_wkt(record, files)
+    old = conn.execute("SELECT 1 FROM atlas.sites WHERE id = %s FOR UPDATE", (site,)).fetchone()
+    if old is None:
+        conn.execute(
+            "INSERT INTO atlas.sites (id, record, boundary) "
+            "VALUES (%s, %s, ST_Multi(ST_GeomFromEWKT(%s)))",
+            (site, json.dumps(record), boundary),
+        )
+    else:
+        conn.execute(
+            "UPDATE atlas.sites SET record = %s, boundary = ST_Multi(ST_GeomFromEWKT(%s)), "
+            "revision = revision + 1, imported_at = now() WHERE id = %s",
+            (json.dumps(record), boundary, site),
+        )
+        for table in ("referrals", "services", "site_files"):
+            conn.execute(f"DELETE FROM atlas.{table} WHERE site = %s", (site,))
+    with conn.cursor().copy("COPY atlas.site_files (site, path, content) FROM STDIN") as copy:
+        for relative, text in files.items():
+            copy.write_row((site, relative, text))
+    return old is not None
+
+
+def _copy_services(conn: Any, site: str, inventory: Inventory) -> None:
+    rows = service_rows(inventory)
+    cur = conn.cursor()
+    with cur.copy(
+        "COPY atlas.services (site, id, position, organisation, confidential, record, version, "
+        "place) FROM STDIN"
+    ) as copy:
+        for i, row in enumerate(rows):
+            copy.write_row(
+                (
+                    site,
+                    row.id,
+                    i,
+                    row.organisation,
+                    row.confidential,
+                    json.dumps(row.record, ensure_ascii=False),
+                    row.version,
+                    row.point,
+                )
+            )
+    with cur.copy(
+        "COPY atlas.exact_places (site, service, organisation, location, intake, place) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            if row.exact is None:
+                continue
+            intake = row.exact["intake"]
+            copy.write_row(
+                (
+                    site,
+                    row.id,
+                    row.organisation,
+                    json.dumps(row.exact["location"]),
+                    json.dumps(intake) if intake is not None else None,
+                    row.exact_point,
+                )
+            )
+
+
+def _copy_referrals(conn: Any, site: str, inventory: Inventory) -> None:
+    with conn.cursor().copy(
+        "COPY atlas.referrals (site, source, target, position, record) FROM STDIN"
+    ) as copy:
+        for i, (source, target, record) in enumerate(referral_rows(inventory)):
+            copy.write_row((site, source, target, i, json.dumps(record, ensure_ascii=False)))
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def export_site(source: str, out: str | os.PathLike[str], *, user: str | None = None) -> Inventory:
+    """Write a site back as an inventory file (true locations included: only for someone
+    who reads them all), its boundary files beside it; it validates and gives the same gaps."""
+    store = PgStore(source, user=user)
+    try:
+        inventory = store.exact_inventory("exporting")
+    finally:
+        store.close()
+    out = Path(out)
+    data = inventory_record(inventory)
+    data["site"] = _site_files_beside(data["site"], inventory, out.parent)
+    return save_inventory(data, out, keep=0)
+
+
+def _site_files_beside(
+    record: dict[str, Any], inventory: Inventory, folder: Path
+) -> dict[str, Any]:
+    """The site block with its boundary and areas files found from `folder`: the same file
+    where the original relative path already leads to it, else a copy written beside."""
+    out = dict(record)
+    for key in ("boundary", "areas"):
+        value = out.get(key)
+        relative = value.get("path") if isinstance(value, dict) else value
+        if not relative:
+            continue
+        stored = inventory.resolve_path(str(relative))
+        text = stored.read_text(encoding="utf-8")
+        target = (folder / str(relative)).resolve()
+        if not (target.is_file() and target.read_text(encoding="utf-8") == text):
+            target = folder / f"{inventory.site.id}.{stored.name}"
+            target.write_text(text, encoding="utf-8")
+            relative = target.name
+        out[key] = {**value, "path": str(relative)} if isinstance(value, dict) else relative
+    return out
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+def grant(url: str, user: str, role: str, *, site: str, organisation: str | None = None) -> str:
+    """Give `user` a role at a site: a PostgreSQL role of that name (created if missing, able to
+    log in with the cluster's authentication), member of `atlas_member`, that the URL's login
+    may act as. An editor needs an organisation. Returns what was done, in a sentence."""
+    _check_role(user, role, organisation)
+    db = parse_source(url, site=False)
+    conn = connect(db.dsn)
+    try:
+        with conn.transaction():
+            _site_exists(conn, db, site)
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
+            name = sql.Identifier(user)
+            if exists is None:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(name))
+            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(MEMBER), name))
+            superuser = one(
+                conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            )[0]
+            if not superuser:
+                conn.execute(sql.SQL("GRANT {} TO current_user").format(name))
+            conn.execute(
+                "INSERT INTO atlas.members (site, username, role, organisation) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (site, username) DO UPDATE "
+                "SET role = excluded.role, organisation = excluded.organisation",
+                (site, user, role, organisation),
+            )
+    except psycopg.Error as e:
+        raise database_error(e, db.dsn) from None
+    finally:
+        conn.close()
+    of = f" of {organisation}" if organisation else ""
+    return f"{user} is now {_article(role)} {role}{of} at {site}"
+
+
+def revoke(url: str, user: str, *, site: str) -> str:
+    """Take `user`'s role at a site away (their database role stays, for other sites)."""
+    db = parse_source(url, site=False)
+    conn = connect(db.dsn)
+    try:
+        with conn.transaction():
+            _site_exists(conn, db, site)
+            done = conn.execute(
+                "DELETE FROM atlas.members WHERE site = %s AND username = %s", (site, user)
+            )
+    except psycopg.Error as e:
+        raise database_error(e, db.dsn) from None
+    finally:
+        conn.close()
+    if done.rowcount == 0:
+        raise InventoryError(f"{user} has no role at {site}: nothing to revoke")
+    return f"{user} has no role at {site} any more"
+
+
+def members(url: str, site: str) -> list[tuple[str, str, str | None]]:
+    """Who has which role at a site: (user, role, organisation), by user."""
+    db = parse_source(url, site=False)
+    conn = connect(db.dsn)
+    try:
+        rows = conn.execute(
+            "SELECT username, role, organisation FROM atlas.members WHERE site = %s "
+            "ORDER BY username",
+            (site,),
+        ).fetchall()
+    except psycopg.Error as e:
+        raise database_error(e, db.dsn) from None
+    finally:
+        conn.close()
+    return [(str(u), str(r), o) for u, r, o in rows]
+
+
+def _check_role(user: str, role: str, organisation: str | None) -> None:
+    if not re.fullmatch(STAFF_ID_PATTERN, user):
+        raise InventoryError(
+            f"user {user!r} is not a staff identifier (letters, digits and . _ @ -, at most 64)"
+        )
+    if role not in ROLES:
+        raise InventoryError(f"'{role}' is not a role: {', '.join(ROLES)}")
+    if role == "editor" and not organisation:
+        raise InventoryError("an editor edits the services of one organisation: --organisation ORG")
+
+
+def _site_exists(conn: Any, db: DbSource, site: str) -> None:
+    if conn.execute("SELECT 1 FROM atlas.sites WHERE id = %s", (site,)).fetchone() is None:
+        known = [r[0] for r in conn.execute("SELECT id FROM atlas.sites ORDER BY id")]
+        raise InventoryError(
+            f"{db.shown}: no site '{site}' (sites: {', '.join(known) or 'none yet'})"
+        )
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"
+
+
+__all__ = [
+    "Imported",
+    "export_site",
+    "grant",
+    "import_inventories",
+    "members",
+    "revoke",
+]

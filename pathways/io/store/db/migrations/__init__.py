@@ -1,0 +1,1 @@
+"""The database store's schema as Alembic migrations (`pathways db init` runs them)."""
