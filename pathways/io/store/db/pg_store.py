@@ -63,42 +63,82 @@ ROLES = ("viewer", "editor", "coordinator", "admin")
 
 @dataclass
 class _Snapshot:
-    """The site as this store's user last read it."""
+    """The site as this store's user last read it: each service's public record and, for the
+    confidential services this user may read so, its true place."""
 
     revision: int
     last_change: int
     site: dict[str, Any]
     folder: Path
-    services: dict[str, dict[str, Any]]
-    """Each service's record as the user may read it (true place where they may), in order."""
+    public_records: dict[str, dict[str, Any]]
+    """Each service's public record, in the inventory's order."""
     confidential: set[str]
-    unseen: set[str]
-    """Confidential services this user reads at their public place only."""
+    exact: dict[str, dict[str, Any]]
+    """The true `location` and `intake` of the confidential services this user may read."""
     referrals: dict[tuple[str, str], dict[str, Any]]
     seen_changes: set[int] = field(default_factory=set)
     _inventory: Inventory | None = None
     _public: PublicInventory | None = None
 
+    @property
+    def unseen(self) -> set[str]:
+        """Confidential services this user reads at their public place only."""
+        return self.confidential - set(self.exact)
+
+    def record(self, sid: str) -> dict[str, Any] | None:
+        """A service's record as this user may read it (its true place where they may)."""
+        public = self.public_records.get(sid)
+        if public is None or sid not in self.exact:
+            return public
+        return with_exact(public, self.exact[sid])
+
+    def put(
+        self, sid: str, public: dict[str, Any], exact: dict[str, Any] | None, secret: bool
+    ) -> None:
+        self.public_records[sid] = public
+        self.exact.pop(sid, None)
+        self.confidential.discard(sid)
+        if secret:
+            self.confidential.add(sid)
+            if exact is not None:
+                self.exact[sid] = exact
+        self.changed()
+
+    def drop(self, sid: str) -> None:
+        self.public_records.pop(sid, None)
+        self.exact.pop(sid, None)
+        self.confidential.discard(sid)
+        self.changed()
+
     def inventory(self) -> Inventory:
+        """The inventory with the true places this user may read (public places elsewhere)."""
         if self._inventory is None:
+            records = [self.record(sid) or {} for sid in self.public_records]
             self._inventory = build_inventory(
                 self.site,
-                list(self.services.values()),
+                records,
                 self.referrals.values(),
-                self.folder / f"{self.site['id']}.yaml",
+                self._path(),
             )
         return self._inventory
 
     def public(self) -> PublicInventory:
+        """The public view, from the public records only (the same for every user)."""
         if self._public is None:
-            inventory = self.inventory()
-            self._public = (
-                public_view(inventory) if not self.unseen else public_inventory(inventory)
+            built = build_inventory(
+                self.site,
+                list(self.public_records.values()),
+                self.referrals.values(),
+                self._path(),
             )
+            self._public = public_inventory(built)
         return self._public
 
     def changed(self) -> None:
         self._inventory = self._public = None
+
+    def _path(self) -> Path:
+        return self.folder / f"{self.site['id']}.yaml"
 
 
 class PgStore:
@@ -249,13 +289,13 @@ class PgStore:
                 (site,),
             )
         }
-        services: dict[str, dict[str, Any]] = {}
+        public: dict[str, dict[str, Any]] = {}
         confidential: set[str] = set()
         for sid, rec, secret in conn.execute(
             "SELECT id, record, confidential FROM atlas.services WHERE site = %s ORDER BY position",
             (site,),
         ):
-            services[sid] = with_exact(rec, exact.get(sid)) if secret else rec
+            public[sid] = rec
             if secret:
                 confidential.add(sid)
         referrals = {
@@ -277,9 +317,9 @@ class PgStore:
             last_change=last,
             site=record,
             folder=site_folder(self.db.shown, site, files),
-            services=services,
+            public_records=public,
             confidential=confidential,
-            unseen=confidential - set(exact),
+            exact=exact,
             referrals=referrals,
             seen_changes=seen,
         )
@@ -321,19 +361,11 @@ class PgStore:
             (self.site_id, sid),
         ).fetchone()
         if row is None:
-            snap.services.pop(sid, None)
-            snap.confidential.discard(sid)
-            snap.unseen.discard(sid)
+            snap.drop(sid)
             return
         record, secret, location, intake = row
         exact = {"location": location, "intake": intake} if location is not None else None
-        snap.services[sid] = with_exact(record, exact) if secret else record
-        snap.confidential.discard(sid)
-        snap.unseen.discard(sid)
-        if secret:
-            snap.confidential.add(sid)
-            if exact is None:
-                snap.unseen.add(sid)
+        snap.put(sid, record, exact, bool(secret))
 
     def _reload_referral(self, snap: _Snapshot, pair: tuple[str, str]) -> None:
         row = self.conn.execute(
@@ -412,11 +444,9 @@ class PgStore:
             current = self._locked_row(service_id)
             if base is not None and base != current.version:
                 raise self._conflict(service_id, base, current.version)
-            if current.confidential and service_id in snap.unseen:
+            if current.confidential and current.exact is None:
                 raise self._not_yours(service_id, current.organisation)
-            before = snap.services.get(service_id)
-            if before is None:
-                raise InventoryError(f"'{service_id}' is not a service of {self.site_id}")
+            before = current.full
             after = _changed(before, change)
             inventory = self._validated(snap, {service_id: after})
             row = service_row(*_public_and_true(inventory, service_id))
@@ -430,7 +460,7 @@ class PgStore:
             )
             if then is not None:
                 then()
-        snap.services[service_id] = after
+        snap.put(service_id, row.record, row.exact, row.confidential)
         self._seen(snap, made)
         return made
 
@@ -438,12 +468,16 @@ class PgStore:
         """The service's row, locked until the transaction ends; a clear refusal when the
         database hides it from this user's changes."""
         row = self.conn.execute(
-            "SELECT version, organisation, confidential FROM atlas.services "
-            "WHERE site = %s AND id = %s FOR UPDATE",
+            "SELECT s.version, s.organisation, s.confidential, s.record, e.location, e.intake "
+            "FROM atlas.services s LEFT JOIN atlas.exact_places e "
+            "ON e.site = s.site AND e.service = s.id "
+            "WHERE s.site = %s AND s.id = %s FOR UPDATE OF s",
             (self.site_id, service_id),
         ).fetchone()
         if row is not None:
-            return _Row(str(row[0]), row[1], bool(row[2]))
+            version, organisation, secret, record, location, intake = row
+            exact = {"location": location, "intake": intake} if location is not None else None
+            return _Row(str(version), organisation, bool(secret), record, exact)
         seen = self.conn.execute(
             "SELECT organisation FROM atlas.services WHERE site = %s AND id = %s",
             (self.site_id, service_id),
@@ -600,7 +634,7 @@ class PgStore:
             raise InventoryError("add: the service has no id")
         self.act_as(user)
         snap = self._current()
-        if sid in snap.services:
+        if sid in snap.public_records:
             raise InventoryError(f"add: {sid} is already a service of {self.site_id}")
         raw = _plain(dict(record))
         inventory = self._validated(snap, {}, added=[raw])
@@ -615,9 +649,7 @@ class PgStore:
                 )
             self._insert_service(row)
             made = self._record("add", sid, fields, row.version)
-        snap.services[sid] = raw if not row.confidential else with_exact(row.record, row.exact)
-        if row.confidential:
-            snap.confidential.add(sid)
+        snap.put(sid, row.record, row.exact, row.confidential)
         self._seen(snap, made)
         return made
 
@@ -659,7 +691,7 @@ class PgStore:
             ).fetchall()
             if routes:
                 raise _still_used(service_id, routes)
-            before = snap.services[service_id]
+            before = current.full
             self._validated(snap, {}, removed=[service_id])
             secret = is_secret(before)
             fields = tuple(
@@ -670,9 +702,7 @@ class PgStore:
                 (self.site_id, service_id, base),
             )
             made = self._record("remove", service_id, fields, None)
-        snap.services.pop(service_id, None)
-        snap.confidential.discard(service_id)
-        snap.unseen.discard(service_id)
+        snap.drop(service_id)
         self._seen(snap, made)
         return made
 
@@ -752,7 +782,7 @@ class PgStore:
                 "coordinator's edit, never through the review queue"
             )
         specs = parsed_changes(changes)
-        before = snap.services.get(service_id)
+        before = snap.record(service_id)
         if before is None:
             service_of(self.public(), service_id)
             raise InventoryError(f"'{service_id}' is not a service of {self.site_id}")
@@ -862,9 +892,18 @@ class PgStore:
 
 @dataclass(frozen=True)
 class _Row:
+    """A service's row as locked for a change: its version and record as they are now."""
+
     version: str
     organisation: str | None
     confidential: bool
+    record: dict[str, Any]
+    exact: dict[str, Any] | None
+
+    @property
+    def full(self) -> dict[str, Any]:
+        """The record with its true place where this user may read it."""
+        return with_exact(self.record, self.exact) if self.exact is not None else self.record
 
 
 def _changed(record: Mapping[str, Any], change: Callable[[Any], None]) -> dict[str, Any]:
