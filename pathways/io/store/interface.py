@@ -189,6 +189,11 @@ class Store(Protocol):
         """Remove the referral route from `source` to `target`."""
         ...
 
+    def within(self, lat: float, lon: float, metres: float) -> list[tuple[str, float]]:
+        """The services whose public place is within `metres` of (lat, lon), nearest first,
+        with their distance in metres on the WGS84 ellipsoid."""
+        ...
+
     def history(self, service_id: str | None = None) -> Sequence[Change]:
         """Every applied change, oldest first (of one service, or of all)."""
         ...

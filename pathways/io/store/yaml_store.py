@@ -70,7 +70,7 @@ from pathways.io.store.roundtrip import (
 from pathways.model import clock
 from pathways.model.errors import InventoryError, ValidationError, display_path
 from pathways.model.inventory import STAFF_ID_PATTERN, Inventory, suggest
-from pathways.public.privacy import PublicInventory, public_view
+from pathways.public.privacy import PublicInventory, distance_m, public_view
 
 HISTORY_SUFFIX = ".history.jsonl"
 PROPOSALS_SUFFIX = ".proposals.jsonl"
@@ -143,6 +143,15 @@ class YamlStore:
         """The service's current version (`pathways show ... --json`'s `version`)."""
         state = self._current()
         return service_version(state.inventory, service_of(state.inventory, service_id))
+
+    def within(self, lat: float, lon: float, metres: float) -> list[tuple[str, float]]:
+        """The services whose public place lies within `metres` of (lat, lon), nearest first,
+        with their geodesic distance in metres (WGS84)."""
+        found = [
+            (s.id, distance_m(lat, lon, s.location.lat, s.location.lon))
+            for s in self.public().services
+        ]
+        return sorted(((sid, d) for sid, d in found if d <= metres), key=lambda x: (x[1], x[0]))
 
     def history(self, service_id: str | None = None) -> Sequence[Change]:
         """Every applied change, oldest first (of one service and its routes, or of all)."""

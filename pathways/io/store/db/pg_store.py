@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -59,6 +61,21 @@ from pathways.model.inventory import Inventory, Referral, Service
 from pathways.public.privacy import PublicInventory, public_view
 
 ROLES = ("viewer", "editor", "coordinator", "admin")
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def _serialized(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """One call at a time on a store: it has one connection, and a change is a transaction."""
+
+    @functools.wraps(method)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        store = args[0]
+        with store._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return run
 
 
 @dataclass
@@ -110,6 +127,7 @@ class _Snapshot:
         self.confidential.discard(sid)
         self.changed()
 
+    @_serialized
     def inventory(self) -> Inventory:
         """The inventory with the true places this user may read (public places elsewhere)."""
         if self._inventory is None:
@@ -122,6 +140,7 @@ class _Snapshot:
             )
         return self._inventory
 
+    @_serialized
     def public(self) -> PublicInventory:
         """The public view, from the public records only (the same for every user)."""
         if self._public is None:
@@ -149,20 +168,38 @@ class PgStore:
         self.site_id: str = self.db.site or ""
         self.source = self.db.shown
         self.conn = connect(self.db.dsn)
+        self._lock = threading.RLock()
         self.user: str | None = None
         self.role: str | None = None
         self.organisation: str | None = None
         self._snapshot: _Snapshot | None = None
-        with self._errors():
-            self._check_site()
-            if user is not None:
-                self.act_as(user)
+        try:
+            with self._errors():
+                self._check_site()
+                if user is not None:
+                    self.act_as(user)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the store's connection (a store that is dropped closes it too)."""
+        conn = getattr(self, "conn", None)
+        if conn is not None and not conn.closed:
+            conn.close()
+
+    def __enter__(self) -> PgStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
 
     # --- who --------------------------------------------------------------------------------
 
+    @_serialized
     def act_as(self, user: str) -> None:
         """Act as `user`'s role from now on; refused if they have no role at the site."""
         check_user(user)
@@ -215,6 +252,7 @@ class PgStore:
         """The public view: what everyone else reads."""
         return self._current().public()
 
+    @_serialized
     def exact_inventory(self, doing: str) -> Inventory:
         """The inventory with every true location, or a refusal naming what `doing` needs."""
         snap = self._current()
@@ -226,6 +264,7 @@ class PgStore:
             )
         return snap.inventory()
 
+    @_serialized
     def version(self, service_id: str) -> str:
         """The service's current version (`pathways show ... --json`'s `version`)."""
         with self._errors():
@@ -238,6 +277,21 @@ class PgStore:
             raise InventoryError(f"'{service_id}' is not a service of {self.site_id}")
         return str(row[0])
 
+    @_serialized
+    def within(self, lat: float, lon: float, metres: float) -> list[tuple[str, float]]:
+        """The services whose public place lies within `metres` of (lat, lon), nearest first,
+        with their distance in metres: measured by PostGIS on the WGS84 spheroid (geography),
+        found through the places' GiST index. Public places only, whoever asks."""
+        with self._errors():
+            rows = self.conn.execute(
+                "WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography AS g) "
+                "SELECT s.id, ST_Distance(s.place, here.g) AS d FROM atlas.services s, here "
+                "WHERE s.site = %s AND ST_DWithin(s.place, here.g, %s) ORDER BY d, s.id",
+                (lon, lat, self.site_id, metres),
+            ).fetchall()
+        return [(str(sid), float(d)) for sid, d in rows]
+
+    @_serialized
     def history(self, service_id: str | None = None) -> Sequence[Change]:
         """Every applied change, oldest first (of one service and its routes, or of all)."""
         query = (
@@ -379,6 +433,7 @@ class PgStore:
 
     # --- changing one service ---------------------------------------------------------------
 
+    @_serialized
     def edit(self, service_id: str, changes: Mapping[str, str], *, user: str, base: str) -> Change:
         """Set fields (`{"hours.mon": "09:00-17:00", "languages": "fr,ar"}`) of one service."""
         specs = parsed_changes(changes)
@@ -390,6 +445,7 @@ class PgStore:
         paths = [spec.path for spec, _ in specs]
         return self._change(service_id, "edit", change, paths, user=user, base=base)
 
+    @_serialized
     def verify(self, service_id: str, *, user: str, on: dt.date | None = None) -> Change:
         """Record that the service was confirmed (`last_verified`): clears its stale gap."""
         day = on or clock.today()
@@ -401,6 +457,7 @@ class PgStore:
 
         return self._change(service_id, "verify", change, [("last_verified",)], user=user)
 
+    @_serialized
     def suspend(self, service_id: str, *, user: str, until: dt.date, reason: str) -> Change:
         """Close a service for a while: it drops out of routes and shows as suspended."""
         if until < clock.today():
@@ -415,6 +472,7 @@ class PgStore:
             service_id, "suspend", change, [("suspended",)], user=user, reason=reason.strip()
         )
 
+    @_serialized
     def resume(self, service_id: str, *, user: str) -> Change:
         """End a suspension."""
 
@@ -627,6 +685,7 @@ class PgStore:
 
     # --- adding and removing ----------------------------------------------------------------
 
+    @_serialized
     def add_service(self, record: Mapping[str, Any], *, user: str) -> Change:
         """Add a service (a record as the inventory format writes it)."""
         sid = record.get("id")
@@ -676,6 +735,7 @@ class PgStore:
             raise self._not_yours(row.id, row.organisation) from None
         self._write_exact(row)
 
+    @_serialized
     def remove_service(self, service_id: str, *, user: str, base: str) -> Change:
         """Remove a service (refused while referral routes still use it)."""
         self.act_as(user)
@@ -706,6 +766,7 @@ class PgStore:
         self._seen(snap, made)
         return made
 
+    @_serialized
     def add_referral(self, record: Mapping[str, Any], *, user: str) -> Change:
         """Add a referral route (`{"from": ..., "to": ..., "needs": [...], ...}`)."""
         item = {("for" if k == "needs" else k): v for k, v in record.items()}
@@ -736,6 +797,7 @@ class PgStore:
         self._seen(snap, made)
         return made
 
+    @_serialized
     def remove_referral(self, source: str, target: str, *, user: str) -> Change:
         """Remove the referral route from `source` to `target`."""
         self.act_as(user)
@@ -770,6 +832,7 @@ class PgStore:
 
     # --- proposals --------------------------------------------------------------------------
 
+    @_serialized
     def propose(
         self, service_id: str, changes: Mapping[str, str], *, user: str, base: str
     ) -> Proposal:
@@ -815,6 +878,7 @@ class PgStore:
             pid, _local(row[0], clock.now()), str(row[1]), service_id, dict(changes), base
         )
 
+    @_serialized
     def proposals(self, status: str | None = "pending") -> Sequence[Proposal]:
         """The review queue (pending proposals by default), oldest first."""
         query = (
@@ -829,6 +893,7 @@ class PgStore:
             rows = self.conn.execute(query + " ORDER BY at, id", params).fetchall()
         return [_proposal_of(r) for r in rows]
 
+    @_serialized
     def accept(self, proposal_id: str, *, user: str) -> Change:
         """Apply a proposal (a coordinator's decision); refused if the service changed since."""
         self.act_as(user)
@@ -853,6 +918,7 @@ class PgStore:
             then=decide,
         )
 
+    @_serialized
     def reject(self, proposal_id: str, *, user: str, note: str | None = None) -> Proposal:
         """Decline a proposal."""
         self.act_as(user)
