@@ -277,6 +277,8 @@ def test_coordinator_finds_services_open_tonight_and_opens_cards(
 
     # a marker on the map opens its card (zoom into a cluster first if they crowd)
     icons = frame.locator(".ra-icon")
+    # the map redraws after the filters: wait for its markers (icons or clusters) to be back
+    frame.locator(".ra-icon, .ra-cluster").first.wait_for(timeout=30_000)
     if icons.count() == 0:
         frame.locator(".ra-cluster").first.click()
         icons.first.wait_for(timeout=10_000)
@@ -313,6 +315,7 @@ def test_facilitator_shows_why_koro_saturday_night_is_too_late(
     tags = s.page.locator(".st-key-ws_closed [data-tag]")
     icons = frame.locator(".ra-icon:visible")  # a rerun may fold markers back into clusters
     for i in range(12):
+        frame.locator(".ra-icon:visible, .ra-cluster:visible").first.wait_for(timeout=30_000)
         if icons.count() == 0:
             frame.locator(".ra-cluster:visible").first.click()
             icons.first.wait_for(timeout=10_000)
