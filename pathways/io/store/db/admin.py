@@ -28,7 +28,7 @@ from pathways.io.store.db.rows import (
     site_files,
 )
 from pathways.io.store.db.source import DbSource, parse_source
-from pathways.model.errors import InventoryError
+from pathways.model.errors import InventoryError, Problem, ValidationError
 from pathways.model.inventory import STAFF_ID_PATTERN, Inventory
 
 try:
@@ -51,19 +51,28 @@ class Imported:
 
 
 def import_inventories(url: str, paths: Iterable[str | os.PathLike[str]]) -> list[Imported]:
-    """Validate and load each inventory (one transaction per file; a site already there is
-    replaced, its members and history kept)."""
+    """Validate every inventory first (all problems of all files together: nothing is stored
+    if one is bad), then load each in its own transaction (a site already there is replaced,
+    its members and history kept)."""
     db = parse_source(url, site=False)
     files = find_inventories(paths)
+    inventories: list[tuple[Path, Inventory]] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            inventories.append((path, read_site(path)))  # FILE:LINE: field: message
+        except ValidationError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise ValidationError(problems)
     conn = connect(db.dsn)
     try:
-        return [_import_one(conn, db, path) for path in files]
+        return [_import_one(conn, db, path, inventory) for path, inventory in inventories]
     finally:
         conn.close()
 
 
-def _import_one(conn: Any, db: DbSource, path: Path) -> Imported:
-    inventory = read_site(path)  # the loader's full rules: FILE:LINE: field: message
+def _import_one(conn: Any, db: DbSource, path: Path, inventory: Inventory) -> Imported:
     record, files = site_files(inventory)
     site = inventory.site.id
     try:
