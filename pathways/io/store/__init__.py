@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pathways.io.load import load_sites
+from pathways.io.load import find_inventories, load_sites
 from pathways.io.store.db.pg_store import PgStore
 from pathways.io.store.db.source import is_database_source
 from pathways.io.store.interface import (
@@ -28,6 +28,7 @@ from pathways.io.store.interface import (
     Store,
 )
 from pathways.io.store.yaml_store import YamlStore
+from pathways.model.errors import InventoryError, display_path
 from pathways.model.public import PublicInventory
 
 
@@ -41,20 +42,27 @@ def open_store(source: str, *, user: str | None = None) -> Store:
 
 
 def read_sources(sources: Iterable[str], *, user: str | None = None) -> list[PublicInventory]:
-    """The public views of every SOURCE: the sites of inventory files and folders (as
-    `load_sites` reads them, all their problems together), then those of database URLs with a
-    site (read as `user`'s role when given), in the order given."""
+    """The public views of every SOURCE, in the order given: inventory files and folders (as
+    `load_sites` reads them, all their problems together) and database URLs with a site (read
+    as `user`'s role when given). Two sources of the same site are refused."""
     sources = list(sources)
     files = [s for s in sources if not is_database_source(s)]
-    out = load_sites(files) if files else []
+    from_files = iter(load_sites(files) if files else [])
+    out: list[tuple[PublicInventory, str]] = []
     for source in sources:
         if is_database_source(source):
-            store = PgStore(source, user=user)
-            try:
-                out.append(store.public())
-            finally:
-                store.close()
-    return out
+            with PgStore(source, user=user) as store:
+                out.append((store.public(), store.source))
+        else:
+            out.extend((next(from_files), display_path(p)) for p in find_inventories([source]))
+    seen: dict[str, str] = {}
+    for inventory, name in out:
+        if inventory.site.id in seen:
+            raise InventoryError(
+                f"{name}: site '{inventory.site.id}' is also read from {seen[inventory.site.id]}"
+            )
+        seen[inventory.site.id] = name
+    return [inventory for inventory, _ in out]
 
 
 __all__ = [

@@ -85,7 +85,7 @@ def _import_one(conn: Any, db: DbSource, path: Path, inventory: Inventory) -> Im
     return Imported(path, site, len(inventory.services), len(inventory.referrals), replaced)
 
 
-def _replace_site(conn: Any, site: str, record: dict[str, Any], files: dict[str, str]) -> bool:
+def _replace_site(conn: Any, site: str, record: dict[str, Any], files: dict[str, bytes]) -> bool:
     """Insert or replace the site row and its files; empty its services and routes."""
     boundary = boundary_wkt(record, files)
     old = conn.execute("SELECT 1 FROM atlas.sites WHERE id = %s FOR UPDATE", (site,)).fetchone()
@@ -161,37 +161,43 @@ def _copy_referrals(conn: Any, site: str, inventory: Inventory) -> None:
 
 def export_site(source: str, out: str | os.PathLike[str], *, user: str | None = None) -> Inventory:
     """Write a site back as an inventory file (true locations included: only for someone
-    who reads them all), its boundary files beside it; it validates and gives the same gaps."""
-    store = PgStore(source, user=user)
-    try:
-        inventory = store.exact_inventory("exporting")
-    finally:
-        store.close()
+    who reads them all) with its boundary, areas and population files: where the paths the
+    store keeps (`../boundaries/SITE/...`) already lead to the same files, they stay; else the
+    files are written beside it (`boundaries/SITE/...`). It validates and gives the same gaps.
+    """
     out = Path(out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise InventoryError(f"{out}: an inventory is exported as .yaml")
+    if not out.parent.is_dir():
+        raise InventoryError(f"{out}: folder {out.parent} does not exist")
+    with PgStore(source, user=user) as store:
+        inventory = store.exact_inventory("exporting")
+        files = store.site_files()
     data = inventory_record(inventory)
-    data["site"] = _site_files_beside(data["site"], inventory, out.parent)
+    same = all(_same_file(out.parent / ".." / key, content) for key, content in files.items())
+    if not same:
+        for key, content in files.items():
+            target = out.parent / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        data["site"] = _paths_beside(data["site"])
     return save_inventory(data, out, keep=0)
 
 
-def _site_files_beside(
-    record: dict[str, Any], inventory: Inventory, folder: Path
-) -> dict[str, Any]:
-    """The site block with its boundary and areas files found from `folder`: the same file
-    where the original relative path already leads to it, else a copy written beside."""
-    out = dict(record)
-    for key in ("boundary", "areas"):
-        value = out.get(key)
-        relative = value.get("path") if isinstance(value, dict) else value
-        if not relative:
-            continue
-        stored = inventory.resolve_path(str(relative))
-        text = stored.read_text(encoding="utf-8")
-        target = (folder / str(relative)).resolve()
-        if not (target.is_file() and target.read_text(encoding="utf-8") == text):
-            target = folder / f"{inventory.site.id}.{stored.name}"
-            target.write_text(text, encoding="utf-8")
-            relative = target.name
-        out[key] = {**value, "path": str(relative)} if isinstance(value, dict) else relative
+def _same_file(path: Path, content: bytes) -> bool:
+    try:
+        return path.is_file() and path.read_bytes() == content
+    except OSError:
+        return False
+
+
+def _paths_beside(site: dict[str, Any]) -> dict[str, Any]:
+    """The site block with `../boundaries/...` paths made `boundaries/...`."""
+    out = dict(site)
+    if isinstance(out.get("boundary"), str):
+        out["boundary"] = out["boundary"].removeprefix("../")
+    if isinstance(out.get("areas"), dict):
+        out["areas"] = {**out["areas"], "path": str(out["areas"]["path"]).removeprefix("../")}
     return out
 
 
@@ -256,6 +262,7 @@ def members(url: str, site: str) -> list[tuple[str, str, str | None]]:
     db = parse_source(url, site=False)
     conn = connect(db.dsn)
     try:
+        _site_exists(conn, db, site)
         rows = conn.execute(
             "SELECT username, role, organisation FROM atlas.members WHERE site = %s "
             "ORDER BY username",

@@ -60,10 +60,12 @@ def database_error(e: BaseException, dsn: str) -> BaseException:
     diag = getattr(e, "diag", None)
     message = (diag.message_primary if diag is not None else None) or str(e)
     message = " ".join(message.split())
-    if isinstance(e, errors.InsufficientPrivilege | errors.InvalidSchemaName) or (
+    if isinstance(e, errors.InvalidSchemaName) or (
         isinstance(e, errors.UndefinedTable) and "atlas." in message
     ):
         return InventoryError(f"{where}: {message} (is the schema there? pathways db init URL)")
+    if isinstance(e, errors.InsufficientPrivilege):
+        return InventoryError(f"{where}: {message} (the database refuses this to your role)")
     return InventoryError(f"{where}: {message}")
 
 

@@ -127,7 +127,6 @@ class _Snapshot:
         self.confidential.discard(sid)
         self.changed()
 
-    @_serialized
     def inventory(self) -> Inventory:
         """The inventory with the true places this user may read (public places elsewhere)."""
         if self._inventory is None:
@@ -140,7 +139,6 @@ class _Snapshot:
             )
         return self._inventory
 
-    @_serialized
     def public(self) -> PublicInventory:
         """The public view, from the public records only (the same for every user)."""
         if self._public is None:
@@ -242,12 +240,14 @@ class PgStore:
 
     # --- reading ----------------------------------------------------------------------------
 
+    @_serialized
     def inventory(self) -> Inventory:
         """The whole inventory, true locations included where this user may read them all
         (a coordinator); for anyone else, the public view."""
         snap = self._current()
         return snap.inventory() if not snap.unseen else snap.public()
 
+    @_serialized
     def public(self) -> PublicInventory:
         """The public view: what everyone else reads."""
         return self._current().public()
@@ -263,6 +263,16 @@ class PgStore:
                 "read them (--as a coordinator, or the database owner's login)"
             )
         return snap.inventory()
+
+    @_serialized
+    def site_files(self) -> dict[str, bytes]:
+        """The site's boundary, areas and population files, by their path in the store
+        (`boundaries/SITE/NAME`, relative to the folder above the inventory's)."""
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT path, content FROM atlas.site_files WHERE site = %s", (self.site_id,)
+            ).fetchall()
+        return {str(path): bytes(content) for path, content in rows}
 
     @_serialized
     def version(self, service_id: str) -> str:
@@ -860,7 +870,10 @@ class PgStore:
         after = _changed(before, change)
         self._validated(snap, {service_id: after})  # checks only
         with self._errors(), self.conn.transaction():
-            self.conn.execute("LOCK TABLE atlas.proposals IN SHARE ROW EXCLUSIVE MODE")
+            self.conn.execute(  # one numbering at a time per site, until the commit
+                "SELECT pg_advisory_xact_lock(hashtext('atlas.proposals:' || %s))",
+                (self.site_id,),
+            )
             (count,) = one(
                 self.conn.execute(
                     "SELECT count(*) FROM atlas.proposals WHERE site = %s", (self.site_id,)

@@ -16,13 +16,15 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pydantic
 import shapely
+import yaml
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from pathways.analysis.population import MANIFEST, find_manifest
 from pathways.io.export.records import (
     point_record,
     referral_record,
@@ -100,40 +102,79 @@ def referral_rows(inventory: Inventory) -> list[tuple[str, str, dict[str, Any]]]
 # --- the site block and its files ---------------------------------------------------------------
 
 
-def site_files(inventory: Inventory) -> tuple[dict[str, Any], dict[str, str]]:
+def site_files(inventory: Inventory) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The site record with its boundary and areas paths rewritten to where the store keeps
-    them (`../boundaries/SITE/NAME`, from the site's folder), and those files' texts by path."""
+    them (`../boundaries/SITE/NAME`, from the site's folder), and the files by that path: the
+    boundary, the areas, and the population manifest beside them with the files it names (so
+    coverage counts the same people)."""
     record = site_record(inventory.site)
     site = inventory.site
-    files: dict[str, str] = {}
+    folder = f"boundaries/{site.id}"
+    files: dict[str, bytes] = {}
+    kept: dict[Path, str] = {}
 
-    def keep(relative: str) -> str:
-        source = inventory.resolve_path(relative)
-        name = PurePosixPath(source.name)
-        key = f"boundaries/{site.id}/{name}"
-        n = 1
-        while key in files:
+    def keep(source: Path, name: str, *, renamed: bool = True) -> str:
+        source = source.resolve()
+        if source in kept:
+            return kept[source]
+        data = _read(source)
+        key, n = f"{folder}/{name}", 1
+        while renamed and files.get(key, data) != data:
             n += 1
-            key = f"boundaries/{site.id}/{name.stem}-{n}{name.suffix}"
-        try:
-            files[key] = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise InventoryError(f"{display_path(source)}: cannot read: {e}") from None
-        return f"../{key}"
+            stem, dot, suffix = name.rpartition(".")
+            key = f"{folder}/{stem}-{n}{dot}{suffix}" if dot else f"{folder}/{name}-{n}"
+        if files.get(key, data) != data:
+            raise InventoryError(
+                f"{display_path(source)}: another file of the site has the same name "
+                f"({name}); the store keeps a site's files in one folder: rename one"
+            )
+        files[key], kept[source] = data, key
+        return key
 
     if site.boundary:
-        record["boundary"] = keep(site.boundary)
+        path = inventory.resolve_path(site.boundary)
+        record["boundary"] = "../" + keep(path, path.name)
     if site.areas:
-        record["areas"] = {**record["areas"], "path": keep(site.areas.path)}
+        path = inventory.resolve_path(site.areas.path)
+        record["areas"] = {**record["areas"], "path": "../" + keep(path, path.name)}
+    manifest = find_manifest(inventory)
+    if manifest is not None:
+        keep(manifest, MANIFEST, renamed=False)
+        for relative in _manifest_files(manifest):
+            keep(manifest.parent / relative, relative, renamed=False)
     return record, files
 
 
-def boundary_wkt(record: Mapping[str, Any], files: Mapping[str, str]) -> str | None:
+def _manifest_files(manifest: Path) -> list[str]:
+    """The files a population manifest names (relative to its folder)."""
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # coverage says what is wrong with it, as it does beside a file
+    if not isinstance(data, dict):
+        return []
+    total = data.get("total")
+    names = [
+        data.get("path"),
+        data.get("within"),
+        total.get("path") if isinstance(total, dict) else None,
+    ]
+    return [n for n in names if isinstance(n, str) and n and (manifest.parent / n).is_file()]
+
+
+def _read(source: Path) -> bytes:
+    try:
+        return source.read_bytes()
+    except OSError as e:
+        raise InventoryError(f"{display_path(source)}: cannot read: {e.strerror}") from None
+
+
+def boundary_wkt(record: Mapping[str, Any], files: Mapping[str, bytes]) -> str | None:
     """The site boundary as a MultiPolygon's EWKT (for the PostGIS column), or None."""
     relative = record.get("boundary")
     if not relative:
         return None
-    data = json.loads(files[str(relative).removeprefix("../")])
+    data = json.loads(files[str(relative).removeprefix("../")].decode("utf-8"))
     features = data.get("features", [data]) if isinstance(data, dict) else []
     polygons: list[Polygon] = []
     for feature in features:
@@ -150,21 +191,22 @@ def boundary_wkt(record: Mapping[str, Any], files: Mapping[str, str]) -> str | N
     return f"SRID=4326;{shapely.to_wkt(MultiPolygon(polygons), rounding_precision=-1)}"
 
 
-def site_folder(dsn_shown: str, site: str, files: Mapping[str, str]) -> Path:
+def site_folder(dsn_shown: str, site: str, files: Mapping[str, bytes]) -> Path:
     """A folder holding the site's files as the analyses expect them beside an inventory:
     `ROOT/sites/` (the inventory's folder) and `ROOT/boundaries/SITE/...`. Written once per
     content; returns the inventory's folder (`ROOT/sites`)."""
-    digest = hashlib.sha256(
-        json.dumps([dsn_shown, site, sorted(files.items())]).encode("utf-8")
-    ).hexdigest()[:16]
-    root = Path(tempfile.gettempdir()) / f"referral-atlas-{os.getuid()}" / f"{site}-{digest}"
+    digest = hashlib.sha256(json.dumps([dsn_shown, site]).encode("utf-8"))
+    for relative, data in sorted(files.items()):
+        digest.update(relative.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    name = f"{site}-{digest.hexdigest()[:16]}"
+    root = Path(tempfile.gettempdir()) / f"referral-atlas-{os.getuid()}" / name
     folder = root / "sites"
     if not folder.is_dir():
-        for relative, text in files.items():
+        for relative, data in files.items():
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(target.name + ".part")
-            partial.write_text(text, encoding="utf-8")
+            partial.write_bytes(data)
             partial.replace(target)
         folder.mkdir(parents=True, exist_ok=True)
     return folder

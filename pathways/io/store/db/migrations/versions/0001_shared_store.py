@@ -16,6 +16,9 @@ organisation. The policies read it:
 
 The table owner (who runs `pathways db init/import/grant`) is not bound by the policies.
 
+Records are `json`, not `jsonb`: kept as written, keys in their order (a text given per language
+lists its languages as the inventory does, and exports follow that order).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-12-06
@@ -55,7 +58,7 @@ _SOURCE_ORG = (
 _TABLES = """
 CREATE TABLE atlas.sites (
     id text PRIMARY KEY,
-    record jsonb NOT NULL,
+    record json NOT NULL,
     boundary geometry(MultiPolygon, 4326),
     revision bigint NOT NULL DEFAULT 1,
     imported_at timestamptz NOT NULL DEFAULT now()
@@ -65,7 +68,7 @@ CREATE INDEX sites_boundary_gist ON atlas.sites USING gist (boundary);
 CREATE TABLE atlas.site_files (
     site text NOT NULL REFERENCES atlas.sites ON DELETE CASCADE,
     path text NOT NULL,
-    content text NOT NULL,
+    content bytea NOT NULL,
     PRIMARY KEY (site, path)
 );
 
@@ -75,7 +78,7 @@ CREATE TABLE atlas.services (
     position double precision NOT NULL,
     organisation text,
     confidential boolean NOT NULL DEFAULT false,
-    record jsonb NOT NULL,
+    record json NOT NULL,
     version text NOT NULL,
     place geography(Point, 4326) NOT NULL,
     PRIMARY KEY (site, id)
@@ -87,8 +90,8 @@ CREATE TABLE atlas.exact_places (
     site text NOT NULL,
     service text NOT NULL,
     organisation text,
-    location jsonb NOT NULL,
-    intake jsonb,
+    location json NOT NULL,
+    intake json,
     place geography(Point, 4326) NOT NULL,
     PRIMARY KEY (site, service),
     FOREIGN KEY (site, service) REFERENCES atlas.services ON DELETE CASCADE
@@ -100,7 +103,7 @@ CREATE TABLE atlas.referrals (
     source text NOT NULL,
     target text NOT NULL,
     position double precision NOT NULL,
-    record jsonb NOT NULL,
+    record json NOT NULL,
     PRIMARY KEY (site, source, target)
 );
 
@@ -111,7 +114,7 @@ CREATE TABLE atlas.history (
     username text NOT NULL DEFAULT current_user,
     action text NOT NULL,
     service text,
-    fields jsonb NOT NULL DEFAULT '[]',
+    fields json NOT NULL DEFAULT '[]',
     reason text,
     version text,
     referral text[]
@@ -124,7 +127,7 @@ CREATE TABLE atlas.proposals (
     at timestamptz NOT NULL DEFAULT now(),
     username text NOT NULL DEFAULT current_user,
     service text NOT NULL,
-    changes jsonb NOT NULL,
+    changes json NOT NULL,
     base text NOT NULL,
     status text NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'accepted', 'rejected')),
