@@ -1,4 +1,7 @@
-"""The command line: `pathways validate | gaps | route | show | compare | map | ...`.
+"""The command line: `pathways validate | gaps | route | show | compare | map | ... | db ...`.
+
+A SOURCE is an inventory file or folder, or a database URL with a site
+(`postgresql://HOST/DB#SITE`, the shared store); every command answers alike for both.
 
 A user's mistake (a bad inventory, a missing file, an unknown service id) exits 1 with one line
 per problem and never a traceback; anything else is a bug and is allowed to crash loudly.
@@ -24,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathways.cli.imports",
     "pathways.cli.diff",
     "pathways.cli.store",
+    "pathways.cli.db",
 )
 """One module a command group: each has `register(subparsers)`, which adds its parsers and sets
 `func` (a function of the parsed arguments returning the exit code) with `set_defaults`.

@@ -1,4 +1,4 @@
-"""What the command modules share: argument types, JSON output, id checks."""
+"""What the command modules share: argument types, sources, JSON output, id checks."""
 
 from __future__ import annotations
 
@@ -9,10 +9,52 @@ import sys
 from collections.abc import Sequence
 
 from pathways.i18n import LANGS, join_some
+from pathways.io.load import load_site
+from pathways.io.store import is_database_source, read_sources
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import Inventory, suggest
+from pathways.model.public import PublicInventory
 
-__all__ = ["LANGS", "check_ids", "date_arg", "dump", "latlon_arg"]
+__all__ = [
+    "LANGS",
+    "SOURCES_HELP",
+    "check_ids",
+    "date_arg",
+    "dump",
+    "latlon_arg",
+    "read_all",
+    "read_one",
+    "reader_option",
+]
+
+SOURCES_HELP = (
+    "inventory files or folders, or database URLs with a site (postgresql://HOST/DB#SITE)"
+)
+SOURCE_HELP = "one site inventory file, or a database URL with a site (postgresql://HOST/DB#SITE)"
+
+
+def reader_option(p: argparse.ArgumentParser) -> None:
+    """`--as USER` of the reading commands: the role a database SOURCE is read as."""
+    p.add_argument(
+        "--as",
+        dest="user",
+        metavar="USER",
+        help="with a database SOURCE: read as this user's role (the database decides what it "
+        "may read); default the URL's own login. With files: accepted and ignored",
+    )
+
+
+def read_all(args: argparse.Namespace) -> list[PublicInventory]:
+    """The public views of `args.paths` (files, folders, database URLs), read as `args.user`."""
+    return read_sources(args.paths, user=args.user)
+
+
+def read_one(source: str, *, user: str | None) -> PublicInventory:
+    """The public view of one site: an inventory file, or a database URL with a site."""
+    if is_database_source(source):
+        (inventory,) = read_sources([source], user=user)
+        return inventory
+    return load_site(source)
 
 
 def date_arg(text: str) -> dt.date:

@@ -7,14 +7,14 @@ import csv
 import sys
 from typing import Any
 
-from pathways.cli._common import dump
-from pathways.io.load import load_sites
+from pathways.cli._common import SOURCES_HELP, dump, read_all, reader_option
 
 
 def register(sub: Any) -> None:
     """Add the commands of this module to the command line's subparsers."""
     p = sub.add_parser("compare", help="sites side by side: category matrix and headline figures")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="SOURCE", help=SOURCES_HELP)
+    reader_option(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 def run_compare(args: argparse.Namespace) -> int:
     from pathways.analysis.compare import compare_sites, matrix_rows
 
-    summaries = compare_sites(load_sites(args.paths))
+    summaries = compare_sites(read_all(args))
     if args.json:
         dump([s.to_dict() for s in summaries])
         return 0

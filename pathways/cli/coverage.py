@@ -1,6 +1,6 @@
 """Geography commands for `pathways` (registered through `pathways.cli.EXTENSIONS`).
 
-`pathways coverage PATH... [--json]`: for each site and category, the share of the population
+`pathways coverage SOURCE... [--json]`: for each site and category, the share of the population
 within 30, 60 and 120 minutes of the nearest service, with the population source each site
 uses. Times and shares only: no service location is ever printed.
 """
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pathways.cli._common import SOURCES_HELP, read_all, reader_option
 from pathways.i18n import colon as i18n_colon
 from pathways.i18n import number, t
 from pathways.model.errors import InventoryError
@@ -28,7 +29,8 @@ def register(sub: Any) -> None:
         "coverage",
         help="share of the population within 30/60/120 min of each kind of service",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="inventory files or folders")
+    p.add_argument("paths", nargs="+", metavar="SOURCE", help=SOURCES_HELP)
+    reader_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON array (one object a site)")
     p.add_argument(
         "--category",
@@ -54,12 +56,11 @@ def run_coverage(args: argparse.Namespace) -> int:
     """The `coverage` command; returns the exit code."""
     from pathways.analysis.coverage import site_coverage
     from pathways.analysis.travel import RoadNetwork
-    from pathways.io.load import load_sites
 
     for c in args.category or ():
         if not is_category(c):
             raise InventoryError(f"--category: '{c}' is not a category{suggest(c, TAXONOMY)}")
-    inventories = load_sites(args.paths)
+    inventories = read_all(args)
     roads = RoadNetwork.from_file(args.roads) if args.roads else None
     results, missing = [], []
     for inv in inventories:

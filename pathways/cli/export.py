@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pathways.cli._common import LANGS, date_arg
+from pathways.cli._common import LANGS, SOURCES_HELP, date_arg, read_all, reader_option
 from pathways.io.export import FORMATS, ExportOptions, export
-from pathways.io.load import load_sites
 
 
 def register(sub: Any) -> None:
@@ -19,7 +18,8 @@ def register(sub: Any) -> None:
         help="write inventories as GeoJSON, GeoPackage, CSV, HXL, GraphML, GEXF, HSDS or a "
         "printable referral protocol (HTML or PDF)",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="inventory files or folders")
+    p.add_argument("paths", nargs="+", metavar="SOURCE", help=SOURCES_HELP)
+    reader_option(p)
     p.add_argument("--format", required=True, choices=list(FORMATS), help="the output format")
     p.add_argument(
         "--out",
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    inventories = load_sites(args.paths)
+    inventories = read_all(args)
     options = ExportOptions(lang=args.lang, as_of=args.as_of, lines=not args.no_lines)
     export(inventories, args.out, format=args.format, options=options)
     print(f"wrote {args.out}", file=sys.stderr)

@@ -17,9 +17,8 @@ from pathways.analysis.gaps import (
     scenario_services,
     what_if,
 )
-from pathways.cli._common import LANGS, date_arg, dump
+from pathways.cli._common import LANGS, SOURCES_HELP, date_arg, dump, read_all, reader_option
 from pathways.i18n import colon, t
-from pathways.io.load import load_sites
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import (
     Inventory,
@@ -30,7 +29,8 @@ from pathways.model.inventory import (
 def register(sub: Any) -> None:
     """Add the commands of this module to the command line's subparsers."""
     p = sub.add_parser("gaps", help="referral gaps, grouped by site")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="SOURCE", help=SOURCES_HELP)
+    reader_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the sentences")
     p.add_argument(
@@ -64,7 +64,7 @@ def register(sub: Any) -> None:
 
 
 def run_gaps(args: argparse.Namespace) -> int:
-    inventories = load_sites(args.paths)
+    inventories = read_all(args)
     _check_closed(inventories, args.close)
     for inv in inventories:
         try:

@@ -10,8 +10,7 @@ from typing import Any
 from pathways.analysis.gaps import (
     find_gaps,
 )
-from pathways.cli._common import LANGS
-from pathways.io.load import load_sites
+from pathways.cli._common import LANGS, SOURCES_HELP, read_all, reader_option
 from pathways.model.errors import InventoryError
 
 
@@ -20,7 +19,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "map", help="write the standalone interactive map (works offline), or a PNG for reports"
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="SOURCE", help=SOURCES_HELP)
+    reader_option(p)
     p.add_argument(
         "--out", required=True, type=Path, help="the file to write: .html (interactive) or .png"
     )
@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 def run_map(args: argparse.Namespace) -> int:
     from mapping.build import build_map, save_map
 
-    inventories = load_sites(args.paths)
+    inventories = read_all(args)
     gaps = None if args.no_gaps else [g for inv in inventories for g in find_gaps(inv)]
     m = build_map(
         inventories, gaps=gaps, lang=args.lang, tiles=None if args.offline else "OpenStreetMap"

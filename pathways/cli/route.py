@@ -9,9 +9,16 @@ from typing import Any
 from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.reasons import reason_text
 from pathways.analysis.routes import Profile, Route, format_time, route
-from pathways.cli._common import LANGS, check_ids, dump, latlon_arg
+from pathways.cli._common import (
+    LANGS,
+    SOURCE_HELP,
+    check_ids,
+    dump,
+    latlon_arg,
+    read_one,
+    reader_option,
+)
 from pathways.i18n import join, t
-from pathways.io.load import load_site
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import (
     DAYS,
@@ -28,7 +35,8 @@ from pathways.model.inventory import (
 def register(sub: Any) -> None:
     """Add the commands of this module to the command line's subparsers."""
     p = sub.add_parser("route", help="the fastest referral route for a survivor profile")
-    p.add_argument("paths", nargs=1, metavar="PATH", help="one site inventory")
+    p.add_argument("paths", nargs=1, metavar="SOURCE", help=SOURCE_HELP)
+    reader_option(p)
     start = p.add_mutually_exclusive_group(required=True)
     start.add_argument("--from", dest="entry", metavar="SERVICE_ID", help="the entry point")
     start.add_argument(
@@ -88,7 +96,7 @@ def _phones(inventory: Inventory, steps: Sequence[str]) -> dict[str, str | None]
 
 def run_route(args: argparse.Namespace) -> int:
     lang = args.lang
-    inventory = load_site(args.paths[0])
+    inventory = read_one(args.paths[0], user=args.user)
     profile, needs, from_clock = _profile(args, inventory)
     G = build_referral_graph(inventory, closed=args.close)
     result = route(G, profile, need=needs)

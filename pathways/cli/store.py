@@ -1,21 +1,27 @@
 """`pathways edit | verify | suspend | resume | add | remove | history | propose | review |
 accept | reject`: change an inventory through its store, with history and no lost update.
 
-SOURCE is an inventory file (the YAML store). `--as USER` is a staff identifier, never a
-survivor's name; it is not authentication (see the README's "Editing"). Each applied change
-prints one line per field, before and after; a confidential service's place is "(withheld)".
+SOURCE is an inventory file (the YAML store) or a database URL with a site
+(`postgresql://HOST/DB#SITE`, the shared store). `--as USER` is a staff identifier, never a
+survivor's name. With a file it is not authentication (see the README's "Editing"); with a
+database it is the PostgreSQL role the command acts as (`SET ROLE`, after connecting with the
+URL's credentials), and the database decides what that role may read and change. Each applied
+change prints one line per field, before and after; a confidential service's place is
+"(withheld)".
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pathways.cli._common import date_arg, dump
-from pathways.io.store import Change, Proposal, Store, open_store
+from pathways.io.store import Change, Proposal, Store, is_database_source, open_store
 from pathways.io.store.fields import field_spec, shown, value_at
 from pathways.io.store.roundtrip import load_record
 from pathways.model.errors import InventoryError, display_path
@@ -30,8 +36,27 @@ def register(sub: Any) -> None:
     _register_review(sub)
 
 
+SOURCE_HELP = "the inventory file (a YAML store), or a database URL postgresql://HOST/DB#SITE"
+
+
+def _source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
+
+
+def _reader(p: argparse.ArgumentParser) -> None:
+    """SOURCE and the optional `--as` of a reading command (history, review)."""
+    _source(p)
+    p.add_argument(
+        "--as",
+        dest="user",
+        metavar="USER",
+        help="with a database SOURCE: read as this user's role (default the URL's own login); "
+        "with a file: accepted and ignored",
+    )
+
+
 def _common(p: argparse.ArgumentParser, *, service: bool = True) -> None:
-    p.add_argument("source", metavar="SOURCE", help="the inventory file (a YAML store)")
+    _source(p)
     if service:
         p.add_argument("service", metavar="SERVICE_ID")
     p.add_argument(
@@ -39,7 +64,8 @@ def _common(p: argparse.ArgumentParser, *, service: bool = True) -> None:
         dest="user",
         required=True,
         metavar="USER",
-        help="who makes the change: a staff identifier (not authentication)",
+        help="who makes the change: a staff identifier (with a file, not authentication); "
+        "with a database SOURCE, the role acted as: the database decides what it may change",
     )
     p.add_argument("--json", action="store_true", help="print the change as JSON")
 
@@ -104,7 +130,7 @@ def _register_add_remove(sub: Any) -> None:
 
 def _register_history(sub: Any) -> None:
     p = sub.add_parser("history", help="every applied change, oldest first")
-    p.add_argument("source", metavar="SOURCE")
+    _reader(p)
     p.add_argument("service", nargs="?", metavar="SERVICE_ID", help="only this service")
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.set_defaults(func=run_history)
@@ -117,7 +143,7 @@ def _register_review(sub: Any) -> None:
     p.set_defaults(func=run_propose)
 
     p = sub.add_parser("review", help="the proposed changes beside the current values")
-    p.add_argument("source", metavar="SOURCE")
+    _reader(p)
     p.add_argument("--all", action="store_true", help="decided proposals too")
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.set_defaults(func=run_review)
@@ -179,35 +205,57 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    if not Path(args.source).is_file():
-        raise InventoryError(f"{display_path(args.source)}: no such inventory file")
-    return open_store(args.source)
+@contextmanager
+def opened(source: str, *, user: str | None) -> Iterator[Store]:
+    """The store of SOURCE (a database one acting as `user`'s role), closed afterwards."""
+    if not is_database_source(source) and not Path(source).is_file():
+        raise InventoryError(f"{display_path(source)}: no such inventory file")
+    store = open_store(source, user=user)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
-def run_edit(args: argparse.Namespace) -> int:
-    store = _store(args)
+_Run = Callable[[argparse.Namespace, Store], int]
+
+
+def _with_store(run: _Run) -> Callable[[argparse.Namespace], int]:
+    """A command of the parsed arguments that runs `run` on the opened store of `args.source`."""
+
+    @functools.wraps(run)
+    def command(args: argparse.Namespace) -> int:
+        with opened(args.source, user=args.user) as store:
+            return run(args, store)
+
+    return command
+
+
+@_with_store
+def run_edit(args: argparse.Namespace, store: Store) -> int:
     change = store.edit(args.service, _pairs(args.changes), user=args.user, base=args.base)
     return _print_change(change, args.json)
 
 
-def run_verify(args: argparse.Namespace) -> int:
-    change = _store(args).verify(args.service, user=args.user, on=args.on)
+@_with_store
+def run_verify(args: argparse.Namespace, store: Store) -> int:
+    change = store.verify(args.service, user=args.user, on=args.on)
     return _print_change(change, args.json)
 
 
-def run_suspend(args: argparse.Namespace) -> int:
-    store = _store(args)
+@_with_store
+def run_suspend(args: argparse.Namespace, store: Store) -> int:
     change = store.suspend(args.service, user=args.user, until=args.until, reason=args.reason)
     return _print_change(change, args.json)
 
 
-def run_resume(args: argparse.Namespace) -> int:
-    return _print_change(_store(args).resume(args.service, user=args.user), args.json)
+@_with_store
+def run_resume(args: argparse.Namespace, store: Store) -> int:
+    return _print_change(store.resume(args.service, user=args.user), args.json)
 
 
-def run_add(args: argparse.Namespace) -> int:
-    store = _store(args)
+@_with_store
+def run_add(args: argparse.Namespace, store: Store) -> int:
     if args.record:
         try:
             text = Path(args.record).read_text(encoding="utf-8")
@@ -226,8 +274,8 @@ def run_add(args: argparse.Namespace) -> int:
     return _print_change(change, args.json)
 
 
-def run_remove(args: argparse.Namespace) -> int:
-    store = _store(args)
+@_with_store
+def run_remove(args: argparse.Namespace, store: Store) -> int:
     if args.referral and not args.service:
         change = store.remove_referral(*args.referral, user=args.user)
     elif args.service and not args.referral:
@@ -239,8 +287,8 @@ def run_remove(args: argparse.Namespace) -> int:
     return _print_change(change, args.json)
 
 
-def run_history(args: argparse.Namespace) -> int:
-    store = _store(args)
+@_with_store
+def run_history(args: argparse.Namespace, store: Store) -> int:
     changes = store.history(args.service)
     if args.service and not changes:
         store.version(args.service)  # an unknown id (never seen) is an error, with close matches
@@ -255,8 +303,8 @@ def run_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_propose(args: argparse.Namespace) -> int:
-    store = _store(args)
+@_with_store
+def run_propose(args: argparse.Namespace, store: Store) -> int:
     proposal = store.propose(args.service, _pairs(args.changes), user=args.user, base=args.base)
     if args.json:
         dump(proposal.to_dict())
@@ -265,8 +313,8 @@ def run_propose(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_review(args: argparse.Namespace) -> int:
-    store = _store(args)
+@_with_store
+def run_review(args: argparse.Namespace, store: Store) -> int:
     proposals = store.proposals(None if args.all else "pending")
     if args.json:
         dump([_review_row(store, p) for p in proposals])
@@ -308,13 +356,15 @@ def _review_text(store: Store, p: Proposal) -> str:
     return "\n".join(lines)
 
 
-def run_accept(args: argparse.Namespace) -> int:
-    change = _store(args).accept(args.proposal, user=args.user)
+@_with_store
+def run_accept(args: argparse.Namespace, store: Store) -> int:
+    change = store.accept(args.proposal, user=args.user)
     return _print_change(change, args.json)
 
 
-def run_reject(args: argparse.Namespace) -> int:
-    proposal = _store(args).reject(args.proposal, user=args.user, note=args.note)
+@_with_store
+def run_reject(args: argparse.Namespace, store: Store) -> int:
+    proposal = store.reject(args.proposal, user=args.user, note=args.note)
     if args.json:
         dump(proposal.to_dict())
     else:
@@ -322,4 +372,4 @@ def run_reject(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["change_lines", "register"]
+__all__ = ["change_lines", "opened", "register"]

@@ -651,6 +651,10 @@ class _Document:
             node = nxt
         return node.start_mark.line + 1
 
+    def where(self, loc: Sequence[str | int]) -> str:
+        """Where `loc` is, for a message: `at line N`."""
+        return f"at line {self.line(loc)}"
+
     def key_line(self, loc: Sequence[str | int]) -> int:
         """Line of the key itself (for unknown keys), falling back to its parent."""
         parent = self.line(loc[:-1])
@@ -696,6 +700,10 @@ class _RecordDocument(_Document):
 
     def key_line(self, loc: Sequence[str | int]) -> int:
         return 0
+
+    def where(self, loc: Sequence[str | int]) -> str:
+        """Records have no lines: the field (`referrals[3]`)."""
+        return f"at {_field(loc)}"
 
 
 MAX_MESSAGE = 400
@@ -1049,8 +1057,7 @@ def _check_services(services: list[tuple[int, Service]], doc: _Document) -> None
             doc.add(
                 ["services", i, "id"],
                 f"{'a' if secret else repr(s.id) + ' is a'} duplicate id "
-                f"(first at line {doc.line(['services', j])})"
-                + (f" ({_WITHHELD})" if secret else ""),
+                f"(first {doc.where(['services', j])})" + (f" ({_WITHHELD})" if secret else ""),
             )
         else:
             first[s.id] = (i, s.confidential)
@@ -1117,8 +1124,8 @@ def _check_referrals(
         if pair in first:
             doc.add(
                 ["referrals", i],
-                f"a second referral from '{pair[0]}' to '{pair[1]}' (first at line "
-                f"{doc.line(['referrals', first[pair]])}); merge their 'for' lists",
+                f"a second referral from '{pair[0]}' to '{pair[1]}' (first "
+                f"{doc.where(['referrals', first[pair]])}); merge their 'for' lists",
             )
         else:
             first[pair] = i

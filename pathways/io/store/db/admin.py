@@ -37,6 +37,7 @@ except ImportError:  # the [db] extra is not installed: `connect` says so
     sql = None  # type: ignore[assignment]
 
 MEMBER = "atlas_member"
+WRITER = "atlas_writer"
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def grant(url: str, user: str, role: str, *, site: str, organisation: str | None
                 "SET role = excluded.role, organisation = excluded.organisation",
                 (site, user, role, organisation),
             )
+            _writer_as_needed(conn, user)
     except psycopg.Error as e:
         raise database_error(e, db.dsn) from None
     finally:
@@ -248,6 +250,8 @@ def revoke(url: str, user: str, *, site: str) -> str:
             done = conn.execute(
                 "DELETE FROM atlas.members WHERE site = %s AND username = %s", (site, user)
             )
+            if done.rowcount:
+                _writer_as_needed(conn, user)
     except psycopg.Error as e:
         raise database_error(e, db.dsn) from None
     finally:
@@ -273,6 +277,16 @@ def members(url: str, site: str) -> list[tuple[str, str, str | None]]:
     finally:
         conn.close()
     return [(str(u), str(r), o) for u, r, o in rows]
+
+
+def _writer_as_needed(conn: Any, user: str) -> None:
+    """Give `user` the write privileges (`atlas_writer`) while they are more than a viewer at
+    some site of this database; take them away when they are not."""
+    writes = conn.execute(
+        "SELECT 1 FROM atlas.members WHERE username = %s AND role <> 'viewer' LIMIT 1", (user,)
+    ).fetchone()
+    verb = "GRANT {} TO {}" if writes else "REVOKE {} FROM {}"
+    conn.execute(sql.SQL(verb).format(sql.Identifier(WRITER), sql.Identifier(user)))
 
 
 def _check_role(user: str, role: str, organisation: str | None) -> None:

@@ -171,6 +171,7 @@ class PgStore:
         self.role: str | None = None
         self.organisation: str | None = None
         self._snapshot: _Snapshot | None = None
+        self._written: list[int] = []  # this store's history rows not yet marked seen
         try:
             with self._errors():
                 self._check_site()
@@ -535,6 +536,8 @@ class PgStore:
     def _locked_row(self, service_id: str) -> _Row:
         """The service's row, locked until the transaction ends; a clear refusal when the
         database hides it from this user's changes."""
+        if self.role == "viewer":  # the database refuses it anyway (no write privilege)
+            raise self._not_yours(service_id, None)
         row = self.conn.execute(
             "SELECT s.version, s.organisation, s.confidential, s.record, e.location, e.intake "
             "FROM atlas.services s LEFT JOIN atlas.exact_places e "
@@ -551,7 +554,8 @@ class PgStore:
             (self.site_id, service_id),
         ).fetchone()
         if seen is None:
-            service_of(self.public(), service_id)  # names the close ids
+            if self._snapshot is not None:  # names the close ids (no new read: in a transaction)
+                service_of(self._snapshot.public(), service_id)
             raise InventoryError(f"'{service_id}' is not a service of {self.site_id}")
         raise self._not_yours(service_id, seen[0])
 
@@ -683,8 +687,6 @@ class PgStore:
         self._written.append(int(row[0]))
         return change
 
-    _written: list[int] = []  # noqa: RUF012 - replaced per store in _seen
-
     def _seen(self, snap: _Snapshot, change: Change) -> None:
         """This store's own changes need not be read again."""
         snap.seen_changes.update(self._written)
@@ -767,11 +769,11 @@ class PgStore:
             fields = tuple(
                 FieldChange(k, shown(v, k, secret), None) for k, v in record_items(before)
             )
-            self.conn.execute(
+            made = self._record("remove", service_id, fields, None)  # while the row says who
+            self.conn.execute(  # runs it (the history's policy reads it)
                 "DELETE FROM atlas.services WHERE site = %s AND id = %s AND version = %s",
                 (self.site_id, service_id, base),
             )
-            made = self._record("remove", service_id, fields, None)
         snap.drop(service_id)
         self._seen(snap, made)
         return made
@@ -813,6 +815,8 @@ class PgStore:
         self.act_as(user)
         snap = self._current()
         pair = (source, target)
+        if self.role == "viewer":
+            raise self._route_not_yours(pair)
         before = snap.referrals.get(pair)
         if before is None:
             raise InventoryError(f"there is no referral route from {source} to {target}")

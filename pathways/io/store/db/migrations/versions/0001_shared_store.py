@@ -12,7 +12,10 @@ organisation. The policies read it:
 - the exact place of a confidential service (`atlas.exact_places`) is read only by the site's
   coordinators and admins and by editors of the organisation that runs it; `atlas.services`
   holds its public place only, so a viewer who selects everything finds no exact coordinate;
-- a history row or proposal is written only under the writer's own name (`current_user`).
+- a history row is written only under the writer's own name (`current_user`), about a service
+  they may change; a proposal only under the proposer's own name;
+- only editors, coordinators and admins hold write privileges at all (`atlas_writer`): a viewer
+  cannot lock a table for everyone else.
 
 The table owner (who runs `pathways db init/import/grant`) is not bound by the policies.
 
@@ -34,6 +37,10 @@ branch_labels = None
 depends_on = None
 
 MEMBER = "atlas_member"
+"""Every user: reads what the policies let them read, proposes changes."""
+WRITER = "atlas_writer"
+"""Editors, coordinators and admins (given by `pathways db grant`): may write at all, where the
+policies let them. A viewer holds no write privilege, so cannot even lock a table."""
 
 # A user's memberships, read by the policies (a subquery: planned once, not per row).
 _AT_SITE = "(SELECT m.site FROM atlas.members m WHERE m.username = current_user)"
@@ -53,6 +60,12 @@ def _runs(table: str, organisation: str) -> str:
 _SOURCE_ORG = (
     "(SELECT s.organisation FROM atlas.services s "
     "WHERE s.site = referrals.site AND s.id = referrals.source)"
+)
+
+# The organisation that runs a history row's service (a change is recorded by who may make it).
+_SERVICE_ORG = (
+    "(SELECT s.organisation FROM atlas.services s "
+    "WHERE s.site = history.site AND s.id = history.service)"
 )
 
 _TABLES = """
@@ -152,11 +165,13 @@ _PRIVILEGES = f"""
 GRANT USAGE ON SCHEMA atlas TO {MEMBER};
 GRANT SELECT ON atlas.sites, atlas.site_files, atlas.services, atlas.exact_places,
     atlas.referrals, atlas.history, atlas.proposals, atlas.members TO {MEMBER};
+GRANT INSERT ON atlas.proposals TO {MEMBER};
+GRANT USAGE ON SCHEMA atlas TO {WRITER};
 GRANT INSERT, UPDATE, DELETE ON atlas.services, atlas.exact_places, atlas.referrals
-    TO {MEMBER};
-GRANT INSERT ON atlas.history, atlas.proposals TO {MEMBER};
-GRANT UPDATE (status, decided_by, decided_at, note) ON atlas.proposals TO {MEMBER};
-GRANT USAGE ON SEQUENCE atlas.history_id_seq TO {MEMBER};
+    TO {WRITER};
+GRANT INSERT ON atlas.history TO {WRITER};
+GRANT UPDATE (status, decided_by, decided_at, note) ON atlas.proposals TO {WRITER};
+GRANT USAGE ON SEQUENCE atlas.history_id_seq TO {WRITER};
 """
 
 _POLICIES = f"""
@@ -194,8 +209,7 @@ CREATE POLICY change ON atlas.referrals FOR ALL TO {MEMBER}
     WITH CHECK ({_runs("referrals", _SOURCE_ORG)});
 
 CREATE POLICY write ON atlas.history FOR INSERT TO {MEMBER}
-    WITH CHECK (username = current_user AND EXISTS (SELECT 1 FROM atlas.members m
-        WHERE m.site = history.site AND m.username = current_user AND m.role <> 'viewer'));
+    WITH CHECK (username = current_user AND {_runs("history", _SERVICE_ORG)});
 
 CREATE POLICY propose ON atlas.proposals FOR INSERT TO {MEMBER}
     WITH CHECK (username = current_user AND site IN {_AT_SITE} AND status = 'pending');
@@ -208,10 +222,11 @@ CREATE POLICY decide ON atlas.proposals FOR UPDATE TO {MEMBER}
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    op.execute(
-        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{MEMBER}') "
-        f"THEN CREATE ROLE {MEMBER} NOLOGIN; END IF; END $$"
-    )
+    for role in (MEMBER, WRITER):
+        op.execute(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+            f"THEN CREATE ROLE {role} NOLOGIN; END IF; END $$"
+        )
     op.execute(_TABLES)
     op.execute(_PRIVILEGES)
     op.execute(_POLICIES)
