@@ -7,13 +7,18 @@ with `selected_inventories()` and the language with `lang()`.
 Every analysis is computed in `pathways` or `mapping`; the functions here only cache them
 (`st.cache_data`, keyed on the inventory's content or file path and modification time) and
 draw maps.
+
+The sites come from the data folder, or, with `$REFERRAL_ATLAS_DB`, from the shared database:
+one `StorePool` for the whole server (`st.cache_resource`) lends each session the stores it
+reads and edits through (`views.viewmodels.db`), so a rerun opens no connection.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,13 +36,26 @@ from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.routes import Profile, Route, route
 from pathways.i18n import LANGS, LANGUAGE_NAMES, direction, pick_lang, t
 from pathways.io.load import find_inventories, load_site
-from pathways.io.store import Store, open_store
+from pathways.io.store import Store, is_database_source, open_store
 from pathways.model.clock import site_now
 from pathways.model.errors import InventoryError, ValidationError, display_path
-from pathways.model.inventory import Inventory
+from pathways.model.inventory import Inventory, Service
 from views import keys
+from views.viewmodels.db import DB_ENV, VIEWER_ENV, StorePool, public_views
 from views.viewmodels.downloads import Format, download_bytes, format_named
-from views.viewmodels.edit import DEFAULT_USER_HEADER, USER_HEADER_ENV, staff_id, user_from_headers
+from views.viewmodels.edit import (
+    CLAIM_ENV,
+    DOMAIN_ENV,
+    USER_HEADER_ENV,
+    Powers,
+    file_powers,
+    login_providers,
+    role_powers,
+    staff_id,
+    user_from_claims,
+    user_from_headers,
+    user_header,
+)
 from views.viewmodels.explore import round_time
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -73,7 +91,11 @@ def load_file(path: str, mtime_ns: int) -> Loaded:
 
 
 def load_all() -> tuple[list[Inventory], list[Loaded]]:
-    """Every valid inventory of the data folder, and the files that could not be loaded."""
+    """Every valid inventory of the data folder (or every site of the shared database the user
+    may read), and the files (or sites) that could not be loaded."""
+    url = db_url()
+    if url is not None:
+        return _load_database(url)
     try:
         paths = find_inventories([data_folder()])
     except InventoryError as e:
@@ -100,40 +122,158 @@ def reload_inventories() -> None:
     load_file.clear()
 
 
-def store_for(inventory: Inventory) -> Store:
-    """The store an inventory was loaded from (`pathways.io.store.open_store` on its file)."""
-    return open_store(str(inventory.path))
+@contextmanager
+def store_of(inventory: Inventory, user: str) -> Iterator[Store]:
+    """The store an inventory was read from, acting for `user`, for this block: its file's
+    (`pathways.io.store.open_store`), or the shared database's as `user`'s role (lent by the
+    server's pool to this session alone; InventoryError when they have no role there)."""
+    url = db_url()
+    if url is None:
+        yield open_store(str(inventory.path))
+        return
+    with store_pool(url).store(inventory.site.id, user) as store:
+        yield store
 
 
-# --- identity (not authentication) -------------------------------------------------------------
+def powers(inventory: Inventory, user: str, service: Service | None = None) -> Powers:
+    """What `user` may do at the inventory's site (and with `service`): the site's named
+    coordinators decide with the YAML store, the user's database role with the shared one."""
+    url = db_url()
+    if url is None:
+        return file_powers(inventory.site, user)
+    member = store_pool(url).roles(user).get(inventory.site.id)
+    if member is None:
+        return role_powers(None)
+    return role_powers(member.role, member.organisation, service)
+
+
+# --- the shared database -----------------------------------------------------------------------
+
+
+def db_url() -> str | None:
+    """The shared database's URL ($REFERRAL_ATLAS_DB, without any `#SITE`), or None: the app
+    reads the data folder."""
+    value = (os.environ.get(DB_ENV) or "").strip()
+    return value.partition("#")[0] if value else None
+
+
+def viewer_role() -> str | None:
+    """The role readers who are not signed in read as ($REFERRAL_ATLAS_DB_VIEWER), or None."""
+    return staff_id(os.environ.get(VIEWER_ENV))
+
+
+@st.cache_resource(show_spinner=False, on_release=StorePool.close)
+def store_pool(url: str) -> StorePool:
+    """The server's one pool of stores of the database at `url`, shared by every session."""
+    return StorePool(url)
+
+
+def close_stores() -> None:
+    """Close every pooled database connection (the next run opens what it needs again)."""
+    store_pool.clear()
+
+
+def _load_database(url: str) -> tuple[list[Inventory], list[Loaded]]:
+    """The public views of the sites the user (or, not signed in, the viewer role) may read."""
+    read = public_views(store_pool(url), user=current_user(), viewer=viewer_role())
+    broken = [Loaded(source, None, (problem,)) for source, problem in read.problems]
+    return list(read.inventories), broken
+
+
+# --- identity ----------------------------------------------------------------------------------
 
 
 def proxy_user() -> str | None:
     """The user the reverse proxy names in its header ($ATLAS_USER_HEADER, default
-    X-Forwarded-User), or None."""
-    header = os.environ.get(USER_HEADER_ENV) or DEFAULT_USER_HEADER
+    X-Forwarded-User; with the shared database only a header so named), or None."""
+    header = user_header(os.environ.get(USER_HEADER_ENV), shared=db_url() is not None)
+    if header is None:
+        return None
     return user_from_headers(dict(st.context.headers or {}), header)
 
 
+def oidc_user() -> str | None:
+    """The staff identifier of the user signed in with OpenID Connect (`st.login`), mapped from
+    their claims ($ATLAS_OIDC_CLAIM, $ATLAS_OIDC_DOMAIN: `user_from_claims`), or None."""
+    return user_from_claims(
+        st.user.to_dict(),
+        claim=(os.environ.get(CLAIM_ENV) or "").strip() or None,
+        domain=(os.environ.get(DOMAIN_ENV) or "").strip() or None,
+    )
+
+
+def auth_providers() -> list[str | None]:
+    """The OpenID Connect providers of `.streamlit/secrets.toml`'s `[auth]` section (None is
+    `[auth]`'s own); none without that section, and then no sign-in button is shown."""
+    if not st.secrets.load_if_toml_exists() or "auth" not in st.secrets:
+        return []
+    return login_providers(st.secrets["auth"])
+
+
+def sign_in_box() -> bool:
+    """Is the sidebar's free-text sign-in box offered? Only with the YAML store and no OpenID
+    Connect: with the shared database the name is a database role, so it must come from the
+    proxy or the identity provider."""
+    return db_url() is None and not auth_providers()
+
+
 def current_user() -> str | None:
-    """Who is editing: the proxy's user (`proxy_user`), else the name signed in with the
-    sidebar's box, else None (read-only). A name, not a proof: see the README."""
-    signed_in: str | None = st.session_state.get(keys.USER)
-    return proxy_user() or signed_in
+    """Who is editing: the proxy's user (`proxy_user`), else the OpenID Connect one
+    (`oidc_user`), else (YAML store only) the name signed in with the sidebar's box, else None
+    (read-only). The box's name is not a proof: see the README."""
+    signed_in: str | None = st.session_state.get(keys.USER) if sign_in_box() else None
+    return proxy_user() or oidc_user() or signed_in
+
+
+def _read_only_sites(where: Any, user: str, language: str) -> None:
+    """With the shared database: the sites shown where `user` has no role (read only)."""
+    names = [inv.site.name for inv in all_inventories() if not powers(inv, user).member]
+    if names:
+        where.caption(t("db_read_only_sites", language, sites=md(", ".join(names))))
+
+
+def _forget_edits() -> None:
+    for key in (keys.USER, keys.EDIT_STATE, keys.EDIT_OUTCOME, keys.REVIEW_OUTCOME):
+        st.session_state.pop(key, None)
 
 
 def identity(where: Any) -> None:
-    """The sidebar's identity: who is signed in (and a sign-out button, unless the proxy names
-    the user), or a box to sign in with a staff identifier (kept in this session only)."""
+    """The sidebar's identity: who is signed in and a way out (unless the proxy names the
+    user); else a button per OpenID Connect provider, or (YAML store only) a box to sign in
+    with a staff identifier (kept in this session only), or a note on how to sign in."""
     language = lang()
     user = current_user()
     if user is not None:
         where.caption(t("signed_in_as", language, user=md(user)))
+        if db_url() is not None:
+            _read_only_sites(where, user, language)
         if not proxy_user() and where.button(t("sign_out", language), key=keys.SIGN_OUT):
-            for key in (keys.USER, keys.EDIT_STATE, keys.EDIT_OUTCOME, keys.REVIEW_OUTCOME):
-                st.session_state.pop(key, None)
+            _forget_edits()
+            if oidc_user():
+                st.logout()
             st.rerun()
         return
+    if st.user.to_dict().get("is_logged_in") is True:  # signed in, but with no staff identifier
+        where.warning(t("oidc_no_staff_id", language))
+        if where.button(t("sign_out", language), key=keys.SIGN_OUT):
+            st.logout()
+        return
+    providers = auth_providers()
+    for provider in providers:
+        label = t("log_in_with", language, provider=provider) if provider else t("log_in", language)
+        if where.button(label, key=keys.log_in(provider), type="primary"):
+            st.login(provider)
+    if providers:
+        where.caption(t("log_in_note", language))
+    elif db_url() is not None:
+        where.caption(t("db_sign_in_note", language))
+    if providers or db_url() is not None:
+        return
+    _sign_in_form(where, language)
+
+
+def _sign_in_form(where: Any, language: str) -> None:
+    """The YAML store's sign-in box: a staff identifier, kept in this session only."""
     with where.form(key=keys.SIGN_IN, border=False):
         name = st.text_input(
             t("sign_in_label", language),
@@ -360,11 +500,8 @@ def frame() -> None:
     )
     st.query_params["lang"] = lang()
     for loaded in broken:
-        st.error(
-            t("could_not_load", language, path=md(display_path(loaded.path)))
-            + "\n\n"
-            + _fenced(loaded.problems)
-        )
+        shown = loaded.path if is_database_source(loaded.path) else display_path(loaded.path)
+        st.error(t("could_not_load", language, path=md(shown)) + "\n\n" + _fenced(loaded.problems))
     chosen = set(st.session_state.get(keys.SITES, ()))
     illustrative = [
         inv.site.name
@@ -396,10 +533,20 @@ def lang() -> str:
 
 
 def need_sites(inventories: Sequence[Inventory]) -> None:
-    """Stop the page with a hint when no site is chosen."""
-    if not inventories:
-        st.info(t("choose_site", lang()))
-        st.stop()
+    """Stop the page with a hint when no site is chosen (or, with the shared database, when
+    the user may read none: sign in, or ask for a role)."""
+    if inventories:
+        return
+    language = lang()
+    if db_url() is not None and not all_inventories():
+        user = current_user()
+        if user is None:
+            st.info(t("db_sign_in_to_read", language))
+        else:
+            st.info(t("db_no_site", language, user=md(user)))
+    else:
+        st.info(t("choose_site", language))
+    st.stop()
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

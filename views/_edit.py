@@ -1,10 +1,12 @@
 """The service card's Edit mode (Explore): the form, verify / suspend / resume, the history and
 a conflict's details. Layout only: what to show and send comes from `views.viewmodels.edit`.
 
-Shown to a signed-in user (`views._common.current_user`); a coordinator of the site saves, anyone
-else proposes (the Review page decides). The form opens on the version the store reports and
-sends only the fields changed, checked against that version: a change made meanwhile by someone
-else is a conflict, shown with what they changed and a button to reapply mine on top.
+Shown to a signed-in user (`views._common.current_user`) with a role at the site; what they may
+do is `views._common.powers` (YAML store: a coordinator of the site saves, anyone else
+proposes; shared database: their role, e.g. a viewer only proposes). The form opens on the
+version the store reports and sends only the fields changed, checked against that version: a
+change made meanwhile by someone else is a conflict, shown with what they changed and a button
+to reapply mine on top.
 """
 
 from __future__ import annotations
@@ -27,20 +29,19 @@ from views.viewmodels.edit import (
     EditState,
     FormField,
     Outcome,
+    Powers,
     act,
     conflict_view,
     form_changes,
     form_fields,
     form_groups,
     history_rows,
-    may_review,
-    may_see_location,
     open_form,
     outcome_message,
     resubmit,
     submit,
     suspend_options,
-    withholds,
+    withheld_from,
 )
 
 
@@ -51,34 +52,43 @@ def edit_panel(inventory: Inventory, service_id: str, lang: str, *, where: Any) 
     if user is None:
         st.caption(t("edit_sign_in_first", lang))
         return
+    service = inventory.service(service_id)
+    powers = _common.powers(inventory, user, service)
+    if not powers.member:
+        st.caption(t("db_read_only", lang, site=_common.md(inventory.site.name)))
+        return
     if not st.toggle(t("edit_mode", lang), key=keys.EDIT):
         return
     with where.container(key=keys.EDIT_PANEL, border=True):
-        name = inventory.service(service_id).name
-        st.subheader(_common.md(t("edit_title", lang, service=name)), anchor=False)
-        _panel(_common.store_for(inventory), service_id, user, lang)
+        st.subheader(_common.md(t("edit_title", lang, service=service.name)), anchor=False)
+        if not powers.save:
+            st.caption(t("edit_you_propose", lang))
+        try:
+            with _common.store_of(inventory, user) as store:
+                _panel(store, service_id, user, lang, powers)
+        except InventoryError as e:  # the store refused (no role any more, database gone)
+            st.error(_common.md(str(e)))
 
 
-def _panel(store: Store, service_id: str, user: str, lang: str) -> None:
+def _panel(store: Store, service_id: str, user: str, lang: str, powers: Powers) -> None:
     """The form, its outcome or conflict, the actions and the history of one service."""
     record = store.inventory()
     service = record.service(service_id)
     history = store.history(service_id)
-    state = _state(store, record, service, user)
-    withhold = withholds(record.site, service, history, user)
-    coordinator = may_review(record.site, user)
-    _form(store, state, service, user=user, coordinator=coordinator, lang=lang)
+    state = _state(store, record, service, powers)
+    withhold = withheld_from(service, history, places=powers.places)
+    _form(store, state, service, user=user, powers=powers, lang=lang)
     _conflict(
         store,
         state,
         service,
         user=user,
-        coordinator=coordinator,
+        powers=powers,
         lang=lang,
         tz=_tz(record),
         withhold=withhold,
     )
-    _actions(store, state, service, user=user, coordinator=coordinator, lang=lang)
+    _actions(store, state, service, user=user, powers=powers, lang=lang)
     _history(history, lang, timezone=_tz(record), withhold=withhold)
 
 
@@ -86,12 +96,12 @@ def _tz(record: Inventory) -> str:
     return record.site.timezone
 
 
-def _state(store: Store, record: Inventory, service: Service, user: str) -> EditState:
+def _state(store: Store, record: Inventory, service: Service, powers: Powers) -> EditState:
     """The open form's state; a new one (and fresh widget values) for another service."""
     key = f"{record.site.id}/{service.id}"
     state: EditState | None = st.session_state.get(keys.EDIT_STATE)
     if state is None or state.key != key:
-        location = may_see_location(record.site, service, user)
+        location = powers.location(service)
         state = open_form(service, key, store.version(service.id), location=location)
         st.session_state[keys.EDIT_STATE] = state
         for field in state.initial:
@@ -136,9 +146,9 @@ def _input(f: FormField, state: EditState) -> Any:
 
 
 def _form(
-    store: Store, state: EditState, service: Service, *, user: str, coordinator: bool, lang: str
+    store: Store, state: EditState, service: Service, *, user: str, powers: Powers, lang: str
 ) -> None:
-    """The fields, and Save (a coordinator) or Propose (anyone else)."""
+    """The fields, and Save (who may save) or Propose (anyone else)."""
     st.session_state.setdefault(keys.EDIT_HOURS_MODE, state.mode)  # the form as opened
     mode = st.radio(
         t("edit_hours_form", lang),
@@ -156,7 +166,7 @@ def _form(
                 values |= {f.key: _input(f, state) for f in group}
         if not state.location and service.confidential:
             st.caption(t("edit_place_withheld", lang))
-        label = t("edit_save", lang) if coordinator else t("edit_propose", lang)
+        label = t("edit_save", lang) if powers.save else t("edit_propose", lang)
         sent = st.form_submit_button(label, key=keys.EDIT_SAVE, type="primary")
     if sent:
         outcome = submit(
@@ -165,7 +175,7 @@ def _form(
             form_changes(state, values),
             user=user,
             base=state.base,
-            propose=not coordinator,
+            propose=not powers.save,
             lang=lang,
         )
         _reset(outcome, state.key)
@@ -191,7 +201,7 @@ def _conflict(
     service: Service,
     *,
     user: str,
-    coordinator: bool,
+    powers: Powers,
     lang: str,
     tz: str,
     withhold: bool,
@@ -210,7 +220,7 @@ def _conflict(
         left, right = st.columns(2)
         if left.button(t("edit_reapply", lang), key=keys.EDIT_REAPPLY, type="primary"):
             again = resubmit(
-                store, service.id, outcome.sent, user=user, propose=not coordinator, lang=lang
+                store, service.id, outcome.sent, user=user, propose=not powers.save, lang=lang
             )
             _reset(again, state.key)
         if right.button(t("edit_discard", lang), key=keys.EDIT_DISCARD):
@@ -228,14 +238,14 @@ def _actions(
     service: Service,
     *,
     user: str,
-    coordinator: bool,
+    powers: Powers,
     lang: str,
 ) -> None:
-    """ "Verified today" for anyone signed in; suspend or resume for a coordinator."""
+    """ "Verified today", suspend and resume, for those who may (`Powers`)."""
     service_id = service.id
-    if st.button(t("edit_verify", lang), key=keys.EDIT_VERIFY):
+    if powers.verify and st.button(t("edit_verify", lang), key=keys.EDIT_VERIFY):
         _reset(act(store, "verify", service_id, user=user, lang=lang), state.key)
-    if not coordinator:
+    if not powers.suspend:
         return
     suspended = service.suspended
     if suspended is not None:

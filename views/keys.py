@@ -11,8 +11,9 @@ LANG = "lang"
 the browser's language, else English)."""
 
 USER = "user"
-"""Session state (not a widget): the staff identifier signed in with the sidebar's box (the
-reverse proxy's header, when present, comes first; `views._common.current_user`)."""
+"""Session state (not a widget): the staff identifier signed in with the sidebar's box, YAML
+store only (the reverse proxy's header, then OpenID Connect, come first;
+`views._common.current_user`)."""
 
 SIGN_IN = "sign_in"
 """Sidebar form holding the sign-in box (CSS class `st-key-sign_in`)."""
@@ -24,7 +25,17 @@ SIGN_IN_BUTTON = "sign_in_button"
 """Sidebar form submit button: sign in as `SIGN_IN_NAME`."""
 
 SIGN_OUT = "sign_out"
-"""Sidebar button: forget the signed-in name."""
+"""Sidebar button: forget the signed-in name (or log out of the OpenID Connect provider)."""
+
+LOG_IN = "log_in"
+"""Sidebar button (with an `[auth]` section in `.streamlit/secrets.toml`): sign in with the
+OpenID Connect provider (`st.login`); `log_in_<name>` for a named provider, see `log_in`."""
+
+
+def log_in(provider: str | None) -> str:
+    """The key of the sign-in button of an OpenID Connect provider (None: `[auth]`'s own)."""
+    return LOG_IN if provider is None else f"{LOG_IN}_{provider}"
+
 
 # --- Explore ------------------------------------------------------------------------------------
 
@@ -97,7 +108,8 @@ EDIT_HOURS_MODE = "edit_hours_mode"
 """Card radio: edit the hours per day or as one OpenStreetMap `opening_hours` text."""
 
 EDIT_SAVE = "edit_save"
-"""Edit form submit button: "Save" for a coordinator, "Propose" for anyone else."""
+"""Edit form submit button: "Save" for who may save (`views.viewmodels.edit.Powers`),
+"Propose" for anyone else."""
 
 EDIT_STATE = "edit_state"
 """Session state (not a widget): the open form (`views.viewmodels.edit.EditState`)."""

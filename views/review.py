@@ -1,5 +1,7 @@
 """Review queue (coordinators): the changes field workers proposed for the chosen sites, each
-side by side with the current values, to accept (it applies) or reject (with a note)."""
+side by side with the current values, to accept (it applies) or reject (with a note). With the
+shared database, a site's coordinators and admins review what anyone of any organisation
+proposed there, acting as their own database role."""
 
 import re
 
@@ -7,8 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from pathways.i18n import t
+from pathways.io.store import Store
+from pathways.model.errors import InventoryError
+from pathways.model.inventory import Inventory
 from views import _common, keys
-from views.viewmodels.edit import decide, may_review, may_see_location, outcome_message
+from views.viewmodels.edit import Powers, decide, outcome_message
 from views.viewmodels.edit import proposal_views as views_of
 
 inventories = _common.selected_inventories()
@@ -35,22 +40,13 @@ def _safe(proposal_id: str) -> str:
     return re.sub(r"\W", "_", proposal_id)
 
 
-for inventory in inventories:
+def _queue(store: Store, inventory: Inventory, user: str, powers: Powers) -> None:
+    """The pending proposals of one site, each with its note, Accept and Reject."""
     site = inventory.site
-    st.subheader(_common.md(site.name), anchor=False)
-    if not may_review(site, user):
-        st.caption(t("review_not_coordinator", lang))
-        continue
-    store = _common.store_for(inventory)
     pending = store.proposals("pending")
-    if not pending:
-        st.caption(t("review_empty", lang))
-        continue
-    record = store.inventory()  # true places, shown to the site's named coordinators only
+    record = store.inventory()  # true places, shown to those who read them only
     versions = {sid: store.version(sid) for sid in {p.service for p in pending}}
-    withheld = [
-        s.id for s in record.services if s.id in versions and not may_see_location(site, s, user)
-    ]
+    withheld = [s.id for s in record.services if s.id in versions and not powers.location(s)]
     shown = views_of(
         pending, record.by_id, versions, lang, timezone=site.timezone, withhold=withheld
     )
@@ -79,3 +75,19 @@ for inventory in inventories:
                 if outcome.kind == "saved":
                     _common.reload_inventories()
                 st.rerun()
+
+
+for inventory in inventories:
+    st.subheader(_common.md(inventory.site.name), anchor=False)
+    powers = _common.powers(inventory, user)
+    if not powers.member:
+        st.caption(t("db_read_only", lang, site=_common.md(inventory.site.name)))
+        continue
+    if not powers.review:
+        st.caption(t("review_not_coordinator", lang))
+        continue
+    try:
+        with _common.store_of(inventory, user) as store:
+            _queue(store, inventory, user, powers)
+    except InventoryError as e:  # the store refused (no role any more, database gone)
+        st.error(_common.md(str(e)))

@@ -4,8 +4,12 @@ answers (saved, proposed, refused, in conflict), history and review-queue rows.
 Plain Python on `Service` records and the `Store` interface (`pathways.io.store`), no
 Streamlit: the pages read widgets and draw what these functions return.
 
-- **Identity** is not authentication: the user name comes from a reverse proxy's header or a
-  sign-in box, and is a staff identifier (never a survivor's name).
+- **Identity** is a staff identifier (never a survivor's name): from a reverse proxy's header,
+  an OpenID Connect sign-in (`user_from_claims`), or, with the YAML store only, a sign-in box
+  (which is not authentication). With the shared database it is the user's database role.
+- **Powers**: what a user may do (`Powers`) comes from the site's named coordinators with the
+  YAML store (`file_powers`), from the user's database role with the shared one
+  (`role_powers`).
 - **Fields** are the store's dotted paths (`contact.phone`, `hours.mon`); every value is text
   as the command line's `--set FIELD=VALUE` writes it (`languages=fr,ar`, `entry_point=true`),
   and only the fields whose value changed are sent.
@@ -46,6 +50,17 @@ def staff_id(text: str | None) -> str | None:
     return value if _STAFF_ID.match(value) else None
 
 
+def user_header(configured: str | None, *, shared: bool) -> str | None:
+    """The request header that names the user: `$ATLAS_USER_HEADER`, else `X-Forwarded-User`;
+    with the shared database (`shared`) only a header the deployment names, since the name
+    becomes a database role (a proxy in front of a single sign-on app may pass a client's
+    `X-Forwarded-User` on untouched). None: no header is trusted."""
+    value = (configured or "").strip()
+    if value:
+        return value
+    return None if shared else DEFAULT_USER_HEADER
+
+
 def user_from_headers(headers: Mapping[str, str], header: str = DEFAULT_USER_HEADER) -> str | None:
     """The user the reverse proxy names in `header` (any case), or None."""
     wanted = header.lower()
@@ -71,6 +86,106 @@ def may_see_location(site: Site, service: Service, user: str | None) -> bool:
     """May `user` see and change where the service is? Anyone for a public service; only a
     coordinator the site names for a confidential one."""
     return not service.confidential or (user is not None and user in coordinators(site))
+
+
+CLAIM_ENV = "ATLAS_OIDC_CLAIM"
+"""Environment variable naming the OpenID Connect claim that carries the staff identifier
+(default: `preferred_username`, else `email`)."""
+
+DOMAIN_ENV = "ATLAS_OIDC_DOMAIN"
+"""Environment variable: the one e-mail domain accepted from the identity provider; its
+addresses become the part before `@` (`amina@ngo.org` -> `amina`), any other is refused."""
+
+DEFAULT_CLAIMS = ("preferred_username", "email")
+
+
+def user_from_claims(
+    claims: Mapping[str, Any], *, claim: str | None = None, domain: str | None = None
+) -> str | None:
+    """The staff identifier of a user signed in with OpenID Connect (`st.user`), or None.
+
+    Only a user the provider signed in (`is_logged_in` true) has one: the value of `claim`
+    (default: `preferred_username`, else `email`); an e-mail address the provider says is not
+    verified is refused. With `domain`, only addresses of that domain are taken, as the part
+    before `@`; without it, the value is the identifier as it is (`amina@ngo.org`).
+    """
+    if claims.get("is_logged_in") is not True:
+        return None
+    names = (claim,) if claim else DEFAULT_CLAIMS
+    name = next((n for n in names if isinstance(claims.get(n), str) and claims[n]), None)
+    if name is None or (name == "email" and claims.get("email_verified") is False):
+        return None
+    value = str(claims[name]).strip()
+    if domain:
+        local, at, host = value.rpartition("@")
+        if not at or host.lower() != domain.strip().lstrip("@").lower():
+            return None
+        value = local
+    return staff_id(value)
+
+
+def login_providers(auth: Mapping[str, Any]) -> list[str | None]:
+    """The OpenID Connect providers an `[auth]` section of `.streamlit/secrets.toml` sets up:
+    None for the one configured in `[auth]` itself, then each `[auth.NAME]` with a client."""
+    named = sorted(k for k, v in auth.items() if isinstance(v, Mapping) and "client_id" in v)
+    return ([None] if "client_id" in auth else []) + list(named)
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Powers:
+    """What a signed-in user may do at a site (and with one of its services).
+
+    `member`: they have a role there (else they read it and change nothing); `save`: their
+    changes apply at once (else they are proposed); `verify`, `suspend` (and resume); `review`:
+    decide the site's proposals; `places`: read the true places of its confidential services.
+    """
+
+    member: bool = True
+    save: bool = False
+    verify: bool = False
+    suspend: bool = False
+    review: bool = False
+    places: bool = False
+
+    def location(self, service: Service) -> bool:
+        """May they see and change where `service` is?"""
+        return not service.confidential or self.places
+
+
+READ_ONLY = Powers(member=False)
+
+REVIEWING_ROLES = ("coordinator", "admin")
+
+
+def file_powers(site: Site, user: str) -> Powers:
+    """The YAML store's rules: anyone signed in proposes and verifies; a coordinator the site
+    names (anyone, when it names none) saves, suspends and reviews; only a named coordinator
+    reads confidential places."""
+    review = may_review(site, user)
+    places = user in coordinators(site)
+    return Powers(save=review, verify=True, suspend=review, review=review, places=places)
+
+
+def role_powers(
+    role: str | None, organisation: str | None = None, service: Service | None = None
+) -> Powers:
+    """The shared database's rules for a role at a site (None: no role, read only): a viewer
+    proposes; an editor also saves, verifies and suspends the services of their organisation
+    (and proposes for the others); a coordinator or admin does everything."""
+    if role is None:
+        return READ_ONLY
+    if role in REVIEWING_ROLES:
+        return Powers(save=True, verify=True, suspend=True, review=True, places=True)
+    own = (
+        role == "editor"
+        and service is not None
+        and organisation is not None
+        and service.organisation == organisation
+    )
+    return Powers(save=own, verify=own, suspend=own)
 
 
 # --- the form ------------------------------------------------------------------------------------
@@ -508,10 +623,17 @@ def when_text(at: dt.datetime, timezone: str = "UTC") -> str:
 def withholds(site: Site, service: Service, changes: Iterable[Change], user: str | None) -> bool:
     """True when where the service is must be withheld from `user` in its history and
     conflicts: it is (or once was) confidential, and `user` is not a coordinator the site names."""
+    return withheld_from(service, changes, places=user is not None and user in coordinators(site))
+
+
+def withheld_from(service: Service, changes: Iterable[Change], *, places: bool) -> bool:
+    """True when where the service is must be withheld in its history and conflicts from
+    someone who does not read confidential places (`places` False): it is, or once was,
+    confidential."""
     confidential = service.confidential or any(
         f.field == "confidential" for c in changes for f in c.fields
     )
-    return confidential and (user is None or user not in coordinators(site))
+    return confidential and not places
 
 
 STORE_WITHHELD = "(withheld)"
