@@ -257,6 +257,11 @@ ALLOWED = {
         "locked",
     },
     "pathways/io/store/roundtrip.py": {"_dump"},
+    # the shared store (issue #18): `pathways db export --out` writes the site's boundary files
+    # beside the inventory; a site read from the database has its boundary, areas and population
+    # files written to a folder of the temporary directory, where the analyses find them
+    "pathways/io/store/db/admin.py": {"export_site"},
+    "pathways/io/store/db/rows.py": {"site_folder"},
 }
 
 
