@@ -45,10 +45,12 @@ from pathways.io.store.changes import (
 )
 from pathways.io.store.db.connect import act_as, connect, database_error, one, psycopg
 from pathways.io.store.db.rows import (
-    build_inventory,
+    inventory_of,
     public_inventory,
     service_row,
     site_folder,
+    validate_referrals,
+    validate_services,
     with_exact,
 )
 from pathways.io.store.db.source import parse_source
@@ -57,7 +59,7 @@ from pathways.io.store.interface import Change, Conflict, FieldChange, Proposal
 from pathways.io.store.roundtrip import plain_record, set_path
 from pathways.model import clock
 from pathways.model.errors import InventoryError
-from pathways.model.inventory import Inventory, Referral, Service
+from pathways.model.inventory import Inventory, Referral, Service, Site
 from pathways.public.privacy import PublicInventory, public_view
 
 ROLES = ("viewer", "editor", "coordinator", "admin")
@@ -94,6 +96,11 @@ class _Snapshot:
     """The true `location` and `intake` of the confidential services this user may read."""
     referrals: dict[tuple[str, str], dict[str, Any]]
     seen_changes: set[int] = field(default_factory=set)
+    _models: dict[str, Service] = field(default_factory=dict)
+    """Each service as this user reads it, validated once (until it changes)."""
+    _public_models: dict[str, Service] = field(default_factory=dict)
+    _routes: tuple[Referral, ...] | None = None
+    _site: Site | None = None
     _inventory: Inventory | None = None
     _public: PublicInventory | None = None
 
@@ -112,6 +119,7 @@ class _Snapshot:
     def put(
         self, sid: str, public: dict[str, Any], exact: dict[str, Any] | None, secret: bool
     ) -> None:
+        """A service as it now is (added or changed)."""
         self.public_records[sid] = public
         self.exact.pop(sid, None)
         self.confidential.discard(sid)
@@ -119,40 +127,70 @@ class _Snapshot:
             self.confidential.add(sid)
             if exact is not None:
                 self.exact[sid] = exact
-        self.changed()
+        self.drop_models(sid)
 
     def drop(self, sid: str) -> None:
+        """A service removed."""
         self.public_records.pop(sid, None)
         self.exact.pop(sid, None)
         self.confidential.discard(sid)
-        self.changed()
+        self.drop_models(sid)
+
+    def put_route(self, pair: tuple[str, str], record: dict[str, Any] | None) -> None:
+        """A route as it now is (None: removed)."""
+        if record is None:
+            self.referrals.pop(pair, None)
+        else:
+            self.referrals[pair] = record
+        self._routes = None
+        self._inventory = self._public = None
+
+    def drop_models(self, sid: str) -> None:
+        self._models.pop(sid, None)
+        self._public_models.pop(sid, None)
+        self._inventory = self._public = None
 
     def inventory(self) -> Inventory:
         """The inventory with the true places this user may read (public places elsewhere)."""
         if self._inventory is None:
-            records = [self.record(sid) or {} for sid in self.public_records]
-            self._inventory = build_inventory(
-                self.site,
-                records,
-                self.referrals.values(),
-                self._path(),
+            self._inventory = inventory_of(
+                self._site_model(), self._services(public=False), self._referrals(), self._path()
             )
         return self._inventory
 
     def public(self) -> PublicInventory:
         """The public view, from the public records only (the same for every user)."""
         if self._public is None:
-            built = build_inventory(
-                self.site,
-                list(self.public_records.values()),
-                self.referrals.values(),
-                self._path(),
+            built = inventory_of(
+                self._site_model(), self._services(public=True), self._referrals(), self._path()
             )
             self._public = public_inventory(built)
         return self._public
 
-    def changed(self) -> None:
-        self._inventory = self._public = None
+    def _services(self, *, public: bool) -> tuple[Service, ...]:
+        """Every service, each validated from its record once (then kept until it changes)."""
+        cache = self._public_models
+        missing = [sid for sid in self.public_records if sid not in cache]
+        if missing:
+            models = validate_services([self.public_records[sid] for sid in missing])
+            cache.update(zip(missing, models, strict=True))
+        if public or not self.exact:
+            return tuple(cache[sid] for sid in self.public_records)
+        own = [sid for sid in self.exact if sid not in self._models]
+        if own:
+            models = validate_services([self.record(sid) or {} for sid in own])
+            self._models.update(zip(own, models, strict=True))
+        return tuple(self._models.get(sid) or cache[sid] for sid in self.public_records)
+
+    def _referrals(self) -> tuple[Referral, ...]:
+        if self._routes is None:
+            self._routes = validate_referrals(list(self.referrals.values()))
+        return self._routes
+
+    def _site_model(self) -> Site:
+        if self._site is None:
+            self._site = Site.model_validate(self.site)
+        return self._site
 
     def _path(self) -> Path:
         return self.folder / f"{self.site['id']}.yaml"
@@ -416,7 +454,6 @@ class PgStore:
             self._reload_referral(snap, pair)
         snap.seen_changes = {int(r[0]) for r in rows}
         snap.last_change = last
-        snap.changed()
 
     def _reload_service(self, snap: _Snapshot, sid: str) -> None:
         row = self.conn.execute(
@@ -437,10 +474,7 @@ class PgStore:
             "SELECT record FROM atlas.referrals WHERE site = %s AND source = %s AND target = %s",
             (self.site_id, *pair),
         ).fetchone()
-        if row is None:
-            snap.referrals.pop(pair, None)
-        else:
-            snap.referrals[pair] = row[0]
+        snap.put_route(pair, row[0] if row is not None else None)
 
     # --- changing one service ---------------------------------------------------------------
 
@@ -693,7 +727,6 @@ class PgStore:
         if self._written:
             snap.last_change = max(snap.last_change, *self._written)
         self._written = []
-        snap.changed()
 
     # --- adding and removing ----------------------------------------------------------------
 
@@ -805,7 +838,7 @@ class PgStore:
                 raise self._route_not_yours(pair) from None
             fields = (FieldChange("referral", None, raw),)
             made = self._record("add_referral", pair[0], fields, None, referral=pair)
-        snap.referrals[pair] = stored
+        snap.put_route(pair, stored)
         self._seen(snap, made)
         return made
 
@@ -829,7 +862,7 @@ class PgStore:
                 raise self._route_not_yours(pair)
             fields = (FieldChange("referral", before, None),)
             made = self._record("remove_referral", source, fields, None, referral=pair)
-        snap.referrals.pop(pair, None)
+        snap.put_route(pair, None)
         self._seen(snap, made)
         return made
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,20 +215,22 @@ def site_folder(dsn_shown: str, site: str, files: Mapping[str, bytes]) -> Path:
 # --- rows back as an inventory -------------------------------------------------------------------
 
 
-def build_inventory(
-    site: Mapping[str, Any],
-    services: Sequence[Mapping[str, Any]],
-    referrals: Iterable[Mapping[str, Any]],
-    path: Path,
+def validate_services(records: Sequence[Mapping[str, Any]]) -> tuple[Service, ...]:
+    """Services of records the store validated when they were written (each is checked again
+    by its model; the rules across records are not run again)."""
+    return _SERVICES.validate_python(records)
+
+
+def validate_referrals(records: Sequence[Mapping[str, Any]]) -> tuple[Referral, ...]:
+    """Referral routes of records the store validated when they were written."""
+    return _REFERRALS.validate_python(records)
+
+
+def inventory_of(
+    site: Site, services: tuple[Service, ...], referrals: tuple[Referral, ...], path: Path
 ) -> Inventory:
-    """The inventory of rows the store validated when they were written (each record is
-    checked again by its model, the rules across records are not run again)."""
-    return Inventory.model_construct(
-        site=Site.model_validate(site),
-        services=_SERVICES.validate_python(services),
-        referrals=_REFERRALS.validate_python(list(referrals)),
-        path=path,
-    )
+    """An inventory of records validated one by one (see `validate_services`)."""
+    return Inventory.model_construct(site=site, services=services, referrals=referrals, path=path)
 
 
 def public_inventory(inventory: Inventory) -> PublicInventory:
@@ -268,12 +270,14 @@ def with_exact(record: Mapping[str, Any], exact: Mapping[str, Any] | None) -> di
 __all__ = [
     "ServiceRow",
     "boundary_wkt",
-    "build_inventory",
+    "inventory_of",
     "public_inventory",
     "referral_rows",
     "service_row",
     "service_rows",
     "site_files",
     "site_folder",
+    "validate_referrals",
+    "validate_services",
     "with_exact",
 ]
