@@ -74,18 +74,44 @@ def service_version(inventory: Inventory, s: Service) -> str:
 
 
 def check_unused(inventory: Inventory, service_id: str) -> None:
-    routes = [
-        f"{r.source_id} -> {r.target_id}"
-        for r in inventory.referrals
-        if service_id in (r.source_id, r.target_id)
-    ]
+    """Refuse to remove a service that referral routes still use."""
+    check_no_routes(
+        service_id,
+        [
+            (r.source_id, r.target_id)
+            for r in inventory.referrals
+            if service_id in (r.source_id, r.target_id)
+        ],
+    )
+
+
+def check_no_routes(service_id: str, routes: Sequence[tuple[str, str]]) -> None:
+    """Refuse to remove a service while these routes (from, to) use it, naming them."""
     if routes:
+        shown_routes = [f"{a} -> {b}" for a, b in routes]
         more = f" and {len(routes) - 6} more" if len(routes) > 6 else ""
         raise InventoryError(
             f"remove: {service_id} is still used by {len(routes)} referral route(s): "
-            f"{', '.join(routes[:6])}{more}; remove them first "
+            f"{', '.join(shown_routes[:6])}{more}; remove them first "
             "(pathways remove SOURCE --referral FROM TO)"
         )
+
+
+def verified_on(on: dt.date | None) -> dt.date:
+    """The day a service is confirmed (`verify --on`, default today), never in the future."""
+    day = on or clock.today()
+    if day > clock.today():
+        raise InventoryError(f"verify: {day.isoformat()} is in the future")
+    return day
+
+
+def suspension_reason(until: dt.date, reason: str) -> str:
+    """The reason of a suspension until `until`, once both are checked."""
+    if until < clock.today():
+        raise InventoryError(f"suspend: --until {until.isoformat()} is already past")
+    if not reason.strip():
+        raise InventoryError("suspend: give a reason (about the service, never a survivor)")
+    return reason.strip()
 
 
 def referral_index(inventory: Inventory, source: str, target: str) -> int:
@@ -163,6 +189,7 @@ def decided(
 
 
 __all__ = [
+    "check_no_routes",
     "check_unused",
     "check_user",
     "decided",
@@ -175,4 +202,6 @@ __all__ = [
     "referral_index",
     "service_of",
     "service_version",
+    "suspension_reason",
+    "verified_on",
 ]

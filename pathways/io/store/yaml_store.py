@@ -47,6 +47,8 @@ from pathways.io.store.changes import (
     referral_index,
     service_of,
     service_version,
+    suspension_reason,
+    verified_on,
 )
 from pathways.io.store.fields import (
     field_spec,
@@ -187,9 +189,7 @@ class YamlStore:
 
     def verify(self, service_id: str, *, user: str, on: dt.date | None = None) -> Change:
         """Record that the service was confirmed (`last_verified`): clears its stale gap."""
-        day = on or clock.today()
-        if day > clock.today():
-            raise InventoryError(f"verify: {day.isoformat()} is in the future")
+        day = verified_on(on)
 
         def change(record: Any) -> None:
             set_path(record, ("last_verified",), day)
@@ -198,18 +198,15 @@ class YamlStore:
 
     def suspend(self, service_id: str, *, user: str, until: dt.date, reason: str) -> Change:
         """Close a service for a while: it drops out of routes and shows as suspended."""
-        if until < clock.today():
-            raise InventoryError(f"suspend: --until {until.isoformat()} is already past")
-        if not reason.strip():
-            raise InventoryError("suspend: give a reason (about the service, never a survivor)")
+        reason = suspension_reason(until, reason)
 
         def change(record: Any) -> None:
-            value = CommentedMap(until=until, reason=styled(reason.strip(), None))
+            value = CommentedMap(until=until, reason=styled(reason, None))
             value.fa.set_flow_style()
             record["suspended"] = value
 
         return self._locked_change(
-            service_id, "suspend", change, ("suspended",), user, reason=reason.strip()
+            service_id, "suspend", change, ("suspended",), user, reason=reason
         )
 
     def resume(self, service_id: str, *, user: str) -> Change:

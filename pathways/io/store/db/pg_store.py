@@ -36,12 +36,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pathways.io.load import revalidate
 from pathways.io.store.changes import (
+    check_no_routes,
     check_user,
     field_changes,
     is_secret,
     parsed_changes,
     record_items,
     service_of,
+    suspension_reason,
+    verified_on,
 )
 from pathways.io.store.db.connect import act_as, connect, database_error, one, psycopg
 from pathways.io.store.db.rows import (
@@ -493,9 +496,7 @@ class PgStore:
     @_serialized
     def verify(self, service_id: str, *, user: str, on: dt.date | None = None) -> Change:
         """Record that the service was confirmed (`last_verified`): clears its stale gap."""
-        day = on or clock.today()
-        if day > clock.today():
-            raise InventoryError(f"verify: {day.isoformat()} is in the future")
+        day = verified_on(on)
 
         def change(record: Any) -> None:
             set_path(record, ("last_verified",), day)
@@ -505,16 +506,13 @@ class PgStore:
     @_serialized
     def suspend(self, service_id: str, *, user: str, until: dt.date, reason: str) -> Change:
         """Close a service for a while: it drops out of routes and shows as suspended."""
-        if until < clock.today():
-            raise InventoryError(f"suspend: --until {until.isoformat()} is already past")
-        if not reason.strip():
-            raise InventoryError("suspend: give a reason (about the service, never a survivor)")
+        reason = suspension_reason(until, reason)
 
         def change(record: Any) -> None:
-            record["suspended"] = {"until": until, "reason": reason.strip()}
+            record["suspended"] = {"until": until, "reason": reason}
 
         return self._change(
-            service_id, "suspend", change, [("suspended",)], user=user, reason=reason.strip()
+            service_id, "suspend", change, [("suspended",)], user=user, reason=reason
         )
 
     @_serialized
@@ -795,7 +793,7 @@ class PgStore:
                 (self.site_id, service_id, service_id),
             ).fetchall()
             if routes:
-                raise _still_used(service_id, routes)
+                check_no_routes(service_id, [(a, b) for a, b in routes])
             before = current.full
             self._validated(snap, {}, removed=[service_id])
             secret = is_secret(before)
@@ -1057,16 +1055,6 @@ def _referral_record(referral: Referral) -> dict[str, Any]:
     from_rows = referral.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     from_rows["from"], from_rows["to"] = referral.source_id, referral.target_id
     return dict(from_rows)
-
-
-def _still_used(service_id: str, routes: Sequence[Any]) -> InventoryError:
-    shown_routes = [f"{a} -> {b}" for a, b in routes]
-    more = f" and {len(routes) - 6} more" if len(routes) > 6 else ""
-    return InventoryError(
-        f"remove: {service_id} is still used by {len(routes)} referral route(s): "
-        f"{', '.join(shown_routes[:6])}{more}; remove them first "
-        "(pathways remove SOURCE --referral FROM TO)"
-    )
 
 
 def _json(value: Any) -> str:
