@@ -603,8 +603,14 @@ class PgStore:
         )
 
     def _conflict(self, service_id: str, base: str, now: str) -> Conflict:
-        last = [c for c in self.history(service_id) if c.service == service_id and not c.referral]
-        return Conflict(service_id, base, now, last[-1] if last else None)
+        """The refusal of a change on an old version, naming the last change of the service."""
+        row = self.conn.execute(
+            "SELECT at, username, action, service, fields, reason, version, referral "
+            "FROM atlas.history WHERE site = %s AND service = %s AND referral IS NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (self.site_id, service_id),
+        ).fetchone()
+        return Conflict(service_id, base, now, _change_of(row) if row is not None else None)
 
     def _validated(
         self,

@@ -133,6 +133,7 @@ CREATE TABLE atlas.history (
     referral text[]
 );
 CREATE INDEX history_site_service ON atlas.history (site, service, id);
+CREATE INDEX history_site_id ON atlas.history (site, id);
 
 CREATE TABLE atlas.proposals (
     site text NOT NULL REFERENCES atlas.sites ON DELETE CASCADE,
