@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pathways.io.store.fields import FieldSpec, field_spec, parse_value, shown, value_at
 from pathways.io.store.interface import Change, FieldChange, Proposal
+from pathways.io.store.roundtrip import set_path
 from pathways.model import clock
 from pathways.model.errors import InventoryError
-from pathways.model.inventory import STAFF_ID_PATTERN, Inventory, Service
+from pathways.model.inventory import STAFF_ID_PATTERN, Inventory, Service, suggest
 from pathways.public.card import record_version
 from pathways.public.privacy import public_view, reference_point
 
@@ -61,16 +62,45 @@ def parsed_changes(changes: Mapping[str, str]) -> list[tuple[FieldSpec, Any]]:
     return [(spec, parse_value(spec, v)) for k, v in changes.items() for spec in (field_spec(k),)]
 
 
-def service_version(inventory: Inventory, s: Service) -> str:
-    """`record_version` of the service's public record (as `pathways show` computes it)."""
+def public_service(inventory: Inventory, s: Service) -> Service:
+    """The service's public record, as `public_view(inventory)` holds it, without making the
+    public view of every other service (an area's point depends on the service alone; a hidden
+    one stands at the site's reference point)."""
     if not s.confidential:
-        return record_version(s)
+        return s
     if s.tier == "hidden":
-        return record_version(s.model_copy(update={"location": reference_point(inventory)}))
+        return s.model_copy(update={"location": reference_point(inventory)})
     alone = Inventory.model_construct(
         site=inventory.site, services=(s,), referrals=(), path=inventory.path
     )
-    return record_version(public_view(alone).services[0])
+    return public_view(alone).services[0]
+
+
+def service_version(inventory: Inventory, s: Service) -> str:
+    """`record_version` of the service's public record (as `pathways show` computes it)."""
+    return record_version(public_service(inventory, s))
+
+
+def setting(specs: Sequence[tuple[FieldSpec, Any]]) -> Callable[[Any], None]:
+    """The change that sets each parsed `FIELD=VALUE` on a record (`set_path`)."""
+
+    def change(record: Any) -> None:
+        for spec, value in specs:
+            set_path(record, spec.path, value)
+
+    return change
+
+
+def pending_proposal(found: Mapping[str, Proposal], proposal_id: str, where: str) -> Proposal:
+    """The proposal to decide, refused when unknown or already decided."""
+    proposal = found.get(proposal_id)
+    if proposal is None:
+        raise InventoryError(
+            f"'{proposal_id}' is not a proposal{where}{suggest(proposal_id, found)}"
+        )
+    if proposal.status != "pending":
+        raise InventoryError(f"{proposal_id} was already {proposal.status}")
+    return proposal
 
 
 def check_unused(inventory: Inventory, service_id: str) -> None:
@@ -198,10 +228,13 @@ __all__ = [
     "is_secret",
     "new_change",
     "parsed_changes",
+    "pending_proposal",
+    "public_service",
     "record_items",
     "referral_index",
     "service_of",
     "service_version",
+    "setting",
     "suspension_reason",
     "verified_on",
 ]

@@ -43,10 +43,12 @@ from pathways.io.store.changes import (
     is_secret,
     new_change,
     parsed_changes,
+    pending_proposal,
     record_items,
     referral_index,
     service_of,
     service_version,
+    setting,
     suspension_reason,
     verified_on,
 )
@@ -71,7 +73,7 @@ from pathways.io.store.roundtrip import (
 )
 from pathways.model import clock
 from pathways.model.errors import InventoryError, ValidationError, display_path
-from pathways.model.inventory import STAFF_ID_PATTERN, Inventory, suggest
+from pathways.model.inventory import STAFF_ID_PATTERN, Inventory
 from pathways.public.privacy import PublicInventory, distance_m, public_view
 
 HISTORY_SUFFIX = ".history.jsonl"
@@ -254,9 +256,7 @@ class YamlStore:
         i = _index(state.inventory, service_id)
         _check_base(self, state.inventory, service_id, base)
 
-        def change(record: Any) -> None:
-            for spec, value in specs:
-                set_path(record, spec.path, value)
+        change = setting(specs)
 
         applied = self._apply(state, _Op("services", i, change), {service_id})
         paths = [spec.path for spec, _ in specs]
@@ -393,12 +393,7 @@ class YamlStore:
                 f"{', '.join(site.coordinators)}); only they accept or reject proposals"
             )
         found = fold_proposals(read_lines(self.proposals_path))
-        proposal = found.get(proposal_id)
-        if proposal is None:
-            raise InventoryError(f"'{proposal_id}' is not a proposal{suggest(proposal_id, found)}")
-        if proposal.status != "pending":
-            raise InventoryError(f"{proposal_id} was already {proposal.status}")
-        return proposal
+        return pending_proposal(found, proposal_id, "")
 
     def _decide(self, proposal: Proposal, status: str, user: str, note: str | None) -> Proposal:
         at = clock.now()

@@ -41,8 +41,11 @@ from pathways.io.store.changes import (
     field_changes,
     is_secret,
     parsed_changes,
+    pending_proposal,
+    public_service,
     record_items,
     service_of,
+    setting,
     suspension_reason,
     verified_on,
 )
@@ -63,7 +66,7 @@ from pathways.io.store.roundtrip import plain_record, set_path
 from pathways.model import clock
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import Inventory, Referral, Service, Site
-from pathways.public.privacy import PublicInventory, public_view
+from pathways.public.privacy import PublicInventory
 
 ROLES = ("viewer", "editor", "coordinator", "admin")
 
@@ -486,9 +489,7 @@ class PgStore:
         """Set fields (`{"hours.mon": "09:00-17:00", "languages": "fr,ar"}`) of one service."""
         specs = parsed_changes(changes)
 
-        def change(record: Any) -> None:
-            for spec, value in specs:
-                set_path(record, spec.path, value)
+        change = setting(specs)
 
         paths = [spec.path for spec, _ in specs]
         return self._change(service_id, "edit", change, paths, user=user, base=base)
@@ -904,9 +905,7 @@ class PgStore:
         if base != current:
             raise self._conflict(service_id, base, current)
 
-        def change(record: Any) -> None:
-            for spec, value in specs:
-                set_path(record, spec.path, value)
+        change = setting(specs)
 
         after = _changed(before, change)
         self._validated(snap, {service_id: after})  # checks only
@@ -954,9 +953,7 @@ class PgStore:
         proposal = self._pending(proposal_id)
         specs = parsed_changes(proposal.changes)
 
-        def change(record: Any) -> None:
-            for spec, value in specs:
-                set_path(record, spec.path, value)
+        change = setting(specs)
 
         def decide() -> None:
             self._decide(proposal_id, "accepted", None)
@@ -988,12 +985,7 @@ class PgStore:
                 "or reject proposals"
             )
         found = {p.id: p for p in self.proposals(None)}
-        proposal = found.get(proposal_id)
-        if proposal is None:
-            raise InventoryError(f"'{proposal_id}' is not a proposal of {self.site_id}")
-        if proposal.status != "pending":
-            raise InventoryError(f"{proposal_id} was already {proposal.status}")
-        return proposal
+        return pending_proposal(found, proposal_id, f" of {self.site_id}")
 
     def _decide(self, proposal_id: str, status: str, note: str | None) -> dt.datetime:
         at = clock.now()
@@ -1049,12 +1041,7 @@ def _plain(value: Any) -> Any:
 def _public_and_true(inventory: Inventory, service_id: str) -> tuple[Service, Service]:
     """A service of a validated inventory and its public record."""
     true = inventory.by_id[service_id]
-    if not true.confidential:
-        return true, true
-    alone = Inventory.model_construct(
-        site=inventory.site, services=tuple(inventory.services), referrals=(), path=inventory.path
-    )
-    return public_view(alone).by_id[service_id], true
+    return public_service(inventory, true), true
 
 
 def _referral_record(referral: Referral) -> dict[str, Any]:
