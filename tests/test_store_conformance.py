@@ -192,6 +192,30 @@ def test_a_store_sees_the_changes_made_by_another(
     assert [c.user for c in other.history("ngo")] == ["amina", "coord"]
 
 
+def test_stores_kept_up_to_date_read_as_a_fresh_one(site: StoreSite, store: Store) -> None:
+    """Each store keeps the site between changes (the database store splices the services
+    changed in place into what it read): after changes made through both, in turn, each reads
+    what a store opened afterwards reads."""
+    other = site.open("amina")
+    steps: list[tuple[Store, str, dict[str, str]]] = [
+        (store, "ngo", {"notes": "first"}),
+        (other, "shelter", {"languages": "fr,ar"}),  # confidential, true place kept
+        (store, "hospital", {"location.lat": "50.8402"}),  # the middle of the site moves
+        (other, "ngo", {"hours.mon": "09:00-12:00"}),
+        (store, "police", {"age_min": "16"}),
+    ]
+    for i, (by, sid, changes) in enumerate(steps):
+        by.edit(sid, changes, user="coord" if by is store else "amina", base=by.version(sid))
+        if i == 2:
+            other.add_referral({"from": "police", "to": "lawyer"}, user="amina")
+        for kept in (store, other):
+            fresh = site.open("coord")
+            assert content(kept.public()) == content(fresh.public())
+            assert kept.inventory().services == fresh.inventory().services
+            assert kept.inventory().referrals == fresh.inventory().referrals
+            assert kept.inventory().by_id == {s.id: s for s in fresh.inventory().services}
+
+
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [

@@ -1234,6 +1234,9 @@ def _revalidate(
     unseen: Collection[str] = (),
 ) -> Inventory | None:
     """`revalidate`'s checks, in `_validate`'s order."""
+    changed = _changed_only(previous, given, given_referrals, touched)
+    if changed is not None:
+        return _revalidate_changed(previous, changed, doc, path, unseen)
     site = previous.site
     services: list[tuple[int, Service]] = []
     stand_ins: list[Any] = []  # what `_raw_ids` and the "did you mean"s read of each record
@@ -1272,6 +1275,107 @@ def _revalidate(
         referrals=tuple(r for _, r in referrals),
         path=path.resolve(),
     )
+
+
+def _changed_only(
+    previous: Inventory,
+    given: Sequence[Service | Mapping[str, Any]],
+    given_referrals: Sequence[Referral | Mapping[str, Any]],
+    touched: set[str],
+) -> dict[int, Mapping[str, Any]] | None:
+    """The raw records by position when the change only rewrites some services in place
+    (same ids, same positions, the routes untouched): most edits. None otherwise."""
+    old = previous.services
+    if given_referrals is not previous.referrals or len(given) != len(old) or not touched:
+        return None
+    changed: dict[int, Mapping[str, Any]] = {}
+    for i, (item, was) in enumerate(zip(given, old, strict=True)):
+        if item is was:
+            continue
+        if not isinstance(item, Mapping) or item.get("id") != was.id or was.id not in touched:
+            return None
+        changed[i] = item
+    if {old[i].id for i in changed} != touched:
+        return None
+    return changed
+
+
+def _revalidate_changed(
+    previous: Inventory,
+    changed: dict[int, Mapping[str, Any]],
+    doc: _Document,
+    path: Path,
+    unseen: Collection[str],
+) -> Inventory | None:
+    """`_revalidate` of services rewritten in place, in time that grows with the change, not
+    the site. `previous` is valid, so a rule across records can only fail where a changed
+    record takes part: ids are unchanged (no duplicate, no access limit or route naming a
+    missing id), the routes checked are those of the changed services (found through an
+    index), and places are checked for the changed services only unless the site's middle
+    moved (then for all, as in a full validation)."""
+    site, old = previous.site, previous.services
+    services: list[Service] = list(old)
+    valid: list[tuple[int, Service]] = []
+    failed: set[int] = set()
+    for i, item in changed.items():
+        obj = _model(Service, item, ["services", i], doc, confidential=_is_confidential(item))
+        if obj is None:
+            failed.add(i)
+        else:
+            valid.append((i, obj))
+            services[i] = obj
+    _check_intakes([(i, s) for i, s in valid if s.id not in unseen], doc)
+    by_id = dict(previous.by_id)
+    for i in failed:
+        del by_id[old[i].id]
+    by_id.update((s.id, s) for _, s in valid)
+    raw_ids = set(previous.by_id)
+    index = _route_index(previous.referrals)
+    positions = sorted({j for i in changed for j in index.get(old[i].id, ())})
+    routes = [(j, previous.referrals[j]) for j in positions]
+    if not _referrals_fine(routes, raw_ids, by_id, {}):
+        stand_ins = [
+            changed.get(i) or {"id": s.id, "confidential": s.confidential}
+            for i, s in enumerate(old)
+        ]
+        _check_referrals(routes, raw_ids, by_id, doc, raw_services=stand_ins)
+    _check_site_files(site, path, doc)
+    if failed or any(_placed(services[i]) != _placed(old[i]) for i in changed):
+        kept = [(i, s) for i, s in enumerate(services) if i not in failed]
+        _check_places(site, kept, doc, changed=set(changed), before=old)
+    if doc.problems:
+        return None
+    inventory = Inventory.model_construct(
+        site=site, services=tuple(services), referrals=previous.referrals, path=path.resolve()
+    )
+    inventory.__dict__["by_id"] = by_id  # the cached_property, already worked out
+    return inventory
+
+
+def _placed(service: Service) -> tuple[Any, ...]:
+    """What `_check_places` reads of a service."""
+    return (service.location, service.intake, service.confidential)
+
+
+_ROUTE_INDEX: dict[int, tuple[tuple[Referral, ...], dict[str, tuple[int, ...]]]] = {}
+
+
+def _route_index(referrals: tuple[Referral, ...]) -> dict[str, tuple[int, ...]]:
+    """The positions of the routes from or to each service (kept for the last few tuples of
+    routes: a store edits services many times between two route changes)."""
+    hit = _ROUTE_INDEX.get(id(referrals))
+    if hit is not None and hit[0] is referrals:
+        return hit[1]
+    index: dict[str, list[int]] = {}
+    for j, r in enumerate(referrals):
+        index.setdefault(r.source_id, []).append(j)
+        if r.target_id != r.source_id:
+            index.setdefault(r.target_id, []).append(j)
+    built = {sid: tuple(js) for sid, js in index.items()}
+    if len(_ROUTE_INDEX) >= 8:
+        _ROUTE_INDEX.clear()
+    _ROUTE_INDEX[id(referrals)] = (referrals, built)
+    return built
 
 
 def _referral_records(
@@ -1508,27 +1612,51 @@ def _polygon_feature(feature: Any) -> str | bool:
     return True
 
 
-def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Document) -> None:
+def _middle(services: Sequence[Service]) -> tuple[float, float, bool]:
+    """The middle of a site (median latitude and longitude) and whether it was taken from the
+    services that are not confidential (when there are three) rather than from all."""
+    lats = np.array([s.location.lat for s in services])
+    lons = np.array([s.location.lon for s in services])
+    public = np.array([not s.confidential for s in services])
+    middle = public if public.sum() >= 3 else np.ones(len(services), dtype=bool)
+    from_public = bool(public.sum() >= 3)
+    return float(np.median(lats[middle])), float(np.median(lons[middle])), from_public
+
+
+def _check_places(
+    site: Site,
+    services: list[tuple[int, Service]],
+    doc: _Document,
+    *,
+    changed: set[int] | None = None,
+    before: Sequence[Service] = (),
+) -> None:
     """Flag places outside the site's country or far from the site's other services.
 
     Messages never repeat coordinates: a confidential service's location must not leak. Nor
     does a distance: the middle of the site is taken from the services that are not
     confidential (when there are three), and a distance is said only of one of those.
+
+    `changed`: the positions of the only records that changed since `before` (a valid site):
+    while the middle of the site stays where it was, the others cannot have a new problem,
+    so only these are checked.
     """
     if not services:
         return
+    n = len(services)
+    med_lat, med_lon, from_public = _middle([s for _, s in services])
+    secret = {i for i, s in services if s.confidential}
+    if changed is not None and before and _middle(before)[:2] == (med_lat, med_lon):
+        services = [(i, s) for i, s in services if i in changed]
     points: list[tuple[int, str, Point]] = [(i, "location", s.location) for i, s in services]
     points += [(i, "intake", s.intake) for i, s in services if s.intake is not None]
+    if not points:
+        return
     lats = np.array([p.lat for _, _, p in points])
     lons = np.array([p.lon for _, _, p in points])
     outside = _outside_country(site.country, lats, lons)
     from pyproj import Geod
 
-    n = len(services)
-    secret = {i for i, s in services if s.confidential}
-    public = np.array([i not in secret for i, _ in services])
-    middle = public if public.sum() >= 3 else np.ones(n, dtype=bool)
-    med_lat, med_lon = float(np.median(lats[:n][middle])), float(np.median(lons[:n][middle]))
     _, _, dist = Geod(ellps="WGS84").inv(
         np.full(len(points), med_lon), np.full(len(points), med_lat), lons, lats
     )
@@ -1548,7 +1676,7 @@ def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Documen
         elif n >= 3 and dist[k] > MAX_SPREAD_KM * 1000:
             far = (
                 f"lies {dist[k] / 1000:.0f} km"
-                if i not in secret and (middle is public or not secret)
+                if i not in secret and (from_public or not secret)
                 else f"lies more than {MAX_SPREAD_KM:.0f} km"
             )
             doc.add(

@@ -109,6 +109,9 @@ class _Snapshot:
     _site: Site | None = None
     _inventory: Inventory | None = None
     _public: PublicInventory | None = None
+    _stale: set[str] = field(default_factory=set)
+    """Services changed in place since `_inventory` was built (spliced in on the next read)."""
+    _positions: dict[str, int] | None = None
 
     @property
     def unseen(self) -> set[str]:
@@ -126,6 +129,9 @@ class _Snapshot:
         self, sid: str, public: dict[str, Any], exact: dict[str, Any] | None, secret: bool
     ) -> None:
         """A service as it now is (added or changed)."""
+        kept = self._inventory if sid in self.public_records else None
+        if kept is None:
+            self._positions = None
         self.public_records[sid] = public
         self.exact.pop(sid, None)
         self.confidential.discard(sid)
@@ -134,9 +140,18 @@ class _Snapshot:
             if exact is not None:
                 self.exact[sid] = exact
         self.drop_models(sid)
+        if kept is not None:  # changed in place: the rest of the inventory still holds
+            self._inventory = kept
+            self._stale.add(sid)
+
+    def adopt(self, inventory: Inventory, sid: str) -> None:
+        """The inventory `sid`'s change was validated into: it is this snapshot's now."""
+        self._inventory = inventory
+        self._stale.discard(sid)
 
     def drop(self, sid: str) -> None:
         """A service removed."""
+        self._positions = None
         self.public_records.pop(sid, None)
         self.exact.pop(sid, None)
         self.confidential.discard(sid)
@@ -151,18 +166,44 @@ class _Snapshot:
         self._routes = None
         self._inventory = self._public = None
 
+    def position(self, sid: str) -> int:
+        """Where the service is in the inventory."""
+        if self._positions is None:
+            self._positions = {s: i for i, s in enumerate(self.public_records)}
+        return self._positions[sid]
+
     def drop_models(self, sid: str) -> None:
         self._models.pop(sid, None)
         self._public_models.pop(sid, None)
         self._inventory = self._public = None
+        self._stale.clear()
 
     def inventory(self) -> Inventory:
         """The inventory with the true places this user may read (public places elsewhere)."""
+        if self._inventory is not None and self._stale:
+            self._inventory = self._spliced(self._inventory)
         if self._inventory is None:
             self._inventory = inventory_of(
                 self._site_model(), self._services(public=False), self._referrals(), self._path()
             )
         return self._inventory
+
+    def _spliced(self, inventory: Inventory) -> Inventory:
+        """`inventory` with the services changed in place since validated again (each alone),
+        in time that grows with the changes, not with the site."""
+        stale = sorted(self._stale)
+        self._stale = set()
+        records = [self.record(sid) or {} for sid in stale]
+        models = dict(zip(stale, validate_services(records), strict=True))
+        by_id = {**inventory.by_id, **models}
+        services = list(inventory.services)
+        for sid, model in models.items():
+            services[self.position(sid)] = model
+        spliced = inventory_of(inventory.site, tuple(services), inventory.referrals, self._path())
+        spliced.__dict__["by_id"] = by_id  # the cached_property, already worked out
+        for sid, model in models.items():
+            (self._models if sid in self.exact else self._public_models)[sid] = model
+        return spliced
 
     def public(self) -> PublicInventory:
         """The public view, from the public records only (the same for every user)."""
@@ -563,6 +604,7 @@ class PgStore:
             if then is not None:
                 then()
         snap.put(service_id, row.record, row.exact, row.confidential)
+        snap.adopt(inventory, service_id)
         self._seen(snap, made)
         return made
 
@@ -625,9 +667,13 @@ class PgStore:
         """The inventory with these records changed, added or removed, validated with the
         loader's rules before anything is written (problems name the source, not a line)."""
         previous = snap.inventory()
-        services: list[Any] = [
-            changed.get(s.id, s) for s in previous.services if s.id not in removed
-        ]
+        services: list[Any]
+        if removed or added:
+            services = [changed.get(s.id, s) for s in previous.services if s.id not in removed]
+        else:  # changed in place (most changes)
+            services = list(previous.services)
+            for sid, record in changed.items():
+                services[snap.position(sid)] = record
         services += list(added)
         touched = {*changed, *removed, *(r.get("id") for r in added if isinstance(r, Mapping))}
         return revalidate(
