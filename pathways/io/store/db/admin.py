@@ -22,6 +22,7 @@ from pathways.io.save import save_inventory
 from pathways.io.store.db.connect import connect, database_error, one, psycopg
 from pathways.io.store.db.pg_store import ROLES, PgStore
 from pathways.io.store.db.rows import (
+    ServiceRow,
     boundary_wkt,
     referral_rows,
     service_rows,
@@ -111,13 +112,17 @@ def _replace_site(conn: Any, site: str, record: dict[str, Any], files: dict[str,
 
 
 def _copy_services(conn: Any, site: str, inventory: Inventory) -> None:
-    rows = service_rows(inventory)
+    """The services and the exact places, each row sent as soon as it is made (the server
+    stores one while the next is made)."""
+    exact: list[ServiceRow] = []
     cur = conn.cursor()
     with cur.copy(
         "COPY atlas.services (site, id, position, organisation, confidential, record, version, "
         "place) FROM STDIN"
     ) as copy:
-        for i, row in enumerate(rows):
+        for i, row in enumerate(service_rows(inventory)):
+            if row.exact is not None:
+                exact.append(row)
             copy.write_row(
                 (
                     site,
@@ -133,9 +138,8 @@ def _copy_services(conn: Any, site: str, inventory: Inventory) -> None:
     with cur.copy(
         "COPY atlas.exact_places (site, service, organisation, location, intake, place) FROM STDIN"
     ) as copy:
-        for row in rows:
-            if row.exact is None:
-                continue
+        for row in exact:
+            assert row.exact is not None
             intake = row.exact["intake"]
             copy.write_row(
                 (

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,10 +88,12 @@ def service_row(public: Service, true: Service) -> ServiceRow:
     )
 
 
-def service_rows(inventory: Inventory) -> list[ServiceRow]:
-    """The rows of every service of a validated inventory (true locations included)."""
+def service_rows(inventory: Inventory) -> Iterator[ServiceRow]:
+    """The rows of every service of a validated inventory (true locations included), made
+    one by one as they are read."""
     public = public_view(inventory)
-    return [service_row(p, s) for p, s in zip(public.services, inventory.services, strict=True)]
+    for p, s in zip(public.services, inventory.services, strict=True):
+        yield service_row(p, s)
 
 
 def referral_rows(inventory: Inventory) -> list[tuple[str, str, dict[str, Any]]]:
