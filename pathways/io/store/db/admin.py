@@ -29,6 +29,7 @@ from pathways.io.store.db.rows import (
     site_files,
 )
 from pathways.io.store.db.source import DbSource, parse_source
+from pathways.model._gc import pausing_collector
 from pathways.model.errors import InventoryError, Problem, ValidationError
 from pathways.model.inventory import STAFF_ID_PATTERN, Inventory
 
@@ -74,6 +75,7 @@ def import_inventories(url: str, paths: Iterable[str | os.PathLike[str]]) -> lis
         conn.close()
 
 
+@pausing_collector  # a site's rows are many small objects that live until they are sent
 def _import_one(conn: Any, db: DbSource, path: Path, inventory: Inventory) -> Imported:
     record, files = site_files(inventory)
     site = inventory.site.id
