@@ -785,9 +785,12 @@ def targets(figures: dict[str, Any]) -> list[str]:
         think = f"think {e['think']:g} s" if e["think"] else "no think time"
         kept = c["each_once"] and c["final_is_last"] and c["chain_breaks"] == 0
         kept = kept and c["applied"] == c["history_rows"]
+        target, met = "< 100 ms", _yes(e["p95"] < 0.1)
+        if not e["think"]:  # ten times the rate of the target's editors: how it degrades
+            target, met = "(saturation: not the target)", ""
         lines += [
-            f"| p95 edit, 20 editors, {e['site']} ({e['services']:,}), {think} | < 100 ms | "
-            f"{_t(e['p95'])} ({e['applied_n']:,} edits) | {_yes(e['p95'] < 0.1)} |",
+            f"| p95 edit, 20 editors, {e['site']} ({e['services']:,}), {think} | {target} | "
+            f"{_t(e['p95'])} ({e['applied_n']:,} edits) | {met} |",
             f"| no lost update, history complete, {e['site']}, {think} | all | "
             f"{c['applied']:,} applied = {c['history_rows']:,} history rows, "
             f"{c['chain_breaks']} chain breaks | {_yes(kept)} |",
