@@ -519,10 +519,9 @@ def test_a_confidential_duplicate_id_is_not_repeated(tmp_path):
     assert "'ngo' is a duplicate id" in problems(write(tmp_path, text))[0]
 
 
-def test_a_far_confidential_service_gets_no_distance(tmp_path):
-    text = replace("lat: 50.8200, lon: 4.3700", "lat: 45.7640, lon: 4.8357")  # Lyon: abroad
-    found = problems(write(tmp_path, text))
-    assert found and all(" km from" not in p or "more than" in p for p in found), found
+def test_a_far_service_is_no_error_inside_the_country(tmp_path):
+    """No limit on how far services lie from each other: a whole country is one inventory
+    (issue #19). A place abroad is named without a distance, a place or a coordinate."""
     fr = TINY.replace("country: BE", "country: FR").replace("Europe/Brussels", "Europe/Paris")
     for (lat, lon), (flat, flon) in {
         ("50.8350", "4.3480"): ("48.8566", "2.3522"),
@@ -532,16 +531,13 @@ def test_a_far_confidential_service_gets_no_distance(tmp_path):
     }.items():
         fr = fr.replace(f"lat: {lat}, lon: {lon}", f"lat: {flat}, lon: {flon}")
     shelter_far = fr.replace("lat: 50.8200, lon: 4.3700", "lat: 43.2965, lon: 5.3698")
-    found = problems(write(tmp_path, shelter_far))
+    inv = load_site(write(tmp_path, shelter_far))  # Marseille, 660 km from Paris
+    assert inv.by_id["shelter"].confidential
+    abroad = fr.replace("lat: 50.8200, lon: 4.3700", "lat: 45.4642, lon: 9.1900")  # Milan
+    found = problems(write(tmp_path, abroad))
     assert [p.split(": ", 1)[1] for p in found] == [
-        "services[3].location: lies more than 300 km from the site's other services "
-        "(limit 300 km); check latitude and longitude"
+        "services[3].location: lies outside FR (more than 10 km); check latitude and longitude"
     ]
-    public_far = fr.replace("lat: 50.8200, lon: 4.3700", "lat: 48.8500, lon: 2.3400").replace(
-        "lat: 48.8600, lon: 2.3600", "lat: 43.2965, lon: 5.3698"
-    )
-    found = problems(write(tmp_path, public_far))
-    assert len(found) == 1 and "services[4].location: lies 66" in found[0], found
 
 
 @pytest.mark.parametrize(
@@ -571,3 +567,42 @@ def test_control_characters_are_escaped_in_messages(tmp_path):
     found = problems(write(tmp_path, text))
     assert found and all(p.isprintable() for p in found), found
     assert any("\\x1b[31mred" in p for p in found) and any("\\u202e" in p for p in found)
+
+
+def test_swapped_coordinates_are_named_for_each_service_in_one_run(tmp_path):
+    text = TINY
+    for lat, lon in (("50.8350", "4.3480"), ("50.8500", "4.3600")):
+        text = text.replace(f"lat: {lat}, lon: {lon}", f"lat: {lon}, lon: {lat}")
+    path = write(tmp_path, text)
+    found = problems(path)
+    lines = [line_of(text, "lat: 4.3480"), line_of(text, "lat: 4.3600")]
+    assert found == [
+        f"{path}:{lines[0]}: services[0].location: latitude and longitude look swapped",
+        f"{path}:{lines[1]}: services[4].location: latitude and longitude look swapped",
+    ]
+
+
+def test_a_whole_country_is_one_inventory(tmp_path):
+    """Aosta to Catania (1,119 km): it validates, and route travel is the geodesic distance
+    through the site's one travel model."""
+    from pathways.analysis.graph import build_referral_graph
+    from pathways.analysis.travel import geodesic_km, travel_model
+
+    it = TINY.replace("country: BE", "country: IT").replace("Europe/Brussels", "Europe/Rome")
+    towns = [("45.7372", "7.3206"), ("41.9028", "12.4964"), ("37.5079", "15.0830")]
+    for (lat, lon), (tlat, tlon) in zip(
+        [("50.8350", "4.3480"), ("50.8466", "4.3528"), ("50.8400", "4.3300")], towns, strict=True
+    ):
+        it = it.replace(f"lat: {lat}, lon: {lon}", f"lat: {tlat}, lon: {tlon}")
+    it = it.replace("lat: 50.8500, lon: 4.3600", "lat: 40.8518, lon: 14.2681")  # Naples
+    it = it.replace("lat: 50.8200, lon: 4.3700", "lat: 45.4642, lon: 9.1900")  # Milan
+    inv = load_site(write(tmp_path, it))
+    a, b = inv.by_id["hospital"].location, inv.by_id["ngo"].location
+    km = geodesic_km(a.lat, a.lon, b.lat, b.lon)
+    assert 1110 < km < 1125  # Aosta - Catania on the ellipsoid (1,119 km)
+    G = build_referral_graph(inv)
+    for u, v, data in G.edges(data=True):
+        s, t = inv.by_id[u].location, inv.by_id[v].location
+        expected = travel_model(inv).hours(geodesic_km(s.lat, s.lon, t.lat, t.lon))
+        assert data["travel"] == pytest.approx(expected, rel=1e-12) or data["travel"] == 0.0
+    assert G.graph["travel"]["network"] == "straight line"

@@ -587,6 +587,7 @@ def _too_late(
             "details": {
                 "worst_hours": max((d["worst_hours"] or 0.0 for d in late), default=None),
                 "entry_points": late,
+                "travel": G.graph.get("travel"),
             },
         },
     )

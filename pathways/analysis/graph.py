@@ -21,9 +21,10 @@ except ImportError:  # optional: `pip install rustworkx`
 else:
     HAS_RUSTWORKX = True
 
+from pathways.analysis.travel import straight_line_hours, travel_model
 from pathways.model import clock
 from pathways.model._gc import pausing_collector
-from pathways.model.inventory import Inventory, Point, Referral, Service, Travel
+from pathways.model.inventory import Inventory, Point, Referral, Service
 
 TravelHours = Callable[[Service, Service], float]
 """Hours a survivor needs to get from one service to another."""
@@ -34,15 +35,6 @@ _GEOD = Geod(ellps="WGS84")
 def distance_km(a: Point, b: Point) -> float:
     """Distance on the WGS84 ellipsoid, in kilometres."""
     return float(_GEOD.inv(a.lon, a.lat, b.lon, b.lat)[2]) / 1000.0
-
-
-def straight_line_hours(travel: Travel) -> TravelHours:
-    """Travel time as the crow flies x the site's circuity / its speed (true locations)."""
-
-    def hours(a: Service, b: Service) -> float:
-        return distance_km(a.location, b.location) * travel.circuity / travel.speed_kmh
-
-    return hours
 
 
 PHONE_MODES = frozenset({"phone", "accompanied-call"})
@@ -59,7 +51,8 @@ def build_referral_graph(
 ) -> nx.DiGraph:
     """A `DiGraph` of one site's services and referrals.
 
-    `G.graph` keeps the `inventory` and the `travel_hours` function for route queries.
+    `G.graph` keeps the `inventory` and the `travel_hours` function for route queries, and
+    `travel`: which travel model it is (`TravelModel.to_dict`), for the analyses to say so.
     Nodes are service ids with the `Service` under `"service"` plus scalar attributes
     (`name`, `entry_point`, `categories`); edges carry the `Referral` under `"referral"`, the
     categories the route serves (`needs`), `mode`, `delay` and `travel` (hours; straight line
@@ -71,7 +64,7 @@ def build_referral_graph(
     """
     suspended = suspended_services(inventory, as_of or clock.today())
     closed = set(closed) | suspended
-    travel = travel_hours or straight_line_hours(inventory.site.travel)
+    travel = travel_hours or straight_line_hours(travel_model(inventory))
     kept = _routes_kept(inventory, closed)
     G = nx.DiGraph(
         site=inventory.site.id,
@@ -79,6 +72,7 @@ def build_referral_graph(
         suspended=tuple(sorted(suspended)),
         inventory=inventory,
         travel_hours=travel,
+        travel=getattr(travel, "travel", {"network": "given"}),
     )
     G.add_nodes_from(
         (
@@ -164,8 +158,7 @@ def _straight_line_hours_of(
         np.array([p.lon for p in b]),
         np.array([p.lat for p in b]),
     )
-    travel = inventory.site.travel
-    hours = np.asarray(metres, dtype=float) / 1000.0 * travel.circuity / travel.speed_kmh
+    hours = travel_model(inventory).hours(np.asarray(metres, dtype=float) / 1000.0)
     return [
         0.0 if r.source_id in remote else float(h) for r, h in zip(referrals, hours, strict=True)
     ]

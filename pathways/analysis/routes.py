@@ -32,6 +32,7 @@ from pathways.analysis.graph import (
     service,
     strong_components,
 )
+from pathways.analysis.travel import travel_model
 from pathways.model._gc import pausing_collector
 from pathways.model.inventory import DAYS, Group, Hours, Inventory, Point, Service, category_label
 
@@ -686,7 +687,7 @@ def nearest_entry(
     one (no place to walk to) is not offered.
     """
     inventory: Inventory = G.graph["inventory"]
-    travel = inventory.site.travel
+    travel = travel_model(inventory)
     here = Point(lat=location[0], lon=location[1])
     best: tuple[float, str] | None = None
     for n in sorted(G):
@@ -694,7 +695,7 @@ def nearest_entry(
         if not s.entry_point or s.tier == "hidden" or exclusion_reason(s, profile):
             continue
         there = s.location
-        hours = distance_km(here, there) * travel.circuity / travel.speed_kmh
+        hours = travel.hours(distance_km(here, there))
         if best is None or hours < best[0]:
             best = (hours, n)
     return (best[1], best[0]) if best else None

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS, Geod, Transformer
 
+from pathways.i18n import number, t
 from pathways.model.errors import InventoryError, display_path
 from pathways.model.inventory import Inventory, Service, Site, Travel
 
@@ -70,6 +71,26 @@ class TravelModel:
     def metres_per_hour(self) -> float:
         """Straight-line metres covered per hour (speed / circuity)."""
         return self.speed_kmh * 1000.0 / self.circuity
+
+    def to_dict(self, *, roads: bool = False) -> dict[str, Any]:
+        """What an analysis says of the travel times it used (JSON)."""
+        return {
+            "mode": self.mode,
+            "speed_kmh": self.speed_kmh,
+            "circuity": None if roads else self.circuity,
+            "network": "roads" if roads else "straight line",
+        }
+
+    def describe(self, lang: str = "en", *, roads: bool = False) -> str:
+        """`transit, 18 km/h, straight line x 1.3` (or `..., road network`), in `lang`."""
+        how = (
+            t("cov_cli_road", lang)
+            if roads
+            else t("cov_cli_straight", lang, c=number(self.circuity, lang, 1))
+        )
+        digits = 0 if float(self.speed_kmh).is_integer() else 1
+        speed = f"{number(self.speed_kmh, lang, digits)} km/h"
+        return f"{t('travel_' + self.mode, lang)}, {speed}, {how}"
 
 
 def travel_model(travel: Travel | Site | Inventory) -> TravelModel:
@@ -169,6 +190,7 @@ def straight_line_hours(model: TravelModel) -> TravelHours:
         km = geodesic_km(a.location.lat, a.location.lon, b.location.lat, b.location.lon)
         return float(model.hours(km))
 
+    hours.travel = model.to_dict()  # type: ignore[attr-defined]  # what the graph says it used
     return hours
 
 
@@ -317,6 +339,7 @@ class RoadNetwork:
         def hours(a: Service, b: Service) -> float:
             return net.hours_between(a.location.lat, a.location.lon, b.location.lat, b.location.lon)
 
+        hours.travel = net.model.to_dict(roads=True)  # type: ignore[attr-defined]
         return hours
 
     def hours_to_nearest(

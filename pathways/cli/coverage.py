@@ -102,21 +102,15 @@ def _print_site(r: SiteCoverage, lang: str) -> None:
     from pathways.analysis.coverage import THRESHOLDS_MIN
     from pathways.analysis.coverage import percent_text as _pct
 
-    tm = r.travel
     colon = i18n_colon(lang)
-    how = (
-        t("cov_cli_road", lang)
-        if r.network
-        else t("cov_cli_straight", lang, c=number(tm.circuity, lang, 1))
-    )
     print(f"{r.name} [{r.site}]{colon}{r.status_in(lang)}")
     print(f"  {t('cov_cli_population', lang)}{colon}{r.source_in(lang)}")
     total_source = r.total_source_in(lang)
     if total_source:
         print(f"  {t('cov_cli_total', lang)}{colon}{total_source}")
     print(f"  {t('cov_cli_counted_as', lang)}{colon}{r.population_method}")
-    speed = f"{number(tm.speed_kmh, lang, 0 if float(tm.speed_kmh).is_integer() else 1)} km/h"
-    print(f"  {t('cov_cli_travel', lang)}{colon}{t('travel_' + tm.mode, lang)}, {speed}, {how}")
+    travel = r.travel.describe(lang, roads=bool(r.network))
+    print(f"  {t('cov_cli_travel', lang)}{colon}{travel}")
     ranges = r.complete is False and r.population_total is not None
     if ranges:
         total = r.population_total or 0.0

@@ -17,6 +17,7 @@ from pathways.analysis.gaps import (
     scenario_services,
     what_if,
 )
+from pathways.analysis.travel import travel_model
 from pathways.cli._common import LANGS, SOURCES_HELP, date_arg, dump, read_all, reader_option
 from pathways.i18n import colon, t
 from pathways.model.errors import InventoryError
@@ -86,6 +87,9 @@ def run_gaps(args: argparse.Namespace) -> int:
     for inv, gaps in per_site:
         status = "" if inv.site.data_status == "field-verified" else " (illustrative data)"
         print(f"{inv.site.name} [{inv.site.id}]{status}: {len(gaps)} gap(s)")
+        if not args.brief:
+            travel = travel_model(inv).describe(args.lang)
+            print(f"  {t('cov_cli_travel', args.lang)}{colon(args.lang)}{travel}")
         for g in gaps:
             _print_gap(g, args)
         for line in policy_lines(inv, args.lang):

@@ -54,9 +54,6 @@ ALIAS_EXPANSION_MARGIN = 10_000
 COUNTRY_MARGIN_M = 10_000.0
 """How far outside its country's outline (coasts, borders) a service may lie."""
 
-MAX_SPREAD_KM = 300.0
-"""A service farther than this from the median of its site's services is flagged."""
-
 INVENTORY_SUFFIXES = (".yaml", ".yml", ".geojson", ".json")
 
 _TOP_KEYS = ("site", "services", "referrals")
@@ -1311,8 +1308,7 @@ def _revalidate_changed(
     the site. `previous` is valid, so a rule across records can only fail where a changed
     record takes part: ids are unchanged (no duplicate, no access limit or route naming a
     missing id), the routes checked are those of the changed services (found through an
-    index), and places are checked for the changed services only unless the site's middle
-    moved (then for all, as in a full validation)."""
+    index); a place is judged alone, so only the changed places are checked."""
     site, old = previous.site, previous.services
     services: list[Service] = list(old)
     valid: list[tuple[int, Service]] = []
@@ -1340,9 +1336,7 @@ def _revalidate_changed(
         ]
         _check_referrals(routes, raw_ids, by_id, doc, raw_services=stand_ins)
     _check_site_files(site, path, doc)
-    if failed or any(_placed(services[i]) != _placed(old[i]) for i in changed):
-        kept = [(i, s) for i, s in enumerate(services) if i not in failed]
-        _check_places(site, kept, doc, changed=set(changed), before=old)
+    _check_places(site, [(i, s) for i, s in valid if _placed(s) != _placed(old[i])], doc)
     if doc.problems:
         return None
     inventory = Inventory.model_construct(
@@ -1612,42 +1606,15 @@ def _polygon_feature(feature: Any) -> str | bool:
     return True
 
 
-def _middle(services: Sequence[Service]) -> tuple[float, float, bool]:
-    """The middle of a site (median latitude and longitude) and whether it was taken from the
-    services that are not confidential (when there are three) rather than from all."""
-    lats = np.array([s.location.lat for s in services])
-    lons = np.array([s.location.lon for s in services])
-    public = np.array([not s.confidential for s in services])
-    middle = public if public.sum() >= 3 else np.ones(len(services), dtype=bool)
-    from_public = bool(public.sum() >= 3)
-    return float(np.median(lats[middle])), float(np.median(lons[middle])), from_public
+def _check_places(site: Site, services: list[tuple[int, Service]], doc: _Document) -> None:
+    """Flag places outside the site's country (more than `COUNTRY_MARGIN_M` beyond its
+    Natural Earth outline: coasts and borders are simplified there), and name as swapped a
+    point whose latitude and longitude, exchanged, fall inside.
 
-
-def _check_places(
-    site: Site,
-    services: list[tuple[int, Service]],
-    doc: _Document,
-    *,
-    changed: set[int] | None = None,
-    before: Sequence[Service] = (),
-) -> None:
-    """Flag places outside the site's country or far from the site's other services.
-
-    Messages never repeat coordinates: a confidential service's location must not leak. Nor
-    does a distance: the middle of the site is taken from the services that are not
-    confidential (when there are three), and a distance is said only of one of those.
-
-    `changed`: the positions of the only records that changed since `before` (a valid site):
-    while the middle of the site stays where it was, the others cannot have a new problem,
-    so only these are checked.
+    Each point is judged alone, so a whole country is one inventory (no limit on how far
+    services lie from each other) and every bad point of a file is named in one run. Messages
+    never repeat coordinates or distances: a confidential service's location must not leak.
     """
-    if not services:
-        return
-    n = len(services)
-    med_lat, med_lon, from_public = _middle([s for _, s in services])
-    secret = {i for i, s in services if s.confidential}
-    if changed is not None and before and _middle(before)[:2] == (med_lat, med_lon):
-        services = [(i, s) for i, s in services if i in changed]
     points: list[tuple[int, str, Point]] = [(i, "location", s.location) for i, s in services]
     points += [(i, "intake", s.intake) for i, s in services if s.intake is not None]
     if not points:
@@ -1655,35 +1622,14 @@ def _check_places(
     lats = np.array([p.lat for _, _, p in points])
     lons = np.array([p.lon for _, _, p in points])
     outside = _outside_country(site.country, lats, lons)
-    from pyproj import Geod
-
-    _, _, dist = Geod(ellps="WGS84").inv(
-        np.full(len(points), med_lon), np.full(len(points), med_lat), lons, lats
-    )
-    for k, (i, loc, p) in enumerate(points):
+    for k in np.flatnonzero(outside):
+        i, loc, p = points[k]
         where: list[str | int] = ["services", i, loc]
-        swapped = (
-            _is_in_country(site.country, p.lon, p.lat)
-            if (outside[k] or dist[k] > MAX_SPREAD_KM * 1000)
-            else False
-        )
-        hint = "; latitude and longitude look swapped" if swapped else ""
-        if outside[k]:
-            doc.add(
-                where,
-                f"lies outside {site.country} (more than {COUNTRY_MARGIN_M / 1000:.0f} km){hint}",
-            )
-        elif n >= 3 and dist[k] > MAX_SPREAD_KM * 1000:
-            far = (
-                f"lies {dist[k] / 1000:.0f} km"
-                if i not in secret and (from_public or not secret)
-                else f"lies more than {MAX_SPREAD_KM:.0f} km"
-            )
-            doc.add(
-                where,
-                f"{far} from the site's other services "
-                f"(limit {MAX_SPREAD_KM:.0f} km){hint or '; check latitude and longitude'}",
-            )
+        if _is_in_country(site.country, p.lon, p.lat):
+            doc.add(where, "latitude and longitude look swapped")
+        else:
+            margin = f"more than {COUNTRY_MARGIN_M / 1000:.0f} km"
+            doc.add(where, f"lies outside {site.country} ({margin}); check latitude and longitude")
 
 
 @lru_cache(maxsize=32)

@@ -13,6 +13,7 @@ from typing import Any
 
 import networkx as nx
 
+from pathways.analysis.travel import travel_model
 from pathways.io.export._write import atomic_output
 from pathways.io.export.options import ExportOptions
 from pathways.io.export.public import join, public_services, service_row
@@ -42,13 +43,13 @@ def to_network(inventories: Sequence[Inventory], *, lang: str = "en") -> nx.DiGr
             places[ps.service.id] = ps.place
             row = service_row(ps, inv, lang=lang)
             G.add_node(key(ps.service.id), label=ps.service.name, **_scalars(row))
-        speed = inv.site.travel.speed_kmh / inv.site.travel.circuity
+        model = travel_model(inv)
         for r in inv.referrals:
             a, b = places[r.source_id], places[r.target_id]
             travel = (
                 None
                 if a is None or b is None
-                else round(distance_m(a.lat, a.lon, b.lat, b.lon) / 1000 / speed, 3)
+                else round(model.hours(distance_m(a.lat, a.lon, b.lat, b.lon) / 1000), 3)
             )
             attrs = {
                 "site": inv.site.id,
