@@ -14,6 +14,7 @@ them as YAML takes longer: PyYAML's emitter).
     python -m bench.generate --services 10000 --out bench/out/synthetic-10k.yaml
     python -m bench.generate --services 10000 --out bench/out/synthetic-10k.geojson
     python -m bench.generate --population 1000000 --out bench/out/people-1m.csv
+    python -m bench.generate --services 10000 --country IT --towns --out bench/out/it-10k.yaml
 """
 
 from __future__ import annotations
@@ -116,11 +117,22 @@ def population_points(
 
 
 def generate(
-    n: int, *, seed: int = 1, referrals_per_service: float = 3.0, country: str = "BE"
+    n: int,
+    *,
+    seed: int = 1,
+    referrals_per_service: float = 3.0,
+    country: str = "BE",
+    towns: bool = False,
 ) -> dict[str, Any]:
-    """An inventory dict (the YAML shape) with `n` services."""
+    """An inventory dict (the YAML shape) with `n` services: spread evenly over the country,
+    or, with `towns`, around its real towns (`bench.towns`: a national inventory)."""
     rng = np.random.default_rng(seed)
-    pts = country_points(n, rng, country)
+    if towns:
+        from bench.towns import timezone, town_points
+
+        pts = town_points(n, rng, country)
+    else:
+        pts = country_points(n, rng, country)
     cats = list(CATEGORY_WEIGHTS)
     probs = np.array(list(CATEGORY_WEIGHTS.values()))
     probs /= probs.sum()
@@ -130,10 +142,12 @@ def generate(
     referrals = _referrals(pts, primary, rng, round(referrals_per_service * n))
     return {
         "site": {
-            "id": f"synthetic-{n}",
-            "name": f"Synthetic country ({n} services)",
+            "id": f"national-{country.lower()}-{n}" if towns else f"synthetic-{n}",
+            "name": f"{country}, national ({n} services)"
+            if towns
+            else f"Synthetic country ({n} services)",
             "country": country,
-            "timezone": "Europe/Brussels",
+            "timezone": timezone(country) if towns else "Europe/Brussels",
             "languages": LANGUAGES[:6],
             "data_status": "illustrative",
             "travel": {"mode": "car", "speed_kmh": 40, "circuity": 1.3},
@@ -318,10 +332,12 @@ def write(inv: dict[str, Any], path: Path, *, boundary: bool = False) -> Path:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if boundary:
-        outline = path.parent / BOUNDARY_FILE
+        country = inv["site"]["country"]
+        name = BOUNDARY_FILE if country == "BE" else f"country-{country}.geojson"
+        outline = path.parent / name
         if not outline.exists():
-            write_boundary(inv["site"]["country"], outline)
-        inv = {**inv, "site": {**inv["site"], "boundary": BOUNDARY_FILE}}
+            write_boundary(country, outline)
+        inv = {**inv, "site": {**inv["site"], "boundary": name}}
     if path.suffix == ".geojson":
         path.write_text(json.dumps(to_geojson(inv)), encoding="utf-8")
     else:
@@ -372,6 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--services", type=int, default=1000)
     p.add_argument("--population", type=int, help="write N population points instead")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--country", default="BE", help="ISO 3166-1 alpha-2 code (default BE)")
+    p.add_argument(
+        "--towns",
+        action="store_true",
+        help="place services around the country's real towns (a national inventory)",
+    )
     p.add_argument(
         "--out", type=Path, required=True, help="a .yaml or .geojson file (population: .csv too)"
     )
@@ -380,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         pts, weights = population_points(args.population, seed=args.seed)
         write_population(pts, weights, args.out)
     else:
-        write(generate(args.services, seed=args.seed), args.out, boundary=True)
+        inv = generate(args.services, seed=args.seed, country=args.country, towns=args.towns)
+        write(inv, args.out, boundary=True)
     print(f"wrote {args.out}")
     return 0
 

@@ -150,7 +150,9 @@ class Worker:
     def run(self) -> None:
         from pathways.io.load import load_site
 
-        yaml_path, geojson_path = ensure_files(self.size, self.args.seed, self.args.data)
+        yaml_path, geojson_path = ensure_files(
+            self.size, self.args.seed, self.args.data, self.args.country
+        )
         self.warm_up()
         self.emit(
             kind="info",
@@ -401,16 +403,21 @@ def _can_draw() -> bool:
     return True
 
 
-def ensure_files(size: int, seed: int, data: Path) -> tuple[Path, Path]:
-    """The synthetic country's YAML and GeoJSON files, generated once per generator version."""
+def ensure_files(size: int, seed: int, data: Path, country: str = "") -> tuple[Path, Path]:
+    """The synthetic country's YAML and GeoJSON files, generated once per generator version;
+    with `country`, a national inventory around that country's real towns."""
     from bench.generate import generate, write
 
-    stem = data / f"synthetic-{size}-seed{seed}"
+    name = f"national-{country.lower()}-{size}" if country else f"synthetic-{size}"
+    stem = data / f"{name}-seed{seed}"
     paths = (stem.with_suffix(".yaml"), stem.with_suffix(".geojson"))
     if all(p.exists() for p in paths):
         return paths
     t = time.perf_counter()
-    inv = generate(size, seed=seed)
+    if country:
+        inv = generate(size, seed=seed, country=country, towns=True)
+    else:
+        inv = generate(size, seed=seed)
     for final in paths:
         partial = final.with_name(final.stem + ".partial" + final.suffix)
         write(inv, partial, boundary=True)
@@ -452,6 +459,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip the stages whose name contains TEXT (repeatable), e.g. 'export: protocol'",
     )
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--country",
+        default="",
+        metavar="CC",
+        help="a national inventory around this country's real towns (IT, ML, BG; issue #19) "
+        "instead of the synthetic country",
+    )
     p.add_argument("--data", type=Path, help="where generated files go (default: a temp folder)")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)

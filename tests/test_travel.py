@@ -95,6 +95,32 @@ def test_mode_defaults_fill_what_the_site_does_not_say():
     assert TravelModel("car", 60, 1.0).hours(30) == pytest.approx(0.5)
 
 
+def test_one_travel_model_for_routes_gaps_coverage_and_exports():
+    """A site that names only its mode moves at that mode's speed everywhere (#19: the graph
+    once read the schema's 18 km/h where coverage walked at 4.5 km/h, a 4x gap)."""
+    from pathways.io.export.network import to_network
+
+    inv = make_inventory(
+        [
+            service("a", ["health.cmr"], entry=True, location={"lat": 50.80, "lon": 4.30}),
+            service("b", ["mhpss"], location={"lat": 50.90, "lon": 4.45}),
+        ],
+        [referral("a", "b")],
+        travel={"mode": "walk"},
+    )
+    walk = geodesic_km(50.80, 4.30, 50.90, 4.45) * 1.3 / 4.5
+    G = build_referral_graph(inv)  # no hook: the straight line of the same model
+    assert G.edges["a", "b"]["travel"] == pytest.approx(walk, rel=1e-12)
+    assert G.graph["travel"] == {
+        "mode": "walk",
+        "speed_kmh": 4.5,
+        "circuity": 1.3,
+        "network": "straight line",
+    }
+    exported = to_network([inv])
+    assert exported.edges["a", "b"]["travel_hours"] == pytest.approx(walk, abs=1e-3)
+
+
 def test_travel_hours_hook_for_the_referral_graph():
     inv = make_inventory(
         [
