@@ -300,3 +300,58 @@ def test_a_service_closed_every_day_is_never_reached_and_says_why():
     assert "No route" in result.describe("en")
     kinds = {g.kind for g in find_gaps(inv)}
     assert "time_critical" in kinds
+
+
+@st.composite
+def wider_graph(draw):
+    """Up to 14 services and 40 routes: many routes into each service, long chains."""
+    n = draw(st.integers(2, 14))
+    services = [
+        service(
+            f"s{i}",
+            ["health.cmr"] if draw(st.integers(0, 3)) == 0 else ["community"],
+            entry=(i == 0),
+            hours=draw(st.sampled_from(HOURS)),
+            i=i,
+        )
+        for i in range(n)
+    ]
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40, unique=True)
+    )
+    refs = [
+        referral(f"s{a}", f"s{b}", delay_hours=draw(st.sampled_from([0.5, 1, 3, 7, 20])))
+        for a, b in pairs
+        if a != b
+    ]
+    return services, refs
+
+
+hour_or_any = st.one_of(
+    st.integers(-200, 400).map(float), st.floats(-200.0, 400.0, allow_nan=False)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    wider_graph(),
+    st.lists(hour_or_any, min_size=1, max_size=12),
+    st.one_of(  # depths that route delays add up to, so that times land on the floor
+        st.sampled_from([0.5, 1.0, 3.0, 4.0, 7.0, 20.0, 48.0, 72.0, 120.0]),
+        st.floats(0.0, 200.0, allow_nan=False),
+    ),
+)
+def test_all_deadlines_at_once_give_each_pass_exactly(site, deadlines, depth):
+    """`_Reverse.latest_many` (every deadline at once, in numpy, routes relaxed until no time
+    rises) gives, to the bit, what one `latest` pass per deadline (Dijkstra) gives."""
+    import numpy as np
+
+    from pathways.analysis.routes import _Reverse
+
+    services, refs = site
+    G = graph(services, refs)
+    rev = _Reverse(G, "health.cmr")
+    floors = [d - depth for d in deadlines]
+    many = rev.latest_many(np.array(deadlines), np.array(floors))
+    for j, (d, f) in enumerate(zip(deadlines, floors, strict=True)):
+        assert many[:, j].tolist() == rev.latest(d, f)

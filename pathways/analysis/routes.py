@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, Literal
 
 import networkx as nx
+import numpy as np
 
 from pathways import i18n
 from pathways.analysis.graph import (
@@ -1072,6 +1073,65 @@ class _Reverse:
             for u in G.pred[v]
             if u in index and serves_need(G, u, v, category)
         ]
+        self._packed: _ReverseArrays | None = None
+
+    def latest_many(
+        self, deadlines: np.ndarray, floors: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """`latest` for many deadlines at once: an array (service, deadline) of latest seen
+        times (-inf if none), of the services `rows` (default all).
+
+        The same numbers as `latest` gives for each deadline, found another way: relaxing
+        every route from the services whose time rose, all deadlines at once in numpy, until
+        none rises. Waiting for opening hours only ever moves a later arrival later, so the
+        latest times are the best over all routes whichever order finds them (the order of
+        `latest` is Dijkstra's); each candidate is computed with the same arithmetic.
+        Deadlines go in chunks, so the arrays stay near `_CELLS` numbers.
+        """
+        deadlines = np.asarray(deadlines, dtype=float)
+        floors = np.asarray(floors, dtype=float)
+        picked = np.arange(len(self.ids)) if rows is None else np.asarray(rows, dtype=np.intp)
+        out = np.full((len(picked), len(deadlines)), -math.inf)
+        arrays = self._arrays()
+        step = max(1, min(len(deadlines), _CELLS // max(1, len(arrays.cost), len(self.ids))))
+        for a in range(0, len(deadlines), step):
+            best = self._latest_chunk(arrays, deadlines[a : a + step], floors[a : a + step])
+            out[:, a : a + step] = best[picked]
+        return out
+
+    def _arrays(self) -> _ReverseArrays:
+        if self._packed is None:
+            self._packed = _ReverseArrays(self)
+        return self._packed
+
+    def _latest_chunk(
+        self, arrays: _ReverseArrays, deadlines: np.ndarray, floors: np.ndarray
+    ) -> np.ndarray:
+        n, k = len(self.ids), len(deadlines)
+        best = np.full((n, k), -math.inf)
+        if len(arrays.term_u):
+            at = np.broadcast_to(deadlines, (len(arrays.term_u), k))
+            seen = arrays.arrival(arrays.term_v, at)
+            cand = seen - arrays.term_cost[:, None]
+            cand[cand < floors] = -math.inf
+            np.maximum.at(best, arrays.term_u, cand)
+        rising = np.flatnonzero(np.isfinite(best).any(axis=1))
+        while len(rising):
+            arrive = arrays.arrival(rising, best[rising])
+            first, count = arrays.indptr[rising], np.diff(arrays.indptr)[rising]
+            total = int(count.sum())
+            if total == 0:
+                break
+            source = np.repeat(np.arange(len(rising)), count)
+            edge = np.arange(total) - np.repeat(np.cumsum(count) - count - first, count)
+            cand = arrive[source] - arrays.cost[edge][:, None]
+            cand[cand < floors] = -math.inf
+            target = arrays.pred[edge]
+            before = best[target]
+            np.maximum.at(best, target, cand)
+            rose = (best[target] > before).any(axis=1)
+            rising = np.unique(target[rose])
+        return best
 
     def latest(self, deadline: float, floor: float) -> list[float]:
         """Latest seen time of every service (by index) for this deadline; -inf if none."""
@@ -1112,6 +1172,62 @@ class _Reverse:
         return best
 
 
+_CELLS = 8_000_000
+"""About how many numbers (routes or services x deadlines) one chunk of `latest_many` holds."""
+
+
+class _ReverseArrays:
+    """A `_Reverse` as numpy arrays: the routes into each service (by service, CSR), the last
+    hand-offs to a provider, and each service's opening hours as one of a few patterns."""
+
+    def __init__(self, rev: _Reverse) -> None:
+        self.indptr = np.zeros(len(rev.ids) + 1, dtype=np.intp)
+        self.indptr[1:] = np.cumsum([len(p) for p in rev.pred])
+        self.pred = np.array([w for p in rev.pred for w, _ in p], dtype=np.intp)
+        self.cost = np.array([c for p in rev.pred for _, c in p], dtype=float)
+        self.term_u = np.array([u for u, _, _ in rev.terminal], dtype=np.intp)
+        self.term_v = np.array([v for _, v, _ in rev.terminal], dtype=np.intp)
+        self.term_cost = np.array([c for _, _, c in rev.terminal], dtype=float)
+        patterns: dict[int, int] = {}
+        self.times: list[_OpenTimes] = []
+        for t in rev.times:
+            if id(t) not in patterns:
+                patterns[id(t)] = len(self.times)
+                self.times.append(t)
+        self.pattern = np.array([patterns[id(t)] for t in rev.times], dtype=np.intp)
+
+    def arrival(self, nodes: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """`_OpenTimes.latest_arrival` of each service `nodes[i]` at each time of row `t[i]`,
+        with the same arithmetic (-inf stays -inf)."""
+        out = np.array(t, dtype=float, copy=True)
+        pattern = self.pattern[nodes]
+        for p in np.unique(pattern):
+            times = self.times[p]
+            if times.always:
+                continue
+            rows = pattern == p
+            out[rows] = _latest_arrivals(times, out[rows])
+        return out
+
+
+def _latest_arrivals(times: _OpenTimes, t: np.ndarray) -> np.ndarray:
+    """`times.latest_arrival` of every number of `t` (not always open)."""
+    out = np.full(t.shape, -math.inf)
+    if not times.starts:
+        return out
+    ok = np.isfinite(t)
+    tt = t[ok]
+    week = np.floor(tt / HOURS_PER_WEEK) * HOURS_PER_WEEK
+    local = tt - week
+    i = np.searchsorted(np.asarray(times.starts), local, side="right") - 1
+    ends = np.array([b for _, b in times.spans])
+    end = ends[np.maximum(i, 0)]
+    found = np.where(local < end, tt, week + end - BEFORE_CLOSING)
+    found[i < 0] = -math.inf
+    out[ok] = found
+    return out
+
+
 def open_times(G: nx.DiGraph) -> dict[str, _OpenTimes]:
     """Opening intervals of every service of a graph, to share across `latest_seen` calls."""
     return {n: _OpenTimes(service(G, n)) for n in G}
@@ -1127,16 +1243,18 @@ def within_by_hour(
 ) -> dict[str, list[bool]]:
     """For each entry point and each arrival hour of the week: is `category` reached in time?
 
-    One reverse pass per arrival hour (deadline = hour + limit) answers for every entry point
-    at once, instead of a forward search per entry point and hour. Hours not asked for count
-    as reached.
+    Reverse passes (deadline = hour + limit, all hours at once: `_Reverse.latest_many`)
+    answer for every entry point together, instead of a forward search per entry point and
+    hour. Hours not asked for count as reached.
     """
     answers = _Answers(G, entries, category)
     out = answers.blank()
-    for h in hours:
-        deadline = h + limit
-        answers.fill(out, h, deadline, answers.rev.latest(deadline, float(h)))
-    return out
+    arrivals = np.array(list(hours), dtype=float)
+    if len(arrivals):
+        deadlines = arrivals + limit
+        latest = answers.rev.latest_many(deadlines, arrivals, answers.index)
+        answers.fill(out, arrivals, deadlines, latest)
+    return answers.as_dict(out)
 
 
 def within_by_hour_twice(
@@ -1152,12 +1270,12 @@ def within_by_hour_twice(
     """
     answers = _Answers(G, entries, category)
     within = (answers.blank(), answers.blank())
-    for h in range(HOURS_PER_WEEK):
-        deadline = h + short
-        latest = answers.rev.latest(deadline, deadline - long)
-        answers.fill(within[0], h, deadline, latest)
-        answers.fill(within[1], deadline - long, deadline, latest)
-    return within
+    arrivals = np.arange(HOURS_PER_WEEK, dtype=float)
+    deadlines = arrivals + short
+    latest = answers.rev.latest_many(deadlines, deadlines - long, answers.index)
+    answers.fill(within[0], arrivals, deadlines, latest)
+    answers.fill(within[1], deadlines - long, deadlines, latest)
+    return answers.as_dict(within[0]), answers.as_dict(within[1])
 
 
 class _Answers:
@@ -1165,30 +1283,44 @@ class _Answers:
 
     def __init__(self, G: nx.DiGraph, entries: Sequence[str], category: str) -> None:
         self.rev = _Reverse(G, category)
-        self.entries = entries
-        index = {n: i for i, n in enumerate(self.rev.ids)}
-        self.rows = [
-            (e, index[e], service(G, e).has(category), self.rev.times[index[e]]) for e in entries
-        ]
+        self.entries = list(entries)
+        position = {n: i for i, n in enumerate(self.rev.ids)}
+        self.index = np.array([position[e] for e in self.entries], dtype=np.intp)
+        self.offers = np.array([service(G, e).has(category) for e in self.entries], dtype=bool)
+        patterns: dict[int, int] = {}
+        self.times: list[_OpenTimes] = []
+        own = []
+        for i in self.index:
+            times = self.rev.times[i]
+            if id(times) not in patterns:
+                patterns[id(times)] = len(self.times)
+                self.times.append(times)
+            own.append(patterns[id(times)])
+        self.pattern = np.array(own, dtype=np.intp)
 
-    def blank(self) -> dict[str, list[bool]]:
+    def blank(self) -> np.ndarray:
         """Every entry point reached at every hour (hours not asked for stay so)."""
-        return {e: [True] * HOURS_PER_WEEK for e in self.entries}
+        return np.ones((len(self.entries), HOURS_PER_WEEK), dtype=bool)
+
+    def as_dict(self, out: np.ndarray) -> dict[str, list[bool]]:
+        """Each entry point's answers, hour by hour."""
+        return dict(zip(self.entries, out.tolist(), strict=True))
 
     def fill(
-        self, out: dict[str, list[bool]], arrival: float, deadline: float, latest: list[float]
+        self, out: np.ndarray, arrivals: np.ndarray, deadlines: np.ndarray, latest: np.ndarray
     ) -> None:
-        """Answer for an arrival (an hour of this week, or the week before) by `deadline`,
-        from a reverse pass's `latest` times.
+        """Answer for arrivals (hours of this week, or the week before) by their deadlines,
+        from the reverse passes' `latest` times (entry points x arrivals).
 
         A latest time before the arrival counts as never, as if the pass had stopped there:
         a hand-off as a service closes is too late.
         """
-        slot = math.floor(arrival) % HOURS_PER_WEEK  # the week repeats
-        opens: dict[int, float] = {}  # next_open(arrival) per distinct opening hours
-        for e, i, offers, times in self.rows:
-            seen = opens.get(id(times))
-            if seen is None:
-                seen = opens[id(times)] = times.next_open(float(arrival))
-            found = latest[i] >= arrival and seen <= latest[i] + 1e-9
-            out[e][slot] = found or (offers and seen <= deadline + 1e-9)
+        if not self.entries:
+            return
+        # next_open(arrival) per distinct opening hours: a few patterns x the arrivals
+        opens = np.array([[t.next_open(float(a)) for a in arrivals] for t in self.times])
+        seen = opens[self.pattern]
+        found = (latest >= arrivals) & (seen <= latest + 1e-9)
+        reached = found | (self.offers[:, None] & (seen <= deadlines + 1e-9))
+        slots = np.floor(arrivals).astype(np.intp) % HOURS_PER_WEEK  # the week repeats
+        out[:, slots] = reached
