@@ -274,3 +274,26 @@ def test_unreadable_or_projected_road_graphs_are_inventory_errors(tmp_path):
 def test_module_reads_nothing_from_the_network():
     source = travel.__loader__.get_source(travel.__name__)  # type: ignore[union-attr]
     assert "graph_from_place" not in source and "requests" not in source
+
+
+@pytest.mark.parametrize(
+    ("country", "box", "tolerance"),
+    [
+        ("IT", (37.0, 47.0, 6.6, 18.5), 1e-5),  # Aosta to Catania: 1,119 km
+        ("ML", (10.0, 25.0, -12.0, 4.2), 1e-3),  # Mali: 1,800 km across
+    ],
+)
+def test_coverage_distances_stay_right_across_a_whole_country(country, box, tolerance):
+    """Coverage's nearest services (one local projection, its scale removed) agree with the
+    ellipsoid over a country's whole extent (#19): the distance to the truly nearest target,
+    by brute force on the ellipsoid, within `tolerance` (relative)."""
+    from pathways.analysis.coverage import nearest_hours
+
+    rng = np.random.default_rng(3)
+    lat0, lat1, lon0, lon1 = box
+    plat, plon = rng.uniform(lat0, lat1, 2000), rng.uniform(lon0, lon1, 2000)
+    tlat, tlon = rng.uniform(lat0, lat1, 200), rng.uniform(lon0, lon1, 200)
+    model = TravelModel("car", 60.0, 1.0)  # one km a minute: hours x 60 = km
+    got = nearest_hours(plat, plon, tlat, tlon, {"x": np.ones(200, bool)}, model=model)["x"]
+    true = geodesic_km(plat[:, None], plon[:, None], tlat[None, :], tlon[None, :]).min(axis=1)
+    assert np.max(np.abs(got * 60.0 - true) / true) < tolerance, country
