@@ -5,6 +5,10 @@ our grid clustering; referrals are one thin canvas layer. Run on demand (not a t
 Debian's chromium and the playwright package):
 
     python -m bench.map_bench [--services 10000] [--gaps] [--keep FILE.html]
+    python -m bench.map_bench --services 100000 --country IT   # a national map (issue #19)
+
+From `mapping.layers.NATIONAL_MAP` services a map is national: counts by area at low zoom,
+each service only where the view is (`NationalPoints`, `NationalRoutes`).
 """
 
 from __future__ import annotations
@@ -58,9 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--services", type=int, default=10_000)
     p.add_argument("--gaps", action="store_true", help="also find and draw the gaps")
     p.add_argument("--keep", type=Path, help="write the HTML here (and a PNG beside it)")
+    p.add_argument(
+        "--country", help="services around this country's real towns (bench.towns), e.g. IT"
+    )
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        source = write(generate(args.services), Path(tmp) / "synthetic.yaml")
+        if args.country:
+            inv_data = generate(args.services, country=args.country, towns=True)
+        else:
+            inv_data = generate(args.services)
+        source = write(inv_data, Path(tmp) / "synthetic.yaml", boundary=bool(args.country))
         t = time.perf_counter()
         inv = load_site(source)
         print(f"load {len(inv.services):,} services: {time.perf_counter() - t:.2f} s")

@@ -71,7 +71,7 @@ def build_map(
     _draw_analyses(m, invs, coverage, coverage_category, route=route, selected=selected, lang=lang)
     for inv in invs:
         layers.services_layer(inv, categories=selected, lang=lang, m=m)
-    if cluster:
+    if cluster and not any(layers.is_national(inv) for inv in invs):  # national: by area
         large = sum(len(inv.services) for inv in invs) >= layers.LARGE_MAP
         layers.cluster_services(
             m, cell_px=60 if large else 36, min_count=4 if large else 2, lang=lang

@@ -11,8 +11,10 @@ reads as before the split.
 """
 
 from mapping.layers._elements import (
+    DETAIL_ZOOM,
     FOLD_BELOW_PX,
     LARGE_MAP,
+    NATIONAL_MAP,
     OPEN_ZOOM,
     PLACE_CSS,
     POPUP_CSS,
@@ -27,9 +29,12 @@ from mapping.layers._elements import (
     FitSites,
     Focus,
     MapControl,
+    NationalPoints,
+    NationalRoutes,
     PageStyle,
     PlaceLabels,
     TileFallback,
+    is_national,
     point_feature,
 )
 from mapping.layers.basemap import BasemapGroup, attribution_html, basemap_group, basemap_layer
@@ -51,9 +56,11 @@ from mapping.layers.services import (
 )
 
 __all__ = [
+    "DETAIL_ZOOM",
     "FOLD_BELOW_PX",
     "GAP_BOX_OPEN_MAX",
     "LARGE_MAP",
+    "NATIONAL_MAP",
     "OPEN_ZOOM",
     "PLACE_CSS",
     "POPUP_CSS",
@@ -69,6 +76,8 @@ __all__ = [
     "FitSites",
     "Focus",
     "MapControl",
+    "NationalPoints",
+    "NationalRoutes",
     "PageStyle",
     "PlaceLabels",
     "ServiceGroup",
@@ -83,6 +92,7 @@ __all__ = [
     "focus_layer",
     "gap_box",
     "gaps_layer",
+    "is_national",
     "legend",
     "point_feature",
     "referral_text",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from folium.template import Template
 
 from mapping import style
 from mapping.tree import children
+from pathways.model.inventory import Inventory
 
 LARGE_MAP = 500
 """From this many services (or referrals, or gap rings) a layer is drawn as one canvas GeoJSON
@@ -794,3 +796,265 @@ class Focus(MacroElement):
             '<svg width="46" height="46" style="display:block"><circle cx="23" cy="23" r="20" '
             f'fill="none" stroke="{style.FOCUS_COLOR}" stroke-width="4"/></svg>'
         )
+
+
+# --- national maps -------------------------------------------------------------------------------
+
+NATIONAL_MAP = 20_000
+"""From this many services a map is national (`NationalPoints`): counts by area at low zoom,
+each service only where the view is, popups put together on demand."""
+
+DETAIL_ZOOM = 11
+"""From this zoom (a district fills the map) a national map draws each service in view."""
+
+
+def is_national(inventory: Inventory) -> bool:
+    """Is the inventory drawn as a national map (`NationalPoints`, `NationalRoutes`)?"""
+    return len(inventory.services) >= NATIONAL_MAP
+
+
+_SPLIT = re.compile(
+    r"(<tr>.*?</tr>|<br>|<b>|</b>|<i>|</i>"
+    r'|<div class="ra-popup"><div class="ra-title">|</div><table>|</table></div>|</div>)'
+)
+
+
+class _Fragments:
+    """Escaped HTML cut into pieces shared by every service (table rows, tags, texts that
+    repeat: a category's label, an opening-hours line), each written once; a popup or a
+    tooltip is the list of its pieces' numbers, most common pieces numbered first."""
+
+    def __init__(self) -> None:
+        self.pieces: dict[str, int] = {}
+        self.counts: list[int] = []
+
+    def cut(self, html_: str) -> list[int]:
+        out = []
+        for piece in _SPLIT.split(html_):
+            if piece:
+                k = self.pieces.setdefault(piece, len(self.pieces))
+                if k == len(self.counts):
+                    self.counts.append(0)
+                self.counts[k] += 1
+                out.append(k)
+        return out
+
+    def renumbered(self) -> tuple[list[str], list[int]]:
+        """The pieces, most common first, and each old number's new one."""
+        order = sorted(range(len(self.counts)), key=lambda k: -self.counts[k])
+        new = [0] * len(order)
+        for i, k in enumerate(order):
+            new[k] = i
+        texts = list(self.pieces)
+        return [texts[k] for k in order], new
+
+
+class NationalPoints(_DataElement):
+    """Every service of a national map, in one compact script (issue #19).
+
+    Below `detail_zoom`, the services of the category layers that are switched on are counted
+    in cells of `cell_px` screen pixels: one numbered badge per cell, at the mean of its public
+    places (a click zooms in); a service alone in its cell is drawn as itself. From
+    `detail_zoom` on, each service in the view (and a margin) is a canvas circle marker, with
+    the same tooltip and popup as on a site map, put together from shared pieces when it opens
+    (`NationalRoutes` draws the routes so). Places are public places only (given by the
+    caller, `pathways.public.privacy`); every text is escaped by the caller. No Leaflet plugin.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var P = {{ this.pieces }}, S = {{ this.styles }}, D = {{ this.data }};
+            var groups = [{% for g in this.groups %}{{ g.get_name() }},{% endfor %}];
+            var colors = {{ this.colors|tojson }}, mixed = {{ this.mixed|tojson }};
+            var detail = {{ this.detail_zoom|tojson }}, cellPx = {{ this.cell_px|tojson }};
+            var wrap = {{ this.wrap|tojson }}, tip = {{ this.tip|tojson }};
+            var dots = groups.map(function (g) {
+                var l = L.layerGroup(); g.addLayer(l); return l;
+            });
+            var badges = L.layerGroup().addTo(map);
+            function html(seq) {
+                var out = "";
+                for (var i = 0; i < seq.length; i++) { out += P[seq[i]]; }
+                return out;
+            }
+            function lat(d, i) { return d.y[i] / 1e5; }
+            function lon(d, i) { return d.x[i] / 1e5; }
+            function marker(d, i) {
+                var m = L.circleMarker([lat(d, i), lon(d, i)], S[d.s[i]]);
+                m.bindTooltip(function () { return wrap.replace("CONTENT", html(d.t[i])); });
+                m.bindPopup(function () { return html(d.p[i]); }, {maxWidth: 340});
+                return m;
+            }
+            function badge(c) {
+                var n = c.n, size = Math.round(Math.min(24 + 4 * Math.log(n) / Math.LN2, 46));
+                var color = c.gi >= 0 ? colors[c.gi] : mixed;
+                var icon = L.divIcon({
+                    html: '<div style="box-sizing:border-box;width:' + size + 'px;height:' +
+                        size + 'px;font:700 12px Arial,Helvetica,sans-serif;line-height:' +
+                        (size - 4) + 'px;border-radius:50%;background:' + color +
+                        ';color:#fff;border:2px solid #fff;box-shadow:0 0 0 2px ' + color +
+                        ';text-align:center;text-shadow:0 0 2px #000">' + n + '</div>',
+                    className: "ra-cluster", iconSize: [size, size],
+                    iconAnchor: [size / 2, size / 2]
+                });
+                var b = L.marker([c.lat / n, c.lon / n], {icon: icon, zIndexOffset: 1000});
+                b.bindTooltip(tip.replace("%N%", n));
+                b.on("click", function () {
+                    map.setView(b.getLatLng(), Math.min(map.getZoom() + 2, detail));
+                });
+                return b;
+            }
+            var shown = {};  // "group:index" -> its marker, while on the map
+            function keep(wanted) {
+                // a marker stays while wanted (or while its popup is open: a pan to show a
+                // popup must not close it); the others come and go
+                Object.keys(shown).forEach(function (k) {
+                    if (!wanted[k] && !shown[k].isPopupOpen()) {
+                        dots[+k.split(":")[0]].removeLayer(shown[k]);
+                        delete shown[k];
+                    }
+                });
+                Object.keys(wanted).forEach(function (k) {
+                    if (!shown[k]) {
+                        var w = wanted[k];
+                        shown[k] = marker(D[w[0]], w[1]);
+                        dots[w[0]].addLayer(shown[k]);
+                    }
+                });
+            }
+            function draw() {
+                var z = map.getZoom(), view = map.getBounds().pad(0.25);
+                var cells = {}, wanted = {};
+                badges.clearLayers();
+                D.forEach(function (d, gi) {
+                    if (!map.hasLayer(groups[gi])) { return; }
+                    for (var i = 0; i < d.y.length; i++) {
+                        var ll = L.latLng(lat(d, i), lon(d, i));
+                        if (z >= detail) {
+                            if (view.contains(ll)) { wanted[gi + ":" + i] = [gi, i]; }
+                            continue;
+                        }
+                        var p = map.project(ll, z);
+                        var key = Math.floor(p.x / cellPx) + ":" + Math.floor(p.y / cellPx);
+                        var c = cells[key];
+                        if (!c) { c = cells[key] = {n: 0, lat: 0, lon: 0, gi: gi, i: i}; }
+                        c.n += 1; c.lat += ll.lat; c.lon += ll.lng;
+                        if (c.gi !== gi) { c.gi = -1; }
+                    }
+                });
+                Object.keys(cells).forEach(function (k) {
+                    var c = cells[k];  // a service alone in its cell is drawn as itself
+                    if (c.n === 1) { wanted[c.gi + ":" + c.i] = [c.gi, c.i]; }
+                    else { badges.addLayer(badge(c)); }
+                });
+                keep(wanted);
+            }
+            map.on("zoomend moveend overlayadd overlayremove", draw);
+            map.whenReady(draw);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        groups: Sequence[folium.FeatureGroup],
+        colors: Sequence[str],
+        items: Sequence[Sequence[tuple[float, float, dict[str, Any], str, str]]],
+        *,
+        detail_zoom: int = DETAIL_ZOOM,
+        cell_px: int = 60,
+        tooltip: str = "",
+    ) -> None:
+        """`items[g]`: the services of `groups[g]` as (lat, lon, style, tooltip, popup)."""
+        super().__init__()
+        self._name = "NationalPoints"
+        self.groups, self.colors = list(groups), list(colors)
+        fragments = _Fragments()
+        looks: dict[str, int] = {}
+        raw = []
+        for group in items:
+            d: dict[str, list[Any]] = {"y": [], "x": [], "s": [], "t": [], "p": []}
+            for lat, lon, style_, tip, popup in group:
+                d["y"].append(round(lat * 1e5))
+                d["x"].append(round(lon * 1e5))
+                d["s"].append(looks.setdefault(json.dumps(style_, sort_keys=True), len(looks)))
+                d["t"].append(fragments.cut(tip))
+                d["p"].append(fragments.cut(popup))
+            raw.append(d)
+        pieces, new = fragments.renumbered()
+        for d in raw:
+            d["t"] = [[new[k] for k in seq] for seq in d["t"]]
+            d["p"] = [[new[k] for k in seq] for seq in d["p"]]
+        self.pieces = _js(pieces)
+        self.styles = _js([json.loads(k) for k in looks])
+        self.data = _js(raw)
+        self.detail_zoom, self.cell_px = detail_zoom, cell_px
+        self.mixed = style.CLUSTER_COLOR
+        self.wrap = f'<div style="{_FONT}">CONTENT</div>'
+        self.tip = f'<div style="{_FONT}"><b>%N%</b> — {_e(tooltip)}</div>'
+        lats = [p[0] for g in items for p in g]
+        lons = [p[1] for g in items for p in g]
+        self._bounds: list[list[float]] | None = (
+            [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None
+        )
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if self._bounds is None:
+            return [[None, None], [None, None]]
+        return [[v for v in corner] for corner in self._bounds]
+
+
+class NationalRoutes(_DataElement):
+    """The routes of a national map (issue #19): drawn, in the layer they are added to, only
+    from `detail_zoom` on and only those with an end in the view (each place written once,
+    a route as two numbers)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent._parent.get_name() }}, group = {{ this._parent.get_name() }};
+            var R = {{ this.data }}, detail = {{ this.detail_zoom|tojson }};
+            var lines = L.layerGroup().addTo(group);
+            function draw() {
+                lines.clearLayers();
+                if (map.getZoom() < detail || !map.hasLayer(group)) { return; }
+                var view = map.getBounds().pad(0.25), drawn = [];
+                for (var j = 0; j < R.a.length; j++) {
+                    var a = L.latLng(R.y[R.a[j]] / 1e5, R.x[R.a[j]] / 1e5);
+                    var b = L.latLng(R.y[R.b[j]] / 1e5, R.x[R.b[j]] / 1e5);
+                    if (view.contains(a) || view.contains(b)) { drawn.push([a, b]); }
+                }
+                if (drawn.length) { lines.addLayer(L.polyline(drawn, {{ this.options|tojson }})); }
+            }
+            map.on("zoomend moveend overlayadd overlayremove", draw);
+            map.whenReady(draw);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        places: Sequence[tuple[float, float]],
+        pairs: Sequence[tuple[int, int]],
+        *,
+        detail_zoom: int = DETAIL_ZOOM,
+        **options: Any,
+    ) -> None:
+        super().__init__()
+        self._name = "NationalRoutes"
+        self.data = _js(
+            {
+                "y": [round(lat * 1e5) for lat, _ in places],
+                "x": [round(lon * 1e5) for _, lon in places],
+                "a": [a for a, _ in pairs],
+                "b": [b for _, b in pairs],
+            }
+        )
+        self.detail_zoom = detail_zoom
+        self.options = {"interactive": False, **options}

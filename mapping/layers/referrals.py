@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import folium
 
@@ -12,9 +13,11 @@ from mapping.layers._elements import (
     ArrowHead,
     Bind,
     CanvasLines,
+    NationalRoutes,
     _e,
     _ensure_map,
     _group,
+    is_national,
 )
 from mapping.layers.services import _selected, _shown_category
 from pathways import i18n
@@ -52,6 +55,8 @@ def referrals_layer(
     places = public_places(inventory)
     large = len(inventory.referrals) >= LARGE_MAP
     group = _group(m, style.text("referrals", lang), show=not large)
+    if is_national(inventory):
+        return _national_routes(inventory, places, selected, group, m)
     lines: list[list[tuple[float, float]]] = []
     for i, r in enumerate(inventory.referrals):
         a, b = places[r.source_id], places[r.target_id]
@@ -77,4 +82,38 @@ def referrals_layer(
         line.add_to(group)
     if lines:
         CanvasLines(lines, color=style.REFERRAL_COLOR, weight=1, opacity=0.45).add_to(group)
+    return m
+
+
+def _national_routes(
+    inventory: Inventory,
+    places: dict[str, Any],
+    selected: set[str] | None,
+    group: folium.FeatureGroup,
+    m: folium.Map,
+) -> folium.Map:
+    """A national map's routes (`NationalRoutes`): the same routes as `referrals_layer`
+    keeps, each public place written once."""
+    index: dict[str, int] = {}
+    spots: list[tuple[float, float]] = []
+    pairs: list[tuple[int, int]] = []
+    for r in inventory.referrals:
+        a, b = places[r.source_id], places[r.target_id]
+        if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
+            continue
+        if selected is not None and not all(
+            _shown_category(inventory.by_id[s], selected) for s in (r.source_id, r.target_id)
+        ):
+            continue
+        ends = []
+        for sid, place in ((r.source_id, a), (r.target_id, b)):
+            if sid not in index:
+                index[sid] = len(spots)
+                spots.append((place.lat, place.lon))
+            ends.append(index[sid])
+        pairs.append((ends[0], ends[1]))
+    if pairs:
+        NationalRoutes(spots, pairs, color=style.REFERRAL_COLOR, weight=1, opacity=0.45).add_to(
+            group
+        )
     return m

@@ -17,10 +17,12 @@ from mapping.layers._elements import (
     Clusterer,
     DivMarker,
     Focus,
+    NationalPoints,
     _e,
     _ensure_map,
     _find_group,
     _swatch,
+    is_national,
     point_feature,
 )
 from mapping.tree import children
@@ -208,7 +210,9 @@ def services_layer(
     `categories` keeps only services offering one of them (drawn under the first that
     matches). Hidden confidential services are not drawn. A large inventory (`large`, by
     default from `LARGE_MAP` services) is drawn as one canvas layer of dots per category,
-    with the same tooltips and popups, instead of one SVG marker per service.
+    with the same tooltips and popups, instead of one SVG marker per service; a national one
+    (`NATIONAL_MAP` services) as counts by area, each service only where the view is
+    (`NationalPoints`).
     """
     m = _ensure_map(m)
     selected = _selected(categories)
@@ -219,6 +223,8 @@ def services_layer(
         place = places[service.id]
         if category is not None and place is not None:
             items.append((service, category, place))
+    if is_national(inventory):
+        return _national(m, items, lang)
     large = len(items) >= LARGE_MAP if large is None else large
     dots: dict[str, list[dict[str, Any]]] = {}
     for service, category, place in items:
@@ -244,6 +250,34 @@ def services_layer(
     for group, _ in service_groups(m):
         if group.get_name() in dots:
             CanvasPoints(dots[group.get_name()]).add_to(group)
+    return m
+
+
+def _national(
+    m: folium.Map, items: list[tuple[Service, str, PublicPlace]], lang: str
+) -> folium.Map:
+    """A national map's services: one `NationalPoints` for every category group."""
+    per_group: dict[str, list[tuple[float, float, dict[str, Any], str, str]]] = {}
+    groups: dict[str, folium.FeatureGroup] = {}
+    for service, category, place in items:
+        if category not in groups:
+            groups[category] = _service_group(m, category, lang)
+        per_group.setdefault(category, []).append(
+            (
+                place.lat,
+                place.lon,
+                _dot_style(service, category, place),
+                service_tooltip(service, place, lang=lang),
+                service_popup(service, place, lang=lang),
+            )
+        )
+    cats = list(per_group)
+    NationalPoints(
+        [groups[c] for c in cats],
+        [style.category_style(c).color for c in cats],
+        [per_group[c] for c in cats],
+        tooltip=style.text("cluster", lang),
+    ).add_to(m)
     return m
 
 
