@@ -165,12 +165,13 @@ HOURS = ["24/7", OFFICE, {"sat": "10:00-14:00", "sun": "10:00-14:00"}, {"wed": "
 
 
 @st.composite
-def small_graph(draw):
-    n = draw(st.integers(2, 6))
+def small_graph(draw, most=6, routes=12, odds=1):
+    """Up to `most` services (about one in `odds` + 1 a provider) and `routes` routes."""
+    n = draw(st.integers(2, most))
     services = [
         service(
             f"s{i}",
-            ["health.cmr"] if draw(st.booleans()) else ["community"],
+            ["health.cmr"] if draw(st.integers(0, odds)) == 0 else ["community"],
             entry=(i == 0),
             hours=draw(st.sampled_from(HOURS)),
             i=i,
@@ -178,10 +179,12 @@ def small_graph(draw):
         for i in range(n)
     ]
     pairs = draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12, unique=True)
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=routes, unique=True
+        )
     )
     refs = [
-        referral(f"s{a}", f"s{b}", delay_hours=draw(st.sampled_from([0.5, 3, 20])))
+        referral(f"s{a}", f"s{b}", delay_hours=draw(st.sampled_from([0.5, 1, 3, 7, 20])))
         for a, b in pairs
         if a != b
     ]
@@ -305,26 +308,7 @@ def test_a_service_closed_every_day_is_never_reached_and_says_why():
 @st.composite
 def wider_graph(draw):
     """Up to 14 services and 40 routes: many routes into each service, long chains."""
-    n = draw(st.integers(2, 14))
-    services = [
-        service(
-            f"s{i}",
-            ["health.cmr"] if draw(st.integers(0, 3)) == 0 else ["community"],
-            entry=(i == 0),
-            hours=draw(st.sampled_from(HOURS)),
-            i=i,
-        )
-        for i in range(n)
-    ]
-    pairs = draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40, unique=True)
-    )
-    refs = [
-        referral(f"s{a}", f"s{b}", delay_hours=draw(st.sampled_from([0.5, 1, 3, 7, 20])))
-        for a, b in pairs
-        if a != b
-    ]
-    return services, refs
+    return draw(small_graph(most=14, routes=40, odds=3))
 
 
 hour_or_any = st.one_of(
@@ -355,3 +339,40 @@ def test_all_deadlines_at_once_give_each_pass_exactly(site, deadlines, depth):
     many = rev.latest_many(np.array(deadlines), np.array(floors))
     for j, (d, f) in enumerate(zip(deadlines, floors, strict=True)):
         assert many[:, j].tolist() == rev.latest(d, f)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_all_deadlines_at_once_on_every_hour_of_the_week(seed):
+    """As above, on seeded random graphs and every whole hour of the week as the deadline
+    (closing times are whole hours: the boundaries are all met), at the depths the
+    time-critical gaps use and at depths equal to route delays (a time on the floor itself)."""
+    import random
+
+    import numpy as np
+
+    from pathways.analysis.routes import _Reverse
+
+    rng = random.Random(seed)
+    n = 12
+    services = [
+        service(
+            f"s{i}",
+            ["health.cmr"] if rng.random() < 0.25 else ["community"],
+            entry=(i == 0),
+            hours=rng.choice(HOURS),
+            i=i,
+        )
+        for i in range(n)
+    ]
+    pairs = {(rng.randrange(n), rng.randrange(n)) for _ in range(30)}
+    refs = [
+        referral(f"s{a}", f"s{b}", delay_hours=rng.choice([0.5, 1, 3, 7, 20]))
+        for a, b in sorted(pairs)
+        if a != b
+    ]
+    rev = _Reverse(graph(services, refs), "health.cmr")
+    for depth in (1.0, 7.0, 20.0, 48.0, 72.0, 120.0):
+        deadlines = np.arange(168.0) + 72.0
+        many = rev.latest_many(deadlines, deadlines - depth)
+        for j, d in enumerate(deadlines):
+            assert many[:, j].tolist() == rev.latest(float(d), float(d) - depth)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import folium
@@ -21,7 +21,7 @@ from mapping.layers._elements import (
 )
 from mapping.layers.services import _selected, _shown_category
 from pathways import i18n
-from pathways.model.inventory import Inventory
+from pathways.model.inventory import Inventory, Referral
 from pathways.public.privacy import public_places
 
 
@@ -58,14 +58,7 @@ def referrals_layer(
     if is_national(inventory):
         return _national_routes(inventory, places, selected, group, m)
     lines: list[list[tuple[float, float]]] = []
-    for i, r in enumerate(inventory.referrals):
-        a, b = places[r.source_id], places[r.target_id]
-        if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
-            continue
-        if selected is not None and not all(
-            _shown_category(inventory.by_id[s], selected) for s in (r.source_id, r.target_id)
-        ):
-            continue
+    for i, r, a, b in _drawn(inventory, places, selected):
         if large:
             lines.append([(a.lat, a.lon), (b.lat, b.lon)])
             continue
@@ -85,6 +78,22 @@ def referrals_layer(
     return m
 
 
+def _drawn(
+    inventory: Inventory, places: dict[str, Any], selected: set[str] | None
+) -> Iterator[tuple[int, Referral, Any, Any]]:
+    """The routes drawn, with their two public places: not to or from a service that is not
+    drawn (hidden, or filtered out by `selected`), nor between two services at one place."""
+    for i, r in enumerate(inventory.referrals):
+        a, b = places[r.source_id], places[r.target_id]
+        if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
+            continue
+        if selected is not None and not all(
+            _shown_category(inventory.by_id[s], selected) for s in (r.source_id, r.target_id)
+        ):
+            continue
+        yield i, r, a, b
+
+
 def _national_routes(
     inventory: Inventory,
     places: dict[str, Any],
@@ -97,14 +106,7 @@ def _national_routes(
     index: dict[str, int] = {}
     spots: list[tuple[float, float]] = []
     pairs: list[tuple[int, int]] = []
-    for r in inventory.referrals:
-        a, b = places[r.source_id], places[r.target_id]
-        if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
-            continue
-        if selected is not None and not all(
-            _shown_category(inventory.by_id[s], selected) for s in (r.source_id, r.target_id)
-        ):
-            continue
+    for _, r, a, b in _drawn(inventory, places, selected):
         ends = []
         for sid, place in ((r.source_id, a), (r.target_id, b)):
             if sid not in index:
