@@ -606,3 +606,16 @@ def test_a_whole_country_is_one_inventory(tmp_path):
         expected = travel_model(inv).hours(geodesic_km(s.lat, s.lon, t.lat, t.lon))
         assert data["travel"] == pytest.approx(expected, rel=1e-12) or data["travel"] == 0.0
     assert G.graph["travel"]["network"] == "straight line"
+
+
+def test_the_content_key_follows_the_content(tmp_path):
+    """What the app's caches key analyses on: equal content, equal key; a change, a new one
+    (also through `model_copy`, which must not keep the old digest)."""
+    a, b = load_site(DATA / "tiny.yaml"), load_site(write(tmp_path, TINY))
+    assert a.content_key == b.content_key
+    changed = a.model_copy(update={"services": a.services[:-1]})
+    assert changed.content_key != a.content_key
+    assert (
+        load_site(write(tmp_path, replace("name: Legal clinic", "name: Law clinic"))).content_key
+        != a.content_key
+    )

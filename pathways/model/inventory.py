@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -695,9 +696,15 @@ class Inventory(_Record):
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
         """A copy, with what is cached from the services (`by_id`, ...) computed afresh."""
         copy = super().model_copy(update=update, deep=deep)
-        for name in ("by_id", "_minimum_package"):
+        for name in ("by_id", "_minimum_package", "content_key"):
             copy.__dict__.pop(name, None)
         return copy
+
+    @cached_property
+    def content_key(self) -> str:
+        """A digest of the inventory's content (its JSON, the path left out), worked out once
+        per inventory: what caches key an analysis on (an edited file gives a new one)."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
 
     @cached_property
     def by_id(self) -> dict[str, Service]:
