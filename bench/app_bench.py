@@ -2,6 +2,8 @@
 
     python -m bench.app_bench                  # starts `streamlit run app.py` on a free port
     python -m bench.app_bench --url http://localhost:8501/ --sessions 20
+    python -m bench.app_bench --workshop 10000 --sessions 20   # issue #19: the Workshop
+                                               # (what-if page) of a 10,000-service site
 
 Prints timings; asserts nothing (the app tests check behaviour, this measures it). Needs
 Debian's chromium at /usr/bin/chromium and the playwright package (the `test` extra).
@@ -38,11 +40,14 @@ DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 @contextlib.contextmanager
-def serve() -> Iterator[str]:
-    """`streamlit run app.py` on a free port (the shipped inventories); stopped afterwards."""
+def serve(data: Path | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free port (the shipped inventories, or the folder `data`);
+    stopped afterwards."""
     from tests.test_app_browser import streamlit_app  # the browser tests' server, as they run it
 
     env = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
+    if data is not None:
+        env["REFERRAL_ATLAS_DATA"] = str(data)
     with (
         tempfile.TemporaryDirectory() as folder,
         streamlit_app(Path(folder) / "streamlit.log", env, "--server.headless", "true") as (url, _),
@@ -153,7 +158,9 @@ def server_reruns(repeat: int = 3) -> dict[str, float]:
     return best
 
 
-def sessions(browser: Any, url: str, n: int) -> tuple[float, list[float]]:
+def sessions(
+    browser: Any, url: str, n: int, path: str = "?site=brussels"
+) -> tuple[float, list[float]]:
     from tests.test_app_browser import STILL  # animations off: see there
 
     contexts = [
@@ -165,7 +172,7 @@ def sessions(browser: Any, url: str, n: int) -> tuple[float, list[float]]:
     pages = [c.new_page() for c in contexts]
     start = time.perf_counter()
     for page in pages:
-        page.goto(url + "?site=brussels", wait_until="commit")
+        page.goto(url + path, wait_until="commit")
     each = []
     for page in pages:
         interactive(page, timeout=600_000, polling=250)
@@ -180,7 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running app (default: start one)")
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument(
+        "--workshop",
+        type=int,
+        metavar="N",
+        help="only the concurrent sessions, on the Workshop of an N-service synthetic site",
+    )
     args = parser.parse_args(argv)
+    if args.workshop:
+        return workshop(args.workshop, args.sessions)
     for name, seconds in server_reruns().items():
         print(f"script run (server only), {name}: {seconds:.2f} s")
     from playwright.sync_api import sync_playwright
@@ -204,6 +219,35 @@ def main(argv: list[str] | None = None) -> int:
             f"(median {statistics.median(each):.1f} s, first {min(each):.1f} s)"
         )
         browser.close()
+    return 0
+
+
+def workshop(size: int, n: int) -> int:
+    """`n` sessions opening the Workshop of a `size`-service synthetic site at once, on a
+    server that has served it once (as a facilitator's room would find it)."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.run import default_data, ensure_files
+
+    source, _ = ensure_files(size, 1, default_data())
+    with tempfile.TemporaryDirectory() as folder:
+        sites = Path(folder)
+        for f in source.parent.glob(f"{source.stem}.yaml"):
+            (sites / f.name).symlink_to(f)
+        for f in source.parent.glob("synthetic-country.geojson"):
+            (sites / f.name).symlink_to(f)
+        site = f"synthetic-{size}"
+        with serve(sites) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            path = f"what-if?site={site}"
+            first, _ = sessions(browser, url, 1, path)
+            total, each = sessions(browser, url, n, path)
+            browser.close()
+    print(
+        f"Workshop of {size:,} services: one session {first:.1f} s (first on the server); "
+        f"{n} at once: all interactive after {total:.1f} s (median {statistics.median(each):.1f} "
+        f"s, first {min(each):.1f} s)"
+    )
     return 0
 
 
