@@ -800,7 +800,7 @@ class Focus(MacroElement):
 
 # --- national maps -------------------------------------------------------------------------------
 
-NATIONAL_MAP = 20_000
+NATIONAL_MAP = 5_000
 """From this many services a map is national (`NationalPoints`): counts by area at low zoom,
 each service only where the view is, popups put together on demand."""
 
