@@ -67,11 +67,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/db_store.py`
 
-from bench.run import _peak_mb, _reset_peak, default_data, ensure_files
+from bench.run import _peak_mb, _reset_peak, append_results, default_data, ensure_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BRUSSELS = ROOT / "data" / "sites" / "brussels.yaml"
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## #18 shared store (PostgreSQL + PostGIS)"
 AS_OF = dt.date(2026, 6, 1)
 """The date `stale` gaps count from (fixed, as in `bench.run`)."""
@@ -978,16 +977,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.append:
         command = "python bench/db_store.py" + (" " + " ".join(argv) if argv else "")
-        _append(command.replace(" --append", ""), text)
+        append_results(SECTION, command.replace(" --append", ""), text)
     return 0
-
-
-def _append(command: str, text: str) -> None:
-    body = RESULTS.read_text(encoding="utf-8")
-    if SECTION not in body:
-        body = body.rstrip("\n") + f"\n\n{SECTION}\n"
-    body = body.rstrip("\n") + f"\n\n`{command}` ({dt.date.today().isoformat()}):\n\n{text}\n"
-    RESULTS.write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -32,13 +32,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.run import default_data, ensure_files
+from bench.run import append_results, default_data, ensure_files
 from pathways.io.load import validate_text
 from pathways.io.store import YamlStore
 from pathways.model import clock
 from pathways.model.errors import ValidationError
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Edits on the YAML store (issue #17)"
 TARGET_MS = 300.0
 
@@ -196,16 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.append:
         command = "python -m bench.edit_bench" + (" " + " ".join(argv) if argv else "")
-        _append(command.replace(" --append", ""), text)
+        append_results(SECTION, command.replace(" --append", ""), text)
     return 0
-
-
-def _append(command: str, text: str) -> None:
-    body = RESULTS.read_text(encoding="utf-8")
-    if SECTION not in body:
-        body = body.rstrip("\n") + f"\n\n{SECTION}\n"
-    body = body.rstrip("\n") + f"\n\n`{command}` ({dt.date.today().isoformat()}):\n\n{text}\n"
-    RESULTS.write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -426,6 +426,19 @@ def ensure_files(size: int, seed: int, data: Path, country: str = "") -> tuple[P
     return paths
 
 
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def append_results(section: str, command: str, text: str) -> None:
+    """Add a run's figures, with the command that produced them, under `section` of
+    bench/RESULTS.md (the section made at the end if missing)."""
+    body = RESULTS.read_text(encoding="utf-8")
+    if section not in body:
+        body = body.rstrip("\n") + f"\n\n{section}\n"
+    body = body.rstrip("\n") + f"\n\n`{command}` ({dt.date.today().isoformat()}):\n\n{text}\n"
+    RESULTS.write_text(body, encoding="utf-8")
+
+
 # --- the command ------------------------------------------------------------------------------
 
 

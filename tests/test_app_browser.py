@@ -96,20 +96,30 @@ def streamlit_app(
             proc.wait()
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, on data/sites; one server for the module."""
+@contextlib.contextmanager
+def app_server(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Iterator[str]:
+    """A module's headless `streamlit run app.py`, with these environment variables set (and
+    `REFERRAL_ATLAS_DATA` only if given); the test is skipped without Chromium or Playwright."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is missing")
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
-    with streamlit_app(log, env, "--server.headless", "true") as (url, _):
+    base = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
+    with streamlit_app(log, base | env, "--server.headless", "true") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, on data/sites; one server for the module."""
+    with app_server(tmp_path_factory) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Browser]:
+    """Chromium for the module, once its `app_url` serves (modules importing this fixture
+    bring their own `app_url`)."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -31,6 +31,7 @@ from tests.test_app import (  # _folium_as_shipped: autouse, undoes the app's fa
     map_script,
     plain,
 )
+from tests.test_app_edit import _edit
 from views import _common
 from views.viewmodels import edit
 from views.viewmodels.db import Member, StorePool, public_views, site_access
@@ -253,12 +254,6 @@ def _app(user: str | None = None, *, page: str | None = None, **options: Any) ->
 def _card(at: AppTest, service: str) -> AppTest:
     at.session_state[keys.PICKED] = Selection(f"tiny/{service}")
     at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _edit(at: AppTest) -> AppTest:
-    at.toggle(key=keys.EDIT).set_value(True).run()
     assert not at.exception, at.exception
     return at
 

@@ -19,7 +19,6 @@ Screenshots land in tests/artifacts/ (db_editor.png, db_viewer.png, db_viewer_ed
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,13 +28,12 @@ import pytest
 from pathways.io.store.db import admin, schema
 from tests.leaks import Secrets, text_leaks
 from tests.pg_cluster import PgServer, pg_server  # noqa: F401
-from tests.test_app_browser import (
+from tests.test_app_browser import (  # noqa: F401  (browser: a fixture)
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MAP_FRAME,
     Session,
-    streamlit_app,
+    app_server,
+    browser,
 )
 
 if TYPE_CHECKING:
@@ -63,29 +61,13 @@ def database(pg_server: PgServer) -> Iterator[str]:  # noqa: F811
 @pytest.fixture(scope="module")
 def app_url(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on the database; one server for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is missing")
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if k != "REFERRAL_ATLAS_DATA"}
-    env |= {
-        "REFERRAL_ATLAS_DB": database,
-        "REFERRAL_ATLAS_DB_VIEWER": "atlas_public",
-        "ATLAS_USER_HEADER": "User-Agent",
-    }
-    with streamlit_app(log, env, "--server.headless", "true") as (url, _):
+    with app_server(
+        tmp_path_factory,
+        REFERRAL_ATLAS_DB=database,
+        REFERRAL_ATLAS_DB_VIEWER="atlas_public",
+        ATLAS_USER_HEADER="User-Agent",
+    ) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
@@ -109,7 +91,9 @@ def _edit_mode(s: Session) -> None:
 
 
 def test_an_editor_saves_and_the_database_names_their_role(
-    app_url: str, browser: Browser, database: str
+    app_url: str,
+    browser: Browser,  # noqa: F811  (the imported fixture)
+    database: str,
 ) -> None:
     s = Session(browser, user_agent="hosp.ed")
     s.open(app_url + "?site=tiny&lang=en")
@@ -132,7 +116,9 @@ def test_an_editor_saves_and_the_database_names_their_role(
 
 
 def test_a_viewer_only_proposes_and_never_sees_the_shelter(
-    app_url: str, browser: Browser, database: str
+    app_url: str,
+    browser: Browser,  # noqa: F811  (the imported fixture)
+    database: str,
 ) -> None:
     s = Session(browser, user_agent="field1")
     s.open(app_url + "?site=tiny&lang=en")

@@ -13,7 +13,6 @@ change on Amina's. Screenshots of the form and the conflict land in tests/artifa
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +21,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pathways.io.store import open_store
-from tests.test_app_browser import (
+from tests.test_app_browser import (  # noqa: F401  (browser: a fixture)
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Session,
-    streamlit_app,
+    app_server,
+    browser,
 )
 
 if TYPE_CHECKING:
@@ -49,24 +47,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def app_url(sites: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on the copy; one server for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is missing")
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "REFERRAL_ATLAS_DATA": str(sites), "ATLAS_USER_HEADER": "User-Agent"}
-    with streamlit_app(log, env, "--server.headless", "true") as (url, _):
+    with app_server(
+        tmp_path_factory, REFERRAL_ATLAS_DATA=str(sites), ATLAS_USER_HEADER="User-Agent"
+    ) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open_ngo_card_in_edit_mode(s: Session) -> None:
@@ -88,7 +72,9 @@ def _save(s: Session) -> None:
 
 
 def test_two_people_edit_one_service_one_wins_the_other_sees_the_conflict(
-    app_url: str, browser: Browser, sites: Path
+    app_url: str,
+    browser: Browser,  # noqa: F811  (the imported fixture)
+    sites: Path,
 ) -> None:
     amina = Session(browser)
     jo = Session(browser, user_agent="jo")  # the "proxy" header names him (see above)

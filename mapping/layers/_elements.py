@@ -479,6 +479,7 @@ class Clusterer(MacroElement):
                 });
             });
             var badges = L.layerGroup().addTo(map);
+            {{ this.badge_js }}
             var cell = {{ this.cell_px|tojson }}, least = {{ this.min_count|tojson }};
             function show(m, on) {
                 if (on && !m.parent.hasLayer(m.layer)) { m.parent.addLayer(m.layer); }
@@ -492,16 +493,9 @@ class Clusterer(MacroElement):
                     if (m.gi !== list[0].gi) { same = false; }
                 });
                 var n = list.length;
-                var size = Math.round(Math.min(24 + 4 * Math.log(n) / Math.LN2, 46));
                 var color = same ? colors[list[0].gi] : {{ this.mixed|tojson }};
-                var html = '<div style="box-sizing:border-box;width:' + size + 'px;height:' +
-                    size + 'px;font:700 12px Arial,Helvetica,sans-serif;line-height:' +
-                    (size - 4) + 'px;border-radius:50%;background:' + color +
-                    ';color:#fff;border:2px solid #fff;box-shadow:0 0 0 2px ' + color +
-                    ';text-align:center;text-shadow:0 0 2px #000">' + n + '</div>';
                 var marker = L.marker([lat / n, lng / n], {
-                    icon: L.divIcon({html: html, className: "ra-cluster",
-                                     iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
+                    icon: badgeIcon(n, color),
                     zIndexOffset: 1000
                 });
                 marker.bindTooltip({{ this.tip|tojson }}.replace("%N%", n));
@@ -595,6 +589,7 @@ class Clusterer(MacroElement):
     ) -> None:
         super().__init__()
         self._name = "Clusterer"
+        self.badge_js = _BADGE_JS
         self.groups = list(groups)
         self.colors = list(colors)
         self.cell_px = cell_px
@@ -603,6 +598,22 @@ class Clusterer(MacroElement):
         self.fan_px = fan_px
         self.mixed = style.CLUSTER_COLOR
         self.tip = f'<div style="{_FONT}"><b>%N%</b> — {_e(tooltip)}</div>'
+
+
+_BADGE_JS = """function badgeIcon(n, color) {
+                var size = Math.round(Math.min(24 + 4 * Math.log(n) / Math.LN2, 46));
+                return L.divIcon({
+                    html: '<div style="box-sizing:border-box;width:' + size + 'px;height:' +
+                        size + 'px;font:700 12px Arial,Helvetica,sans-serif;line-height:' +
+                        (size - 4) + 'px;border-radius:50%;background:' + color +
+                        ';color:#fff;border:2px solid #fff;box-shadow:0 0 0 2px ' + color +
+                        ';text-align:center;text-shadow:0 0 2px #000">' + n + '</div>',
+                    className: "ra-cluster", iconSize: [size, size],
+                    iconAnchor: [size / 2, size / 2]
+                });
+            }"""
+"""A numbered badge (`ra-cluster`) of `n` services in `color`, its size growing with `n`: the
+clusters of site maps and the counts of national maps look alike."""
 
 
 # --- the offline base map's elements ---------------------------------------------------------
@@ -875,6 +886,7 @@ class NationalPoints(_DataElement):
                 var l = L.layerGroup(); g.addLayer(l); return l;
             });
             var badges = L.layerGroup().addTo(map);
+            {{ this.badge_js }}
             function html(seq) {
                 var out = "";
                 for (var i = 0; i < seq.length; i++) { out += P[seq[i]]; }
@@ -889,17 +901,7 @@ class NationalPoints(_DataElement):
                 return m;
             }
             function badge(c) {
-                var n = c.n, size = Math.round(Math.min(24 + 4 * Math.log(n) / Math.LN2, 46));
-                var color = c.gi >= 0 ? colors[c.gi] : mixed;
-                var icon = L.divIcon({
-                    html: '<div style="box-sizing:border-box;width:' + size + 'px;height:' +
-                        size + 'px;font:700 12px Arial,Helvetica,sans-serif;line-height:' +
-                        (size - 4) + 'px;border-radius:50%;background:' + color +
-                        ';color:#fff;border:2px solid #fff;box-shadow:0 0 0 2px ' + color +
-                        ';text-align:center;text-shadow:0 0 2px #000">' + n + '</div>',
-                    className: "ra-cluster", iconSize: [size, size],
-                    iconAnchor: [size / 2, size / 2]
-                });
+                var n = c.n, icon = badgeIcon(n, c.gi >= 0 ? colors[c.gi] : mixed);
                 var b = L.marker([c.lat / n, c.lon / n], {icon: icon, zIndexOffset: 1000});
                 b.bindTooltip(tip.replace("%N%", n));
                 b.on("click", function () {
@@ -972,6 +974,7 @@ class NationalPoints(_DataElement):
         """`items[g]`: the services of `groups[g]` as (lat, lon, style, tooltip, popup)."""
         super().__init__()
         self._name = "NationalPoints"
+        self.badge_js = _BADGE_JS
         self.groups, self.colors = list(groups), list(colors)
         fragments = _Fragments()
         looks: dict[str, int] = {}

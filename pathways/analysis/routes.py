@@ -1287,16 +1287,9 @@ class _Answers:
         position = {n: i for i, n in enumerate(self.rev.ids)}
         self.index = np.array([position[e] for e in self.entries], dtype=np.intp)
         self.offers = np.array([service(G, e).has(category) for e in self.entries], dtype=bool)
-        patterns: dict[int, int] = {}
-        self.times: list[_OpenTimes] = []
-        own = []
-        for i in self.index:
-            times = self.rev.times[i]
-            if id(times) not in patterns:
-                patterns[id(times)] = len(self.times)
-                self.times.append(times)
-            own.append(patterns[id(times)])
-        self.pattern = np.array(own, dtype=np.intp)
+        arrays = self.rev._arrays()  # each entry point's opening hours, as one of a few patterns
+        self.times: list[_OpenTimes] = arrays.times
+        self.pattern = arrays.pattern[self.index]
 
     def blank(self) -> np.ndarray:
         """Every entry point reached at every hour (hours not asked for stay so)."""
