@@ -17,17 +17,30 @@ Debian's chromium at /usr/bin/chromium and the playwright package (the `test` ex
   drawn again, for a few Explore filters.
 - concurrent sessions: N browser contexts open Brussels at once; the time until all are
   interactive, and each one's own time.
+- `--workshop N` (issue #19): sessions opening the Workshop of an N-service site at once, three
+  ways. (1) The server alone: N clients that speak Streamlit's websocket protocol (no browser)
+  ask for the page; the time until each has received the whole page (script finished). (2) A
+  facilitator among many: one Chromium page opens the Workshop while N-1 protocol clients open
+  it too; the time until that page is interactive. Each facilitator's browser runs on their
+  own computer; here it shares the two cores with the server serving all N. (3) N Chromium
+  pages at once on this machine: N browsers and the server on two cores.
+
+"Interactive": the script has finished, no skeleton is left, and the map has drawn its
+markers (a national map: its count badges, after fetching its data).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
+import shutil
 import statistics
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +80,9 @@ def interactive(page: Any, *, timeout: float = 120_000, polling: str | int = "ra
         timeout=timeout,
         polling=polling,
     )
-    page.frame_locator(MAP_FRAME).locator(".leaflet-container").wait_for(timeout=timeout)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for(timeout=timeout)
+    frame.locator(".leaflet-marker-icon").first.wait_for(timeout=timeout)
 
 
 def timed_rerun(page: Any, action: Callable[[], object]) -> float:
@@ -224,31 +239,112 @@ def main(argv: list[str] | None = None) -> int:
 
 def workshop(size: int, n: int) -> int:
     """`n` sessions opening the Workshop of a `size`-service synthetic site at once, on a
-    server that has served it once (as a facilitator's room would find it)."""
+    server that has served it once (as a facilitator's room would find it): the server alone,
+    one browser among `n` sessions, and `n` browsers (see the module's help)."""
     from playwright.sync_api import sync_playwright
 
     from bench.run import default_data, ensure_files
 
     source, _ = ensure_files(size, 1, default_data())
     with tempfile.TemporaryDirectory() as folder:
-        sites = Path(folder)
-        for f in source.parent.glob(f"{source.stem}.yaml"):
-            (sites / f.name).symlink_to(f)
-        for f in source.parent.glob("synthetic-country.geojson"):
-            (sites / f.name).symlink_to(f)
+        sites = workshop_folder(source, Path(folder))
         site = f"synthetic-{size}"
+        path = f"what-if?site={site}"
         with serve(sites) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            path = f"what-if?site={site}"
             first, _ = sessions(browser, url, 1, path)
+            warm, _ = sessions(browser, url, 1, path)
+            alone = _in_thread(lambda: protocol_sessions(url, "what-if", f"site={site}", n))
+            mixed = mixed_sessions(browser, url, path, site, n)
             total, each = sessions(browser, url, n, path)
             browser.close()
+    print(f"Workshop of {size:,} services")
+    print(f"one browser session: {first:.1f} s (first on the server), then {warm:.1f} s")
     print(
-        f"Workshop of {size:,} services: one session {first:.1f} s (first on the server); "
-        f"{n} at once: all interactive after {total:.1f} s (median {statistics.median(each):.1f} "
-        f"s, first {min(each):.1f} s)"
+        f"{n} sessions, server alone (no browser): every page received after "
+        f"{max(alone):.2f} s (median {statistics.median(alone):.2f} s, first {min(alone):.2f} s)"
+    )
+    print(
+        f"one browser among {n} sessions: interactive after {mixed[0]:.2f} s; the other "
+        f"{n - 1} pages received after {max(mixed[1]):.2f} s"
+    )
+    print(
+        f"{n} browsers at once on this machine: all interactive after {total:.1f} s (median "
+        f"{statistics.median(each):.1f} s, first {min(each):.1f} s)"
     )
     return 0
+
+
+def workshop_folder(source: Path, folder: Path) -> Path:
+    """A data folder holding the synthetic inventory only, its boundary in a subfolder: next to
+    it, the app would take the boundary for an inventory that does not load, and draw the error
+    on every page."""
+    (folder / "boundaries").mkdir()
+    boundary = source.parent / "synthetic-country.geojson"
+    shutil.copyfile(boundary, folder / "boundaries" / boundary.name)  # a link leads outside
+    text = source.read_text(encoding="utf-8")
+    line = f"boundary: {boundary.name}"
+    if line not in text:
+        raise SystemExit(f"{source}: no '{line}' line to point at the boundary's new place")
+    (folder / source.name).write_text(
+        text.replace(line, f"boundary: boundaries/{boundary.name}", 1), encoding="utf-8"
+    )
+    return folder
+
+
+async def protocol_session(url: str, page: str, query: str, start: float) -> float:
+    """One session as the browser's script would open it (Streamlit's websocket protocol,
+    `BackMsg.rerun_script`), without drawing anything: seconds from `start` until the
+    server has sent the whole page (its `script_finished` message)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    stream = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+    async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None) as ws:
+        ask = BackMsg()
+        ask.rerun_script.query_string = query
+        ask.rerun_script.page_name = page
+        await ws.send(ask.SerializeToString())
+        while True:
+            message = ForwardMsg.FromString(await ws.recv())
+            if message.WhichOneof("type") == "script_finished":
+                return time.perf_counter() - start
+
+
+async def protocol_sessions(url: str, page: str, query: str, n: int) -> list[float]:
+    """`n` protocol sessions at once: each one's seconds until its page was sent."""
+    start = time.perf_counter()
+    return list(
+        await asyncio.gather(*(protocol_session(url, page, query, start) for _ in range(n)))
+    )
+
+
+def _in_thread(run: Callable[[], Coroutine[Any, Any, list[float]]]) -> list[float]:
+    """Run a coroutine to its end in a thread of its own (Playwright's sync API keeps an event
+    loop running in this one)."""
+    out: list[float] = []
+    thread = threading.Thread(target=lambda: out.extend(asyncio.run(run())))
+    thread.start()
+    thread.join()
+    return out
+
+
+def mixed_sessions(
+    browser: Any, url: str, path: str, site: str, n: int
+) -> tuple[float, list[float]]:
+    """One browser page and `n - 1` protocol sessions opening the same page at once: the
+    page's seconds until interactive, and the others' until sent."""
+    others: list[float] = []
+
+    def run_others() -> None:
+        others.extend(asyncio.run(protocol_sessions(url, "what-if", f"site={site}", n - 1)))
+
+    thread = threading.Thread(target=run_others)
+    thread.start()
+    page_time, _ = sessions(browser, url, 1, path)
+    thread.join()
+    return page_time, others
 
 
 if __name__ == "__main__":

@@ -10,20 +10,25 @@ dist files come from the PyPI package `django-js-lib-leaflet` (importing it need
 - `publish_static(folder)` + `use_served_assets(m)`: for Streamlit, which serves `./static`
   at `/app/static/` (`--server.enableStaticServing true`); streamlit-folium loads the map
   elements' `default_js` / `default_css` URLs into its iframe, so they must be absolute.
+- `serve_data(m, folder)`: a national map's data as files there too, fetched by the map.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.util
+import os
 import re
 import shutil
+import time
 from functools import lru_cache
 from pathlib import Path
 
 import folium
 from folium.elements import JSCSSMixin
 
+from mapping.layers._elements import _ServedData
 from mapping.tree import walk
 
 LEAFLET_VERSION = "1.9.4"
@@ -88,6 +93,55 @@ def publish_static(folder: Path) -> None:
         shutil.copyfile(image, target / "images" / image.name)
 
 
+SERVED_DATA_URL = "/app/static/data"
+"""Where the Streamlit app serves the files `serve_data(m, "static")` writes."""
+
+DATA_KEPT_S = 24 * 3600
+"""A served data file not used for this long is removed when another is written."""
+
+
+def serve_data(m: folium.Map, folder: Path, base_url: str = SERVED_DATA_URL) -> folium.Map:
+    """Make the map fetch its large data (a national map's services and routes) from files
+    written under `folder`/data/, served at `base_url`, instead of carrying it in its script.
+
+    Twenty sessions opening a 10,000-service site each received the same 3 MB script; now
+    they get a page of 0.6 MB and fetch one file the server reads from disk. A file is named
+    by the digest of its content, so every session and server process shares it, and it is
+    written once (atomically: a reader never sees half of it). Only what the map would carry
+    anyway is written: public places, escaped texts. Files unused for a day are removed.
+    """
+    target = Path(folder) / "data"
+    target.mkdir(parents=True, exist_ok=True)
+    wrote = False
+    for element in walk(m):
+        if not isinstance(element, _ServedData):
+            continue
+        text = element.payload().encode("utf-8")
+        name = hashlib.sha256(text).hexdigest()[:40] + ".json"
+        path = target / name
+        if path.exists():
+            path.touch()  # still in use: not pruned
+        else:
+            part = path.with_suffix(f".{os.getpid()}.part")
+            part.write_bytes(text)
+            os.replace(part, path)
+            wrote = True
+        element.source = f"{base_url.rstrip('/')}/{name}"
+    if wrote:
+        _prune(target, time.time() - DATA_KEPT_S)
+    return m
+
+
+def _prune(folder: Path, before: float) -> None:
+    """Remove the data files last used before `before` (another server may be writing)."""
+    for path in folder.glob("*.json"):
+        try:
+            if path.stat().st_mtime < before:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
 @lru_cache(maxsize=1)
 def leaflet_js() -> str:
     """Leaflet's JavaScript, without the source-map comment (nothing to fetch)."""
@@ -119,12 +173,17 @@ def standalone_html(m: folium.Map) -> str:
     `tiles=None` for a page that fetches nothing.
     """
     saved = [(e, e.default_js, e.default_css) for e in _linking(m)]
+    served = [(e, e.source) for e in walk(m) if isinstance(e, _ServedData)]
     strip_cdn_assets(m)
+    for data, _ in served:  # the data in the page: there is no server to fetch it from
+        data.source = None
     try:
         html = m.get_root().render()
     finally:  # leave the map linking what it linked before (e.g. served assets)
         for element, js, css in saved:
             element.default_js, element.default_css = js, css
+        for data, source in served:
+            data.source = source
     leaflet = f"{SERVED_BASE_URL}/{_JS}"
     inline_parts: list[str] = []
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +132,7 @@ def site_figure(
 
 
 def _extent(
-    places: dict[str, dict[str, PublicPlace | None]], outlines: list[list[shapely.Geometry]]
+    places: dict[str, Mapping[str, PublicPlace | None]], outlines: list[list[shapely.Geometry]]
 ) -> tuple[list[float], list[float]]:
     """Latitudes and longitudes of every public place and every corner of the site outlines."""
     lats = [p.lat for ps in places.values() for p in ps.values() if p]
@@ -170,7 +170,7 @@ def _blank_figure(
 def _draw_sites(
     ax: Axes,
     invs: Sequence[Inventory],
-    places: dict[str, dict[str, PublicPlace | None]],
+    places: dict[str, Mapping[str, PublicPlace | None]],
     outlines: list[list[shapely.Geometry]],
     crs: CRS,
     *,
@@ -345,7 +345,7 @@ def _draw_coverage_points(ax: Axes, cov: SiteCoverage, category: str, crs: CRS) 
     ax.scatter(x, y, s=sizes, c=colors, edgecolors="#333333", linewidths=0.4, alpha=0.85, zorder=2)
 
 
-def _draw_referrals(ax: Axes, inv: Inventory, places: dict[str, Any], crs: CRS) -> None:
+def _draw_referrals(ax: Axes, inv: Inventory, places: Mapping[str, Any], crs: CRS) -> None:
     for r in inv.referrals:
         a, b = places.get(r.source_id), places.get(r.target_id)
         if a is None or b is None or (a.lat, a.lon) == (b.lat, b.lon):
@@ -369,7 +369,7 @@ def _draw_referrals(ax: Axes, inv: Inventory, places: dict[str, Any], crs: CRS) 
         )
 
 
-def _draw_services(ax: Axes, inv: Inventory, places: dict[str, Any], crs: CRS) -> list[str]:
+def _draw_services(ax: Axes, inv: Inventory, places: Mapping[str, Any], crs: CRS) -> list[str]:
     shown = []
     for s in inv.services:
         place = places.get(s.id)
@@ -404,7 +404,7 @@ def _draw_services(ax: Axes, inv: Inventory, places: dict[str, Any], crs: CRS) -
 
 
 def _draw_gaps(
-    ax: Axes, inv: Inventory, places: dict[str, Any], gaps: Sequence[Gap], crs: CRS
+    ax: Axes, inv: Inventory, places: Mapping[str, Any], gaps: Sequence[Gap], crs: CRS
 ) -> None:
     worst: dict[str, str] = {}
     for g in gaps:
@@ -431,7 +431,9 @@ def _draw_gaps(
         )
 
 
-def _draw_route(ax: Axes, inv: Inventory, places: dict[str, Any], route: Route, crs: CRS) -> None:
+def _draw_route(
+    ax: Axes, inv: Inventory, places: Mapping[str, Any], route: Route, crs: CRS
+) -> None:
     points = []
     for numbers, steps in route_stops(route, inv):
         place = places.get(steps[0].service)

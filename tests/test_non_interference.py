@@ -1370,6 +1370,7 @@ def render_app(
         shots.append((label, tuple(_downloads(texts, media[-1] if downloads else None, work))))
 
     streamlit.cache_data.clear()
+    streamlit.cache_resource.clear()  # the shared analyses too: each run computes its own
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(app_test, "MediaFileManager", recording)
         mp.setenv("REFERRAL_ATLAS_DATA", str(data))
@@ -1389,6 +1390,7 @@ def render_app(
                 for label in interact(at, keys) if interact else ():
                     shot(at, f"{page} [{lang}] {label}")
     streamlit.cache_data.clear()
+    streamlit.cache_resource.clear()  # the shared analyses too: each run computes its own
     return shots
 
 

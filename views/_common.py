@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping.assets import standalone_html, use_served_assets
+from mapping.assets import serve_data, standalone_html, use_served_assets
 from mapping.build import build_map
 from pathways.analysis.compare import SiteSummary, summarise
 from pathways.analysis.coverage import site_coverage as compute_coverage
@@ -37,9 +37,11 @@ from pathways.analysis.routes import Profile, Route, route
 from pathways.i18n import LANGS, LANGUAGE_NAMES, direction, pick_lang, t
 from pathways.io.load import find_inventories, load_site
 from pathways.io.store import Store, is_database_source, open_store
+from pathways.model._gc import keep_for_good
 from pathways.model.clock import site_now
 from pathways.model.errors import InventoryError, ValidationError, display_path
 from pathways.model.inventory import Inventory, Service
+from pathways.model.public import PublicInventory
 from views import keys
 from views.viewmodels.db import DB_ENV, VIEWER_ENV, StorePool, public_views
 from views.viewmodels.downloads import Format, download_bytes, format_named
@@ -62,9 +64,13 @@ APP_DIR = Path(__file__).resolve().parent.parent
 DATA_ENV = "REFERRAL_ATLAS_DATA"
 """Environment variable naming the folder of inventories (default: data/sites next to app.py)."""
 
-_BY_CONTENT = {Inventory: lambda inventory: inventory.content_key}
+_BY_CONTENT = {
+    kind: lambda inventory: inventory.content_key for kind in (Inventory, PublicInventory)
+}
 """Cache inventories on their content (an edited file gives a new key), digested once per
-inventory: a 10,000-service inventory's JSON is 14 MB, once per cached call and rerun before."""
+inventory: a 10,000-service inventory's JSON is 14 MB, once per cached call and rerun before.
+Streamlit looks a hash function up by the argument's exact class, so each class is named: the
+app's inventories are public views, which were hashed through their whole JSON until #19."""
 
 
 def data_folder() -> Path:
@@ -87,7 +93,9 @@ def load_file(path: str, mtime_ns: int) -> Loaded:
     One inventory for every session (`cache_resource`: no copy per session and rerun, which
     cost 0.7 s at 10,000 services); inventories are immutable."""
     try:
-        return Loaded(path, load_site(path), ())
+        loaded = Loaded(path, load_site(path), ())
+        keep_for_good()  # kept for the server's life: out of the collector's sight
+        return loaded
     except ValidationError as e:
         return Loaded(path, None, tuple(str(p) for p in e.problems))
     except InventoryError as e:
@@ -294,12 +302,16 @@ def _sign_in_form(where: Any, language: str) -> None:
 
 
 # --- cached analyses ---------------------------------------------------------------------------
+# Results every session may share are kept once (`cache_resource`: the same object for every
+# caller, nothing copied): `st.cache_data` unpickled a 10,000-service site's gaps and what-if
+# on every rerun of every session, a fifth of a Workshop page with twenty sessions (issue #19).
+# They are frozen dataclasses, and nothing here changes them.
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_BY_CONTENT)
-def site_gaps(inventory: Inventory) -> list[Gap]:
+@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs=_BY_CONTENT)
+def site_gaps(inventory: Inventory) -> tuple[Gap, ...]:
     """The gaps of one site (cached on the inventory's content)."""
-    return find_gaps(inventory)
+    return tuple(find_gaps(inventory))
 
 
 def gaps_of(inventories: Sequence[Inventory]) -> list[Gap]:
@@ -307,13 +319,13 @@ def gaps_of(inventories: Sequence[Inventory]) -> list[Gap]:
     return [gap for inv in inventories for gap in site_gaps(inv)]
 
 
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
 def what_if_diff(inventory: Inventory, closed: tuple[str, ...], interpretation: bool) -> GapDiff:
     """The gaps that appear and disappear if these services close or interpreters are lacking."""
     return what_if(inventory, closed=closed, interpretation=interpretation)
 
 
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
 def survivor_route(
     inventory: Inventory, profile: Profile, needs: tuple[str, ...], closed: tuple[str, ...]
 ) -> Route:
@@ -385,9 +397,13 @@ def show_map(
     """Draw a map built by `mapping` (Leaflet served by this app, no CDN).
 
     Only the objects named in `returned` come back from the browser, so panning and zooming
-    do not rerun the script.
+    do not rerun the script. A national map's data is fetched from a file this app serves
+    (`serve_data`) when the sites are files, which every visitor may see; a shared database's
+    sites depend on who signed in, so their maps carry their own data.
     """
     use_served_assets(m)
+    if db_url() is None:  # every visitor may see every site: its data may be a served file
+        serve_data(m, APP_DIR / "static")
     value: dict[str, Any] | None = st_folium(
         m,
         key=key,

@@ -40,6 +40,9 @@ from views.viewmodels.workshop import (
 )
 
 COLORS = {"new": "#c62828", "gone": "#2e7d32", "unchanged": "#222222"}
+# More rows than this go in a scrolling grid, not a table: a national site's route leaves
+# hundreds of services out, and a table of 600 rows took a second to draw (issue #19).
+LONG_TABLE = 30
 EFFECT_COLORS = {"worse": COLORS["new"], "better": COLORS["gone"], "same": COLORS["unchanged"]}
 
 inventories = _common.selected_inventories()
@@ -263,7 +266,10 @@ else:
     if route.excluded:
         st.markdown(f"**{t('route_excluded', lang)}**")
         excluded = pd.DataFrame(excluded_rows(route, inv, lang))
-        _common.table(excluded.set_index(t("col_service", lang)))
+        if len(excluded) <= LONG_TABLE:
+            _common.table(excluded.set_index(t("col_service", lang)))
+        else:  # hundreds on a national site: a scrolling grid draws only the rows in view
+            st.dataframe(excluded, hide_index=True, width="stretch")
 
 if not present:
     st.subheader(t("gap_changes", lang))

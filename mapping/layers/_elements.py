@@ -12,6 +12,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -860,7 +861,75 @@ class _Fragments:
         return [texts[k] for k in order], new
 
 
-class NationalPoints(_DataElement):
+PointItem = tuple[float, float, dict[str, Any], str, str]
+"""A national map's service: latitude, longitude, marker style, tooltip and popup HTML."""
+
+
+@dataclass(frozen=True)
+class PointsData:
+    """A national map's services as `NationalPoints` writes them: shared pieces of HTML, marker
+    styles and per group the compact arrays, as script-safe JSON, with their bounds."""
+
+    pieces: str
+    styles: str
+    data: str
+    bounds: list[list[float]] | None
+
+    def payload(self) -> str:
+        """The whole as one JSON object (pieces `P`, styles `S`, data `D`)."""
+        return f'{{"P":{self.pieces},"S":{self.styles},"D":{self.data}}}'
+
+    @classmethod
+    def of(cls, items: Sequence[Sequence[PointItem]]) -> PointsData:
+        """Compact the services of each group (see `NationalPoints`)."""
+        fragments = _Fragments()
+        looks: dict[str, int] = {}
+        raw = []
+        for group in items:
+            d: dict[str, list[Any]] = {"y": [], "x": [], "s": [], "t": [], "p": []}
+            for lat, lon, style_, tip, popup in group:
+                d["y"].append(round(lat * 1e5))
+                d["x"].append(round(lon * 1e5))
+                d["s"].append(looks.setdefault(json.dumps(style_, sort_keys=True), len(looks)))
+                d["t"].append(fragments.cut(tip))
+                d["p"].append(fragments.cut(popup))
+            raw.append(d)
+        pieces, new = fragments.renumbered()
+        for d in raw:
+            d["t"] = [[new[k] for k in seq] for seq in d["t"]]
+            d["p"] = [[new[k] for k in seq] for seq in d["p"]]
+        lats = [p[0] for g in items for p in g]
+        lons = [p[1] for g in items for p in g]
+        return cls(
+            _js(pieces),
+            _js([json.loads(k) for k in looks]),
+            _js(raw),
+            [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None,
+        )
+
+
+class _ServedData(_DataElement):
+    """An element whose data (`payload()`, script-safe JSON) is written into the map's script,
+    or, once `source` is set (`mapping.assets.serve_data`), fetched from that URL: the app
+    serves a national map's megabytes as a file instead of sending them through every
+    session's page (issue #19). The script defines `start(data)`; `loader()` calls it."""
+
+    source: str | None = None
+
+    def payload(self) -> str:
+        raise NotImplementedError
+
+    def loader(self) -> str:
+        """The script's last line: start on the data written here, or once fetched."""
+        if self.source is None:
+            return f"start({self.payload()});"
+        return (
+            f"fetch({json.dumps(self.source)}).then(function (r) {{ return r.json(); }})"
+            ".then(start);"
+        )
+
+
+class NationalPoints(_ServedData):
     """Every service of a national map, in one compact script (issue #19).
 
     Below `detail_zoom`, the services of the category layers that are switched on are counted
@@ -877,7 +946,7 @@ class NationalPoints(_DataElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent.get_name() }};
-            var P = {{ this.pieces }}, S = {{ this.styles }}, D = {{ this.data }};
+            var P, S, D;  // pieces, styles, data: given to start() below
             var groups = [{% for g in this.groups %}{{ g.get_name() }},{% endfor %}];
             var colors = {{ this.colors|tojson }}, mixed = {{ this.mixed|tojson }};
             var detail = {{ this.detail_zoom|tojson }}, cellPx = {{ this.cell_px|tojson }};
@@ -954,8 +1023,12 @@ class NationalPoints(_DataElement):
                 });
                 keep(wanted);
             }
-            map.on("zoomend moveend overlayadd overlayremove", draw);
-            map.whenReady(draw);
+            function start(x) {
+                P = x.P; S = x.S; D = x.D;
+                map.on("zoomend moveend overlayadd overlayremove", draw);
+                map.whenReady(draw);
+            }
+            {{ this.loader() }}
         })();
         {% endmacro %}
         """
@@ -965,45 +1038,28 @@ class NationalPoints(_DataElement):
         self,
         groups: Sequence[folium.FeatureGroup],
         colors: Sequence[str],
-        items: Sequence[Sequence[tuple[float, float, dict[str, Any], str, str]]],
+        items: Sequence[Sequence[PointItem]] | PointsData,
         *,
         detail_zoom: int = DETAIL_ZOOM,
         cell_px: int = 60,
         tooltip: str = "",
     ) -> None:
-        """`items[g]`: the services of `groups[g]` as (lat, lon, style, tooltip, popup)."""
+        """`items[g]`: the services of `groups[g]` as (lat, lon, style, tooltip, popup), or
+        their `PointsData` worked out before (the app shares it between sessions)."""
         super().__init__()
         self._name = "NationalPoints"
         self.badge_js = _BADGE_JS
         self.groups, self.colors = list(groups), list(colors)
-        fragments = _Fragments()
-        looks: dict[str, int] = {}
-        raw = []
-        for group in items:
-            d: dict[str, list[Any]] = {"y": [], "x": [], "s": [], "t": [], "p": []}
-            for lat, lon, style_, tip, popup in group:
-                d["y"].append(round(lat * 1e5))
-                d["x"].append(round(lon * 1e5))
-                d["s"].append(looks.setdefault(json.dumps(style_, sort_keys=True), len(looks)))
-                d["t"].append(fragments.cut(tip))
-                d["p"].append(fragments.cut(popup))
-            raw.append(d)
-        pieces, new = fragments.renumbered()
-        for d in raw:
-            d["t"] = [[new[k] for k in seq] for seq in d["t"]]
-            d["p"] = [[new[k] for k in seq] for seq in d["p"]]
-        self.pieces = _js(pieces)
-        self.styles = _js([json.loads(k) for k in looks])
-        self.data = _js(raw)
+        points = items if isinstance(items, PointsData) else PointsData.of(items)
+        self.points = points
         self.detail_zoom, self.cell_px = detail_zoom, cell_px
         self.mixed = style.CLUSTER_COLOR
         self.wrap = f'<div style="{_FONT}">CONTENT</div>'
         self.tip = f'<div style="{_FONT}"><b>%N%</b> — {_e(tooltip)}</div>'
-        lats = [p[0] for g in items for p in g]
-        lons = [p[1] for g in items for p in g]
-        self._bounds: list[list[float]] | None = (
-            [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None
-        )
+        self._bounds = points.bounds
+
+    def payload(self) -> str:
+        return self.points.payload()
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         if self._bounds is None:
@@ -1011,7 +1067,20 @@ class NationalPoints(_DataElement):
         return [[v for v in corner] for corner in self._bounds]
 
 
-class NationalRoutes(_DataElement):
+def route_data(places: Sequence[tuple[float, float]], pairs: Sequence[tuple[int, int]]) -> str:
+    """Routes for `NationalRoutes`: each place once (`y`, `x` in 1e-5 degrees), a route as the
+    numbers of its two places (`a`, `b`); script-safe JSON."""
+    return _js(
+        {
+            "y": [round(lat * 1e5) for lat, _ in places],
+            "x": [round(lon * 1e5) for _, lon in places],
+            "a": [a for a, _ in pairs],
+            "b": [b for _, b in pairs],
+        }
+    )
+
+
+class NationalRoutes(_ServedData):
     """The routes of a national map (issue #19): drawn, in the layer they are added to, only
     from `detail_zoom` on and only those with an end in the view (each place written once,
     a route as two numbers)."""
@@ -1021,7 +1090,7 @@ class NationalRoutes(_DataElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent._parent.get_name() }}, group = {{ this._parent.get_name() }};
-            var R = {{ this.data }}, detail = {{ this.detail_zoom|tojson }};
+            var R, detail = {{ this.detail_zoom|tojson }};  // R: given to start() below
             var lines = L.layerGroup().addTo(group);
             function draw() {
                 lines.clearLayers();
@@ -1034,8 +1103,12 @@ class NationalRoutes(_DataElement):
                 }
                 if (drawn.length) { lines.addLayer(L.polyline(drawn, {{ this.options|tojson }})); }
             }
-            map.on("zoomend moveend overlayadd overlayremove", draw);
-            map.whenReady(draw);
+            function start(x) {
+                R = x;
+                map.on("zoomend moveend overlayadd overlayremove", draw);
+                map.whenReady(draw);
+            }
+            {{ this.loader() }}
         })();
         {% endmacro %}
         """
@@ -1043,21 +1116,17 @@ class NationalRoutes(_DataElement):
 
     def __init__(
         self,
-        places: Sequence[tuple[float, float]],
-        pairs: Sequence[tuple[int, int]],
+        data: str,
         *,
         detail_zoom: int = DETAIL_ZOOM,
         **options: Any,
     ) -> None:
+        """`data`: the routes as `route_data` writes them."""
         super().__init__()
         self._name = "NationalRoutes"
-        self.data = _js(
-            {
-                "y": [round(lat * 1e5) for lat, _ in places],
-                "x": [round(lon * 1e5) for _, lon in places],
-                "a": [a for a, _ in pairs],
-                "b": [b for _, b in pairs],
-            }
-        )
+        self.data = data
         self.detail_zoom = detail_zoom
         self.options = {"interactive": False, **options}
+
+    def payload(self) -> str:
+        return self.data

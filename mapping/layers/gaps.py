@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -61,7 +61,7 @@ def gaps_layer(
 def _draw_rings(
     group: folium.FeatureGroup,
     by_service: dict[str, list[Gap]],
-    places: dict[str, PublicPlace | None],
+    places: Mapping[str, PublicPlace | None],
     lang: str,
 ) -> None:
     """A ring around each service named in gaps (drawn as its worst gap's severity), its tooltip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import folium
@@ -18,10 +18,12 @@ from mapping.layers._elements import (
     _ensure_map,
     _group,
     is_national,
+    route_data,
 )
 from mapping.layers.services import _selected, _shown_category
 from pathways import i18n
 from pathways.model.inventory import Inventory, Referral
+from pathways.model.memo import InventoryMemo
 from pathways.public.privacy import public_places
 
 
@@ -79,7 +81,7 @@ def referrals_layer(
 
 
 def _drawn(
-    inventory: Inventory, places: dict[str, Any], selected: set[str] | None
+    inventory: Inventory, places: Mapping[str, Any], selected: set[str] | None
 ) -> Iterator[tuple[int, Referral, Any, Any]]:
     """The routes drawn, with their two public places: not to or from a service that is not
     drawn (hidden, or filtered out by `selected`), nor between two services at one place."""
@@ -96,26 +98,36 @@ def _drawn(
 
 def _national_routes(
     inventory: Inventory,
-    places: dict[str, Any],
+    places: Mapping[str, Any],
     selected: set[str] | None,
     group: folium.FeatureGroup,
     m: folium.Map,
 ) -> folium.Map:
     """A national map's routes (`NationalRoutes`): the same routes as `referrals_layer`
-    keeps, each public place written once."""
-    index: dict[str, int] = {}
-    spots: list[tuple[float, float]] = []
-    pairs: list[tuple[int, int]] = []
-    for _, r, a, b in _drawn(inventory, places, selected):
-        ends = []
-        for sid, place in ((r.source_id, a), (r.target_id, b)):
-            if sid not in index:
-                index[sid] = len(spots)
-                spots.append((place.lat, place.lon))
-            ends.append(index[sid])
-        pairs.append((ends[0], ends[1]))
-    if pairs:
-        NationalRoutes(spots, pairs, color=style.REFERRAL_COLOR, weight=1, opacity=0.45).add_to(
-            group
-        )
+    keeps, each public place written once (worked out once per inventory and categories)."""
+
+    def routes() -> str | None:
+        index: dict[str, int] = {}
+        spots: list[tuple[float, float]] = []
+        pairs: list[tuple[int, int]] = []
+        for _, r, a, b in _drawn(inventory, places, selected):
+            two = []
+            for sid, place in ((r.source_id, a), (r.target_id, b)):
+                if sid not in index:
+                    index[sid] = len(spots)
+                    spots.append((place.lat, place.lon))
+                two.append(index[sid])
+            pairs.append((two[0], two[1]))
+        if not pairs:
+            return None
+        return route_data(spots, pairs)
+
+    key = None if selected is None else tuple(sorted(selected))
+    data = _NATIONAL_ROUTES.get(inventory, key, routes)
+    if data is not None:
+        NationalRoutes(data, color=style.REFERRAL_COLOR, weight=1, opacity=0.45).add_to(group)
     return m
+
+
+_NATIONAL_ROUTES: InventoryMemo[str | None] = InventoryMemo()
+"""A national map's routes (`route_data`), per inventory and categories drawn."""

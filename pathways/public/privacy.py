@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,6 +48,7 @@ from pyproj import Geod
 
 from pathways.model.areas import CORE_RADIUS_M, Area, site_areas
 from pathways.model.inventory import Inventory, Point, Service
+from pathways.model.memo import InventoryMemo
 from pathways.model.public import (
     Precision,
     PublicInventory,
@@ -145,9 +148,17 @@ def rounds_times(service: Service | None) -> bool:
     return bool(service and service.confidential)
 
 
-def public_places(inventory: Inventory) -> dict[str, PublicPlace | None]:
-    """`public_place` of every service, by service id (in inventory order)."""
-    return {s.id: public_place(s, inventory) for s in inventory.services}
+def public_places(inventory: Inventory) -> Mapping[str, PublicPlace | None]:
+    """`public_place` of every service, by service id (in inventory order); read-only, worked
+    out once per inventory (a page draws several layers of the same one)."""
+    return _PLACES.get(
+        inventory,
+        None,
+        lambda: MappingProxyType({s.id: public_place(s, inventory) for s in inventory.services}),
+    )
+
+
+_PLACES: InventoryMemo[Mapping[str, PublicPlace | None]] = InventoryMemo()
 
 
 def reference_point(inventory: Inventory) -> Point:

@@ -25,10 +25,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from pathways.model.clock import OpenAt
 from pathways.model.inventory import DAYS, Inventory, Service, category_label
+from pathways.model.memo import InventoryMemo
 
 GroupChoice = Literal["women", "girls", "boys", "men", "lgbtiq", "undocumented"]
 GROUP_CHOICES: tuple[GroupChoice, ...] = ("women", "girls", "boys", "men", "lgbtiq", "undocumented")
@@ -139,9 +141,21 @@ def languages_present(inventories: Iterable[Inventory]) -> list[str]:
     for inv in invs:
         seen.update(dict.fromkeys(inv.site.languages))
     for inv in invs:
-        for s in inv.services:
-            seen.update(dict.fromkeys(s.languages))
+        seen.update(dict.fromkeys(_LANGUAGES.get(inv, None, partial(_languages, inv))))
     return list(seen)
+
+
+def _languages(inventory: Inventory) -> tuple[str, ...]:
+    """The languages of a site's services, in order of first mention."""
+    seen: dict[str, None] = {}
+    for s in inventory.services:
+        seen.update(dict.fromkeys(s.languages))
+    return tuple(seen)
+
+
+_LANGUAGES: InventoryMemo[tuple[str, ...]] = InventoryMemo()
+"""The languages of a site's services, per inventory: asked twice on each page, and a walk
+through every service (issue #19)."""
 
 
 def subset(inventory: Inventory, service_ids: Iterable[str]) -> Inventory:

@@ -9,8 +9,9 @@ only turns them into what a room of professionals reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pathways.analysis.gaps import PEP_HOURS, SEVERITY_ORDER, Gap, GapDiff
@@ -19,6 +20,7 @@ from pathways.analysis.reasons import reason_text
 from pathways.analysis.routes import Profile, Route, Step, route
 from pathways.i18n import day_name, number, t
 from pathways.model.inventory import Inventory, category_label
+from pathways.model.memo import InventoryMemo
 from views.viewmodels.explore import match_click
 
 Change = Literal["new", "gone", "changed", "unchanged"]
@@ -37,7 +39,15 @@ def default_entry(inventory: Inventory, needs: Sequence[str] = ("health.cmr",)) 
     """Where the Workshop's survivor arrives until the facilitator picks: an entry point that
     does not itself offer any of her needs (arriving at the very service she needs makes a 0 h
     route that shows a room nothing), preferring one from which a route to them is found;
-    else the first entry point (None when the site has none)."""
+    else the first entry point (None when the site has none). Worked out once per inventory
+    and needs: every new session asks, and the search builds the site's graph."""
+    return _DEFAULT_ENTRY.get(inventory, tuple(needs), lambda: _default_entry(inventory, needs))
+
+
+_DEFAULT_ENTRY: InventoryMemo[str | None] = InventoryMemo(size=32)
+
+
+def _default_entry(inventory: Inventory, needs: Sequence[str]) -> str | None:
     entries = entry_options(inventory)
     elsewhere = [
         e for e in entries if not any(_offers(inventory.by_id[e].categories, n) for n in needs)
@@ -132,9 +142,17 @@ def for_display(route: Route, inventory: Inventory, lang: str = "en") -> Route:
     )
 
 
-def service_names(inventory: Inventory, lang: str = "en") -> dict[str, str]:
-    """Service id -> name (in `lang` where the inventory gives it), to put reasons into words."""
-    return {s.id: s.name_in(lang) for s in inventory.services}
+def service_names(inventory: Inventory, lang: str = "en") -> Mapping[str, str]:
+    """Service id -> name (in `lang` where the inventory gives it), to put reasons into words
+    (read-only, worked out once per inventory and language)."""
+    return _NAMES.get(
+        inventory,
+        lang,
+        lambda: MappingProxyType({s.id: s.name_in(lang) for s in inventory.services}),
+    )
+
+
+_NAMES: InventoryMemo[Mapping[str, str]] = InventoryMemo()
 
 
 def excluded_rows(route: Route, inventory: Inventory, lang: str = "en") -> list[dict[str, str]]:
