@@ -37,6 +37,8 @@ import contextlib
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -174,7 +176,11 @@ def server_reruns(repeat: int = 3) -> dict[str, float]:
 
 
 def sessions(
-    browser: Any, url: str, n: int, path: str = "?site=brussels"
+    browser: Any,
+    url: str,
+    n: int,
+    path: str = "?site=brussels",
+    ready: Callable[..., None] = interactive,
 ) -> tuple[float, list[float]]:
     from tests.test_app_browser import STILL  # animations off: see there
 
@@ -190,7 +196,7 @@ def sessions(
         page.goto(url + path, wait_until="commit")
     each = []
     for page in pages:
-        interactive(page, timeout=600_000, polling=250)
+        ready(page, timeout=600_000, polling=250)
         each.append(time.perf_counter() - start)
     total = time.perf_counter() - start
     for c in contexts:
@@ -257,6 +263,7 @@ def workshop(size: int, n: int) -> int:
             alone = _in_thread(lambda: protocol_sessions(url, "what-if", f"site={site}", n))
             mixed = mixed_sessions(browser, url, path, site, n)
             total, each = sessions(browser, url, n, path)
+            floor, _ = one_line_app(browser, n)
             browser.close()
     print(f"Workshop of {size:,} services")
     print(f"one browser session: {first:.1f} s (first on the server), then {warm:.1f} s")
@@ -272,7 +279,38 @@ def workshop(size: int, n: int) -> int:
         f"{n} browsers at once on this machine: all interactive after {total:.1f} s (median "
         f"{statistics.median(each):.1f} s, first {min(each):.1f} s)"
     )
+    print(f"the floor: {n} browsers at once opening a one-line Streamlit page: {floor:.1f} s")
     return 0
+
+
+ONE_LINE_APP = 'import streamlit as st\n\nst.title("Referral Atlas")\n'
+
+
+def one_line_app(browser: Any, n: int) -> tuple[float, list[float]]:
+    """`n` browser sessions at once opening a Streamlit page of one title, on a server of its
+    own: what `n` browsers on this machine cost before the app does anything."""
+    from tests.test_app_browser import _free_port, _wait_healthy  # as the app's server starts
+
+    def titled(page: Any, *, timeout: float, polling: str | int) -> None:
+        page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout)
+        page.wait_for_selector(DONE, timeout=timeout)
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "one_line.py"
+        script.write_text(ONE_LINE_APP, encoding="utf-8")
+        port = _free_port()
+        command = [sys.executable, "-m", "streamlit", "run", str(script)]
+        command += ["--server.port", str(port), "--server.headless", "true"]
+        command += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_healthy(f"http://localhost:{port}/_stcore/health", proc, script)
+            url = f"http://localhost:{port}/"
+            sessions(browser, url, 1, "", titled)  # the server's first run
+            return sessions(browser, url, n, "", titled)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def workshop_folder(source: Path, folder: Path) -> Path:
