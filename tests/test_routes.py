@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import networkx as nx
 import pytest
@@ -217,6 +218,18 @@ def test_route_times_match_brute_force_over_simple_paths(site, hour):
         assert leg is None
     else:
         assert leg is not None and leg[0] == pytest.approx(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_graph(), st.integers(0, 167))
+def test_a_route_without_its_explanation_is_the_same_route(site, hour):
+    """`explain=False` (the protocol's route from each entry point) leaves out only why the
+    other providers were not chosen."""
+    services, refs = site
+    G = graph(services, refs)
+    profile = Profile(entry="s0", weekday=hour // 24, hour=float(hour % 24))
+    explained = route(G, profile, need="health.cmr")
+    assert route(G, profile, need="health.cmr", explain=False) == replace(explained, excluded=())
 
 
 def test_times_through_a_confidential_service_are_rounded_and_travel_withheld():

@@ -231,7 +231,8 @@ WRITERS = {
 
 ALLOWED = {
     # module: functions that may write, each for a reason
-    "mapping/assets.py": {"publish_static"},  # Leaflet into ./static (not inventories)
+    # Leaflet into ./static; a national map's public data into ./static/data (not inventories)
+    "mapping/assets.py": {"publish_static", "serve_data", "_prune"},
     "pathways/io/basemap.py": {"build_basemap", "_write_sources"},  # `pathways.io.basemap build`
     "mapping/build.py": {"save_map"},  # `pathways map --out`
     "mapping/static.py": {"save_png"},  # `pathways map --out .png`

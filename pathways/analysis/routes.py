@@ -708,11 +708,13 @@ def route(
     profile: Profile,
     *,
     need: str | Sequence[str],
+    explain: bool = True,
 ) -> Route:
     """The fastest sequence of hand-offs that meets the need(s) of a survivor profile.
 
     Needs are met one after the other (clinical rape care first), each leg starting where the
     previous need was met. Raises KeyError for an unknown entry point; no route is an answer.
+    `explain=False` leaves `excluded` empty (saying why is most of the time at national size).
     """
     inventory: Inventory = G.graph["inventory"]
     needs = order_needs([need] if isinstance(need, str) else need)
@@ -739,7 +741,7 @@ def route(
     excluded: dict[str, str] = {}
     for n in needs:
         leg = fastest_to(G, here, t, n, usable=usable)
-        _explain(G, inventory, profile, n, here, t, leg, excluded)
+        _explain(G, inventory, profile, n, here, t, leg, excluded if explain else None)
         if leg is None:
             steps, _ = _withhold(G, steps, 0.0)
             return answer(
@@ -882,9 +884,12 @@ def _explain(
     here: str,
     t: float,
     leg: tuple[float, list[str]] | None,
-    excluded: dict[str, str],
+    excluded: dict[str, str] | None,
 ) -> None:
-    """Say why each provider of `need` that is not on the chosen route was left out."""
+    """Say why each provider of `need` that is not on the chosen route was left out (not when
+    `excluded` is None: the caller does not ask)."""
+    if excluded is None:
+        return
     chosen = leg[1][-1] if leg else None
     index = _search_index(G)
     usable = Usable(G, profile, always=[here])

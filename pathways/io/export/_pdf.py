@@ -9,6 +9,9 @@ algorithm orders right-to-left runs: an Arabic service name in an English protoc
 and a right-to-left protocol (an Arabic-script language) has right-aligned paragraphs and its
 table columns from the right. A character that neither font draws (another script) prints as
 '?': the HTML protocol shows it in full.
+
+Tables and the paragraphs that need no shaping are laid out by `_pdf_layout` (fpdf2's line
+breaking took minutes for a national protocol), as fpdf2 would lay them out.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pathways.io.export._pdf_layout import (
+    MARKDOWN,
+    Cell,
+    Line,
+    TableStyle,
+    draw_paragraph,
+    draw_table,
+)
 from pathways.io.export.protocol_content import Card, Gap, Need, SiteProtocol
 from pathways.model import clock
 
@@ -94,6 +105,8 @@ def _fallback_only() -> frozenset[int]:
 def _safe(text: str) -> str:
     """The text with characters no font can draw replaced by '?'."""
     covered = _covered()
+    if covered.issuperset(map(ord, text)):
+        return text
     return "".join(c if ord(c) in covered or c in KEPT else "?" for c in text)
 
 
@@ -134,7 +147,13 @@ def _shaping(pdf: Any, p: SiteProtocol, *texts: str) -> None:
 
 
 def _needs_shaping(text: str) -> bool:
-    return not _fallback_only().isdisjoint(map(ord, text)) or _has_rtl(text)
+    return not _shaped_letters().isdisjoint(map(ord, text))
+
+
+@lru_cache(maxsize=1)
+def _shaped_letters() -> frozenset[int]:
+    """The code points that need shaping: the fallback font's and right-to-left letters."""
+    return _fallback_only() | _rtl_letters()
 
 
 # --- the document ------------------------------------------------------------------------------
@@ -239,19 +258,32 @@ def _para(
     *,
     style: str = "",
     size: float = 9.5,
-    markdown: bool = False,
+    lead: Line | None = None,
 ) -> None:
+    """A paragraph of inventory or catalog text, after a `lead` in its own style ('B', 'I')
+    when there is one: 'critical: ...'."""
+    runs = [lead, (style, f" {text}")] if lead else [(style, text)]
     pdf.set_font(FONT, style, size)
-    _shaping(pdf, p, text)
+    _shaping(pdf, p, *(t for _, t in runs))
+    if not pdf.text_shaping:  # laid out by `_pdf_layout`, fpdf2's line breaking is slow
+        runs = [(s, _safe(t)) for s, t in runs]
+        draw_paragraph(pdf, runs, family=FONT, size=size, line_height=size * 0.45, align=_align(p))
+        return
     pdf.multi_cell(
         0,
         size * 0.45,
-        _safe(text),
+        _safe(f"{_styled(p, *lead)} {_md(p, text)}" if lead else text),
         align=_align(p),
-        markdown=markdown,
+        markdown=lead is not None,
         new_x="LMARGIN",
         new_y="NEXT",
     )
+
+
+def _styled(p: SiteProtocol, style: str, text: str) -> str:
+    """A run as fpdf2 markdown: between the style's markers, its own text escaped (`_md`)."""
+    mark = MARKDOWN[style]
+    return f"{mark}{_md(p, text)}{mark}"
 
 
 def _title(pdf: Any, p: SiteProtocol) -> None:
@@ -335,12 +367,26 @@ def _urgent(pdf: Any, p: SiteProtocol) -> None:
     pdf.set_text_color(0, 0, 0)
     for i, line in enumerate(lines):  # a paragraph each: fpdf2 orders the runs of one line only
         _shaping(pdf, p, line)
+        padding = (1 if i == 0 else 0, 2 if i == len(lines) - 1 else 0)
+        if not pdf.text_shaping:  # a national protocol lists hundreds: `_pdf_layout` is faster
+            draw_paragraph(
+                pdf,
+                [("", _safe(line))],
+                family=FONT,
+                size=9.5,
+                line_height=4.4,
+                align=_align(p),
+                fill=True,
+                margin=2,
+                padding=padding,
+            )
+            continue
         pdf.multi_cell(
             0,
             4.4,
             _safe(line),
             fill=True,
-            padding=(1 if i == 0 else 0, 2, 2 if i == len(lines) - 1 else 0, 2),
+            padding=(padding[0], 2, padding[1], 2),
             align=_align(p),
             new_x="LMARGIN",
             new_y="NEXT",
@@ -357,10 +403,10 @@ def _entry_points(pdf: Any, p: SiteProtocol) -> None:
     rows = [
         [
             _name(p, c, c.organisation),
-            _md(p, c.offers),
-            _md(p, "\n".join(x for x in (c.hours, c.languages) if x)),
-            _md(p, c.phone),
-            _md(p, c.to_care),
+            _cell(p, c.offers),
+            _cell(p, c.hours, c.languages),
+            _cell(p, c.phone),
+            _cell(p, c.to_care),
         ]
         for c in p.entry_points
     ]
@@ -389,13 +435,12 @@ def _need(pdf: Any, p: SiteProtocol, i: int, need: Need) -> None:
     rows = [
         [
             _name(p, c, c.place),
-            _md(p, "\n".join(x for x in (c.phone, c.email) if x)),
-            _md(p, "\n".join(x for x in (c.hours, c.languages) if x)),
-            _md(
-                p,
-                c.who + (f"\n{t['conditions']}{t['colon']} {c.conditions}" if c.conditions else ""),
+            _cell(p, c.phone, c.email),
+            _cell(p, c.hours, c.languages),
+            _cell(
+                p, c.who, f"{t['conditions']}{t['colon']} {c.conditions}" if c.conditions else ""
             ),
-            _md(p, "\n".join(c.referred_by)),
+            _cell(p, *c.referred_by),
         ]
         for c in need.cards
     ]
@@ -425,10 +470,8 @@ def _gap(pdf: Any, p: SiteProtocol, gap: Gap) -> None:
     """One gap, marked at its start edge by a bar in its severity's colour."""
     t = p.text
     top, page = pdf.get_y(), pdf.page_no()
-    label = _md(p, f"{gap.label}{t['colon']}")
-    _para(pdf, p, f"**{label}** {_md(p, gap.message)}", markdown=True)
-    todo = _md(p, f"{t['todo']}{t['colon']}")
-    _para(pdf, p, f"__{todo}__ {_md(p, gap.todo)}", size=9, markdown=True)
+    _para(pdf, p, gap.message, lead=("B", f"{gap.label}{t['colon']}"))
+    _para(pdf, p, gap.todo, size=9, lead=("I", f"{t['todo']}{t['colon']}"))
     if pdf.page_no() == page:  # not when the gap broke across pages
         x = pdf.w - pdf.r_margin + 1 if p.direction == "rtl" else pdf.l_margin - 2.2
         pdf.set_fill_color(*(RED if gap.severity == "critical" else ORANGE))
@@ -442,10 +485,10 @@ def _directory(pdf: Any, p: SiteProtocol) -> None:
     rows = [
         [
             _name(p, c, c.organisation),
-            _md(p, "\n".join(x for x in (c.phone, c.email) if x)),
-            _md(p, c.hours),
-            _md(p, c.languages),
-            _md(p, c.place),
+            _cell(p, c.phone, c.email),
+            _cell(p, c.hours),
+            _cell(p, c.languages),
+            _cell(p, c.place),
         ]
         for c in p.directory
     ]
@@ -457,48 +500,40 @@ def _table(
     pdf: Any,
     p: SiteProtocol,
     headings: list[str],
-    rows: list[list[str]],
+    rows: list[list[Cell]],
     *,
     widths: tuple[int, ...],
 ) -> None:
-    """A table of markdown cells; in a right-to-left protocol its first column is on the right."""
-    from fpdf.fonts import FontFace
-
+    """A table of cells; in a right-to-left protocol its first column is on the right."""
     rtl = p.direction == "rtl"
     if rtl:
         headings, rows, widths = headings[::-1], [r[::-1] for r in rows], widths[::-1]
-    pdf.set_font(FONT, "", 8.5)
-    _shaping(pdf, p, *headings, *(v for r in rows for v in r))  # the table is drawn as a whole
-    pdf.set_draw_color(187, 187, 187)
-    pdf.set_fill_color(255, 255, 255)
-    with pdf.table(
-        col_widths=widths,
-        width=sum(widths),
-        align="RIGHT" if rtl else "LEFT",
-        text_align="RIGHT" if rtl else "LEFT",
-        v_align="TOP",
-        line_height=3.9,
-        padding=1,
-        headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, color=(40, 20, 60)),
-        markdown=True,
-        repeat_headings=1,
-    ) as table:
-        head = table.row()
-        for h in headings:
-            head.cell(_safe(_md(p, h)))
-        for values in rows:
-            row = table.row()
-            for v in values:
-                row.cell(_safe(v))
+    style = TableStyle(
+        FONT,
+        head_color=(40, 20, 60),
+        head_fill=HEAD_FILL,
+        rtl=rtl,
+        direction=p.direction,
+    )
+    heads = [_cell(p, h, style="B") for h in headings]
+    draw_table(pdf, heads, rows, widths=widths, style=style, shaped=_needs_shaping)
     pdf.ln(2.5)
 
 
 # --- text --------------------------------------------------------------------------------------
 
 
-def _name(p: SiteProtocol, c: Card, extra: str) -> str:
-    """The service name in bold, then a detail line (markdown, both escaped)."""
-    return f"**{_md(p, c.name)}**" + (f"\n{_md(p, extra)}" if extra else "")
+def _name(p: SiteProtocol, c: Card, extra: str) -> Cell:
+    """The service name in bold, then a detail line."""
+    return _cell(p, c.name, style="B") + _cell(p, extra)
+
+
+def _cell(p: SiteProtocol, *texts: str, style: str = "") -> Cell:
+    """Inventory texts as a table cell: a line per line of the texts that are not empty, each
+    kept in its own order (`_value`), with '?' for what no font draws."""
+    rtl = p.direction == "rtl"
+    lines = [line for text in texts if text for line in text.removesuffix("\n").split("\n")]
+    return tuple((style, _safe(_marked(line, rtl=rtl))) for line in lines)
 
 
 def _md(p: SiteProtocol, text: str) -> str:
@@ -518,14 +553,24 @@ def _value(p: SiteProtocol, text: str) -> str:
     (' · +32 2 000 00 01') is not drawn into the right-to-left run.
     """
     rtl = p.direction == "rtl"
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if line and rtl and not _has_rtl(line):
-            lines[i] = LRM + line
-        elif line and not rtl and _has_rtl(line):
-            lines[i] = line + LRM
-    return "\n".join(lines)
+    return "\n".join(_marked(line, rtl=rtl) for line in text.split("\n"))
+
+
+def _marked(line: str, *, rtl: bool) -> str:
+    """One line of `_value`."""
+    if line and rtl and not _has_rtl(line):
+        return LRM + line
+    if line and not rtl and _has_rtl(line):
+        return line + LRM
+    return line
 
 
 def _has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+    return not _rtl_letters().isdisjoint(map(ord, text))
+
+
+@lru_cache(maxsize=1)
+def _rtl_letters() -> frozenset[int]:
+    """The code points of right-to-left letters (bidirectional class R or AL); none lies beyond
+    the first two planes."""
+    return frozenset(c for c in range(0x20000) if unicodedata.bidirectional(chr(c)) in ("R", "AL"))

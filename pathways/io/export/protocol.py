@@ -250,8 +250,10 @@ def _card(ps: PublicService, lang: str, referred_by: tuple[str, ...] = ()) -> Ca
     )
 
 
+@lru_cache(maxsize=4096)
 def _hours(h: float, lang: str) -> str:
-    """'2 h', '1.5 h' / '1,5 h': hours with a decimal only when they have one."""
+    """'2 h', '1.5 h' / '1,5 h': hours with a decimal only when they have one (a national
+    protocol writes tens of thousands, of a few hundred values)."""
     return f"{number(h, lang, 0 if float(h).is_integer() else 1)} h"
 
 
@@ -299,7 +301,7 @@ def _to_care(G: nx.DiGraph, inventory: Inventory, lang: str) -> dict[str, str]:
     for s in inventory.services:
         if not s.entry_point:
             continue
-        r = route(G, Profile(entry=s.id, weekday=0, hour=10.0), need="health.cmr")
+        r = route(G, Profile(entry=s.id, weekday=0, hour=10.0), need="health.cmr", explain=False)
         if not (r.found and r.total_hours is not None):
             out[s.id] = t("protocol_no_route", lang)
         elif len(r.steps) <= 1:
