@@ -65,7 +65,9 @@ def test_streamlit_config_is_safe() -> None:
     assert config["server"]["address"] in ("localhost", "127.0.0.1")
     assert config["server"].get("headless", True) is True
     assert config["server"].get("enableCORS", True) is True  # XSRF needs CORS protection on
-    assert "runOnSave" not in config["server"] and "fileWatcherType" not in config["server"]
+    assert "runOnSave" not in config["server"]  # a served app never reruns on a source change
+    # nor watches its sources at all (issue #19: the watcher walked every module after each run)
+    assert config["server"].get("fileWatcherType", "none") == "none"
 
 
 # --- one server for the module ---------------------------------------------------------------
