@@ -54,6 +54,12 @@ page = st.navigation(
         explore,
         workshop,
         st.Page(
+            "views/orientation.py",
+            title=t("nav_orientation", lang),
+            icon=":material/explore:",
+            url_path="orientation",
+        ),
+        st.Page(
             "views/gaps.py",
             title=t("nav_gaps", lang),
             icon=":material/report:",

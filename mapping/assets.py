@@ -110,12 +110,13 @@ def serve_data(m: folium.Map, folder: Path, base_url: str = SERVED_DATA_URL) -> 
     written once (atomically: a reader never sees half of it). Only what the map would carry
     anyway is written: public places, escaped texts. Files unused for a day are removed.
     """
+    served = [e for e in walk(m) if isinstance(e, _ServedData)]
+    if not served:  # a site's map: nothing to serve, nothing touched
+        return m
     target = Path(folder) / "data"
     target.mkdir(parents=True, exist_ok=True)
     wrote = False
-    for element in walk(m):
-        if not isinstance(element, _ServedData):
-            continue
+    for element in served:
         text = element.payload().encode("utf-8")
         name = hashlib.sha256(text).hexdigest()[:40] + ".json"
         path = target / name

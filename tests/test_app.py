@@ -27,6 +27,7 @@ TINY = Path(__file__).parent / "data" / "tiny.yaml"
 PAGES = [
     "views/explore.py",
     "views/workshop.py",
+    "views/orientation.py",
     "views/gaps.py",
     "views/compare.py",
     "views/export.py",

@@ -347,6 +347,16 @@ def test_every_export_format(inv: Inventory, secrets: Secrets, tmp_path: Path) -
         "protocol pdf metadata", json.dumps(dict(reader.metadata or {}), default=str), secrets
     )
 
+    for lang in ("en", "fr"):  # the pocket guide: phones and hours, never a place
+        pocket = tmp_path / f"pocket-{lang}.pdf"
+        args = ["export", str(inv.path), "--format", "pocket", "--out", str(pocket)]
+        assert main([*args, "--lang", lang]) == 0
+        reader = pypdf.PdfReader(pocket)
+        text = "\n".join(p.extract_text() for p in reader.pages)
+        assert_clean(f"pocket pdf text {lang}", text, secrets)
+        metadata = json.dumps(dict(reader.metadata or {}), default=str)
+        assert_clean(f"pocket pdf metadata {lang}", metadata, secrets)
+
     gpkg = tmp_path / "out.gpkg"
     assert main(["export", str(inv.path), "--format", "gpkg", "--out", str(gpkg)]) == 0
     import pyogrio

@@ -89,6 +89,9 @@ def outputs(tmp_path_factory, inventories) -> dict[str, list[tuple[str, str]]]:
             pdf = export(inv, folder / f"{inv.site.id}.pdf", format="protocol", options=OPTS)
             pages = pypdf.PdfReader(pdf).pages
             texts.append(("protocol-pdf", "\n".join(p.extract_text() for p in pages)))
+        pocket = export(inv, folder / f"{inv.site.id}-pocket.pdf", format="pocket", options=OPTS)
+        pages = pypdf.PdfReader(pocket).pages
+        texts.append(("pocket-pdf", "\n".join(p.extract_text() for p in pages)))
         out[inv.site.id] = texts
     return out
 

@@ -443,6 +443,7 @@ INVENTORY_NAMES = {"PATH", "SOURCE", "OLD", "NEW", "paths", "path", "source", "o
 SKIPPED = {
     ("import", "--sheet"): "only read for .xlsx input, and no command writes .xlsx",
     ("add", "--service"): "reads a service record file no command writes (--referral is run)",
+    ("orient", "--grid"): "reads a danger grid no command writes (the shipped grid is the default)",
 }
 """Optional arguments the synthesiser leaves out, each with the reason. Any other it cannot fill
 fails `test_every_command_and_argument_is_synthesised`."""
@@ -462,6 +463,7 @@ KNOWN = {  # free-text options of `import` and of the editing commands, by dest
     "reason": ("kit stock-out",),
     "note": ("not now",),
     "proposal": ("p1",),
+    "sign": ("threat_to_kill", ("weapon", "children_at_risk")),  # `orient`: the shipped grid's
 }
 TEXT_SUFFIXES = {"yaml": ".yaml", "json": ".json", "html": ".html", "csv": ".csv"}
 

@@ -240,6 +240,7 @@ ALLOWED = {
     "pathways/io/export/geojson.py": {"write_geojson"},
     "pathways/io/export/hsds.py": {"write_hsds"},
     "pathways/io/export/protocol.py": {"write_protocol"},
+    "pathways/io/export/pocket.py": {"write_pocket"},
     "pathways/io/export/sheet.py": {"_write"},
     "pathways/io/export/gpkg.py": {"write_gpkg"},
     "pathways/io/export/network.py": {"write_graphml", "write_gexf"},

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import folium
+import networkx as nx
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -36,11 +37,13 @@ from pathways.analysis.graph import build_referral_graph
 from pathways.analysis.routes import Profile, Route, route
 from pathways.i18n import LANGS, LANGUAGE_NAMES, direction, pick_lang, t
 from pathways.io.load import find_inventories, load_site
+from pathways.io.orientation import load_grid
 from pathways.io.store import Store, is_database_source, open_store
 from pathways.model._gc import keep_for_good
 from pathways.model.clock import site_now
 from pathways.model.errors import InventoryError, ValidationError, display_path
 from pathways.model.inventory import Inventory, Service
+from pathways.model.orientation import Grid
 from pathways.model.public import PublicInventory
 from views import keys
 from views.viewmodels.db import DB_ENV, VIEWER_ENV, StorePool, public_views
@@ -331,6 +334,23 @@ def survivor_route(
 ) -> Route:
     """The route of a survivor profile to her needs, with these services closed."""
     return route(build_referral_graph(inventory, closed=closed), profile, need=list(needs))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
+def referral_graph(inventory: Inventory) -> nx.DiGraph:
+    """The site's referral graph, shared by every session (the Orientation page's answers are
+    not cached: a cache would keep what a frontline worker typed)."""
+    return build_referral_graph(inventory)
+
+
+GRID_SOURCE = "data/orientation/grid.yaml"
+"""The danger grid the Orientation page uses (the shipped one)."""
+
+
+@st.cache_resource(show_spinner=False)
+def danger_grid() -> Grid:
+    """The shipped danger grid (`pathways.io.orientation`), read once per server."""
+    return load_grid()
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)

@@ -283,3 +283,41 @@ back finds the same scenario."""
 PERSISTENT = (*EXPLORE_FILTERS, *WORKSHOP_SCENARIO, OFFLINE, SEVERITIES)
 """Widget values kept while other pages are shown (Streamlit drops a widget's state when its
 page is not run; `views._common.frame` keeps these)."""
+
+# --- Orientation (frontline staff; issue #20): nothing typed is kept beyond the session --------
+
+OR_PREFIX = "or_"
+"""Every Orientation widget's key starts so: "Clear" deletes them all from the session."""
+
+OR_SITE = "or_site"
+"""Orientation selectbox: the site."""
+
+OR_FROM = "or_from"
+"""Orientation selectbox: the entry point where the person is now."""
+
+OR_INCIDENT = "or_incident"
+"""Orientation radio: what happened (sexual, physical, psychological, economic, unknown)."""
+
+OR_HOURS = "or_hours"
+"""Orientation number input: hours since the incident (empty: not known)."""
+
+OR_SIGN = "or_sign"
+"""Orientation checkboxes: `or_sign_<sign id>` for each sign of the danger grid."""
+
+OR_AGE = "or_age"
+"""Orientation number input: the person's age (empty: not asked)."""
+
+OR_GENDER = "or_gender"
+"""Orientation selectbox: the person's gender (None: not asked)."""
+
+OR_LANGUAGE = "or_language"
+"""Orientation selectbox: the only language the person speaks (None: not asked)."""
+
+OR_MAP = "or_map"
+"""Orientation map of the services proposed."""
+
+OR_SHEET = "or_sheet"
+"""Orientation download button: the one-page sheet for the person."""
+
+OR_CLEAR = "or_clear"
+"""Orientation button: forget every answer on the page."""

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathways.cli.inventory",
     "pathways.cli.gaps",
     "pathways.cli.route",
+    "pathways.cli.orient",
     "pathways.cli.compare",
     "pathways.cli.map",
     "pathways.cli.coverage",

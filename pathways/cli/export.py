@@ -15,8 +15,8 @@ def register(sub: Any) -> None:
     """Add `pathways export` to the command line's subparsers."""
     p = sub.add_parser(
         "export",
-        help="write inventories as GeoJSON, GeoPackage, CSV, HXL, GraphML, GEXF, HSDS or a "
-        "printable referral protocol (HTML or PDF)",
+        help="write inventories as GeoJSON, GeoPackage, CSV, HXL, GraphML, GEXF, HSDS, a "
+        "printable referral protocol (HTML or PDF) or a two-page pocket guide (PDF)",
     )
     p.add_argument("paths", nargs="+", metavar="SOURCE", help=SOURCES_HELP)
     reader_option(p)
@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
         "--out",
         required=True,
         type=Path,
-        help="the file to write (hsds: .json, .zip or a folder; protocol: .html or .pdf)",
+        help="the file to write (hsds: .json, .zip or a folder; protocol: .html or .pdf; "
+        "pocket: .pdf)",
     )
     p.add_argument("--lang", choices=LANGS, default="en", help="language of labels")
     p.add_argument("--as-of", type=date_arg, help="date gaps and the protocol count from")

@@ -114,6 +114,12 @@ RUNTIME_KEYS: tuple[str, ...] = (
     N_("gapkind_stale"),
     N_("gapkind_suspended"),
     # The Workshop: genders, what-if changes (`views.workshop`).
+    # The Orientation page's incidents (`pathways.model.orientation.INCIDENTS`).
+    N_("orpage_incident_sexual"),
+    N_("orpage_incident_physical"),
+    N_("orpage_incident_psychological"),
+    N_("orpage_incident_economic"),
+    N_("orpage_incident_unknown"),
     N_("gender_female"),
     N_("gender_male"),
     N_("gender_nonbinary"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pathways.io.export import geojson, gpkg, hsds, network, protocol, sheet
+from pathways.io.export import geojson, gpkg, hsds, network, pocket, protocol, sheet
 from pathways.io.export.options import ExportOptions, Writer, one_site
 from pathways.model.errors import InventoryError
 from pathways.model.inventory import Inventory
@@ -31,6 +31,7 @@ WRITERS: dict[str, Writer] = {
     "gexf": network.write_gexf,
     "hsds": hsds.write_hsds,
     "protocol": protocol.write_protocol,
+    "pocket": pocket.write_pocket,
 }
 """Format name -> its writer, in the order the command line lists them."""
 
