@@ -34,16 +34,17 @@ from pathways.analysis.compare import SiteSummary, summarise
 from pathways.analysis.coverage import site_coverage as compute_coverage
 from pathways.analysis.gaps import SEVERITY_ORDER, Gap, GapDiff, find_gaps, what_if
 from pathways.analysis.graph import build_referral_graph
+from pathways.analysis.orient import Orientation, orient, scenario_question
 from pathways.analysis.routes import Profile, Route, route
 from pathways.i18n import LANGS, LANGUAGE_NAMES, direction, pick_lang, t
 from pathways.io.load import find_inventories, load_site
-from pathways.io.orientation import load_grid
+from pathways.io.orientation import load_grid, load_scenarios
 from pathways.io.store import Store, is_database_source, open_store
 from pathways.model._gc import keep_for_good
 from pathways.model.clock import site_now
 from pathways.model.errors import InventoryError, ValidationError, display_path
 from pathways.model.inventory import Inventory, Service
-from pathways.model.orientation import Grid
+from pathways.model.orientation import Grid, Scenario
 from pathways.model.public import PublicInventory
 from views import keys
 from views.viewmodels.db import DB_ENV, VIEWER_ENV, StorePool, public_views
@@ -341,6 +342,32 @@ def referral_graph(inventory: Inventory) -> nx.DiGraph:
     """The site's referral graph, shared by every session (the Orientation page's answers are
     not cached: a cache would keep what a frontline worker typed)."""
     return build_referral_graph(inventory)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=_BY_CONTENT)
+def scenario_cards(inventory: Inventory) -> tuple[Scenario, ...] | str:
+    """The site's scenario cards for workshops, or the problems of its cards' file (one
+    `FILE:LINE: ...` line each)."""
+    try:
+        return load_scenarios(inventory, danger_grid())
+    except ValidationError as e:
+        return "\n".join(str(p) for p in e.problems)
+    except InventoryError as e:
+        return str(e)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=_BY_CONTENT)
+def scenario_answer(inventory: Inventory, card: Scenario) -> Orientation:
+    """`pathways orient`'s answer for a scenario card (a story about nobody: cached)."""
+    profile, situation = scenario_question(card)
+    return orient(
+        inventory,
+        profile,
+        situation,
+        danger_grid(),
+        grid_source=GRID_SOURCE,
+        G=referral_graph(inventory),
+    )
 
 
 GRID_SOURCE = "data/orientation/grid.yaml"

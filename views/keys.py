@@ -321,3 +321,9 @@ OR_SHEET = "or_sheet"
 
 OR_CLEAR = "or_clear"
 """Orientation button: forget every answer on the page."""
+
+WS_CARD = "ws_card"
+"""Workshop selectbox: a scenario card of the site (`data/orientation/scenarios/SITE.yaml`)."""
+
+WS_REVEAL = "ws_reveal"
+"""Workshop toggle: reveal the scenario card's orientation answer to the room."""

@@ -71,6 +71,7 @@ gender = c[1].selectbox(
     t("gender", lang),
     [None, "female", "male", "nonbinary"],
     format_func=lambda g: t("not_asked", lang) if g is None else t(f"gender_{g}", lang),
+    placeholder=t("not_asked", lang),
     key=keys.OR_GENDER,
 )
 _common.keep_valid(keys.OR_LANGUAGE, [None, *languages_present([inv])])
@@ -78,6 +79,7 @@ language = st.selectbox(
     t("speaks_only", lang),
     [None, *languages_present([inv])],
     format_func=lambda x: t("not_asked", lang) if x is None else language_name(x, lang),
+    placeholder=t("not_asked", lang),
     key=keys.OR_LANGUAGE,
 )
 st.button(t("orpage_clear", lang), on_click=_clear, key=keys.OR_CLEAR, type="secondary")

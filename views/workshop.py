@@ -23,6 +23,8 @@ from views.viewmodels.explore import (
     time_label,
     time_options,
 )
+from views.viewmodels.orientation import cards as orientation_cards
+from views.viewmodels.orientation import urgency_text
 from views.viewmodels.table import categories_present
 from views.viewmodels.workshop import (
     Sentence,
@@ -299,3 +301,36 @@ if not present:
         if not changes:
             column.caption(t(none, lang))
     st.caption(t("gaps_same", lang, n=len(diff.unchanged)))
+
+
+# --- scenario cards: the room decides where to orient, then the answer is revealed -------------
+deck = _common.scenario_cards(inv)
+if isinstance(deck, str):
+    st.error(t("cards_broken", lang))
+    st.code(deck, language=None)
+elif deck:
+    st.subheader(t("cards_title", lang))
+    by_card = {c.id: c for c in deck}
+    _common.keep_valid(keys.WS_CARD, list(by_card))
+    card_id = st.selectbox(
+        t("cards_pick", lang),
+        list(by_card),
+        format_func=lambda c: by_card[c].title.in_lang(lang),
+        key=keys.WS_CARD,
+    )
+    card = by_card[card_id]
+    _big(card.story.in_lang(lang), COLORS["unchanged"], "1.5rem")
+    st.caption(t("cards_where", lang, entry=names.get(card.entry, card.entry)))
+    if st.toggle(t("cards_reveal", lang), key=keys.WS_REVEAL):
+        answer = _common.scenario_answer(inv, card)
+        show = {"immediate": st.error, "urgent": st.warning, "routine": st.info}
+        show[answer.urgency](urgency_text(answer, lang))
+        for reason in answer.reasons:
+            st.markdown(f"- {_common.md(reason.text(lang))}")
+        for item in orientation_cards(answer, inv, lang):
+            with st.container(border=True):
+                st.markdown(f"**{_common.md(item.heading)}**")
+                for line in item.lines:
+                    st.markdown(_common.md(line))
+        for gap in answer.gaps:
+            st.warning(_common.md(gap.text(lang)))

@@ -23,8 +23,8 @@ from pathways.analysis.routes import Profile, exclusion_reason, nearest_entry, r
 from pathways.analysis.travel import travel_model
 from pathways.i18n import N_, join, language_name, number, t
 from pathways.model.errors import InventoryError
-from pathways.model.inventory import Inventory, Point, base_category, category_label
-from pathways.model.orientation import INCIDENTS, Grid, Text
+from pathways.model.inventory import DAYS, Inventory, Point, base_category, category_label
+from pathways.model.orientation import INCIDENTS, Grid, Scenario, Text
 
 Urgency = Literal["immediate", "urgent", "routine"]
 Access = Literal["here", "direct", "referral", "none"]
@@ -484,3 +484,16 @@ def _language_gap(
     return Gap(
         languages=(lang,), **_gap("language", "minor", inventory, key, lacking, language=lang)
     )
+
+
+def scenario_question(card: Scenario) -> tuple[Profile, Situation]:
+    """The profile and situation a scenario card describes (what `orient` is asked)."""
+    profile = Profile(
+        entry=card.entry,
+        language=card.language,
+        age=card.age,
+        gender=card.gender,
+        weekday=DAYS.index(card.day),
+        hour=card.hour,
+    )
+    return profile, Situation(card.incident, card.hours_since, card.signs)

@@ -9,7 +9,7 @@ import argparse
 from typing import Any
 
 from pathways.analysis.graph import build_referral_graph
-from pathways.analysis.orient import Orientation, Situation, orient
+from pathways.analysis.orient import Orientation, Situation, orient, scenario_question
 from pathways.analysis.routes import Profile, format_time
 from pathways.cli._common import (
     LANGS,
@@ -21,11 +21,11 @@ from pathways.cli._common import (
     reader_option,
 )
 from pathways.cli.route import _arrival
-from pathways.i18n import t
-from pathways.io.orientation import load_grid
+from pathways.i18n import colon, t
+from pathways.io.orientation import load_grid, load_scenarios
 from pathways.model.errors import InventoryError, display_path
 from pathways.model.inventory import DAYS, REQUIREMENTS, Inventory, check_language
-from pathways.model.orientation import INCIDENTS
+from pathways.model.orientation import INCIDENTS, Grid, Scenario
 from pathways.public.orientation import LEVELS, action_lines
 
 
@@ -39,6 +39,12 @@ def register(sub: Any) -> None:
     start = p.add_mutually_exclusive_group(required=True)
     start.add_argument("--from", dest="entry", metavar="SERVICE_ID", help="where the person is")
     start.add_argument("--at", metavar="LAT,LON", type=latlon_arg, help="a place")
+    start.add_argument(
+        "--scenario",
+        metavar="ID",
+        help="a workshop's scenario card of the site (data/orientation/scenarios/SITE.yaml): "
+        "its story, then the answer",
+    )
     p.add_argument("--incident", choices=INCIDENTS, help="what happened (default: unknown)")
     p.add_argument("--hours-since", type=float, metavar="N", help="hours since it happened")
     p.add_argument(
@@ -64,18 +70,37 @@ def run_orient(args: argparse.Namespace) -> int:
     grid = load_grid(args.grid)
     source = display_path(args.grid) if args.grid else "data/orientation/grid.yaml"
     inventory = read_one(args.paths[0], user=args.user)
-    profile, from_clock = _profile(args, inventory)
-    situation = Situation(args.incident, args.hours_since, tuple(dict.fromkeys(args.sign)))
+    card = _scenario(args.scenario, inventory, grid) if args.scenario else None
+    if card is not None:
+        profile, situation = scenario_question(card)
+        from_clock: tuple[str, ...] = ()
+    else:
+        profile, from_clock = _profile(args, inventory)
+        situation = Situation(args.incident, args.hours_since, tuple(dict.fromkeys(args.sign)))
     G = build_referral_graph(inventory)
     answer = orient(inventory, profile, situation, grid, grid_source=source, G=G)
     if args.json:
         data = answer.to_dict(args.lang)
+        if card is not None:
+            data["scenario"] = {"id": card.id, "story": card.story.in_lang(args.lang)}
         data["arrival"] = {"day": DAYS[profile.weekday], "hour": round(profile.hour, 2)}
         data["data_status"] = inventory.site.data_status
         dump(data)
     else:
+        if card is not None:
+            title, story = card.title.in_lang(args.lang), card.story.in_lang(args.lang)
+            print(f"{title}{colon(args.lang)}{story}\n")
         _print(answer, inventory, profile, from_clock, args.lang)
     return 0
+
+
+def _scenario(card_id: str, inventory: Inventory, grid: Grid) -> Scenario:
+    """The site's scenario card `card_id`; InventoryError naming the cards there are."""
+    cards = {c.id: c for c in load_scenarios(inventory, grid)}
+    if card_id not in cards:
+        known = ", ".join(cards) or "none"
+        raise InventoryError(f"--scenario: '{card_id}' is not a card of this site ({known})")
+    return cards[card_id]
 
 
 def _profile(args: argparse.Namespace, inventory: Inventory) -> tuple[Profile, tuple[str, ...]]:

@@ -12,10 +12,14 @@ from pathlib import Path
 
 from pathways.io.load import DATA_DIR, _decode, _Document, _model, _parse_text, _read_bytes
 from pathways.model.errors import Problem, ValidationError, display_path
-from pathways.model.orientation import Grid
+from pathways.model.inventory import Inventory
+from pathways.model.orientation import Grid, Scenario, ScenarioDeck
 
 GRID_PATH = DATA_DIR / "orientation" / "grid.yaml"
 """The shipped danger grid."""
+
+SCENARIOS_DIR = DATA_DIR / "orientation" / "scenarios"
+"""The shipped scenario cards, a file per site (`SITE_ID.yaml`)."""
 
 
 def load_grid(path: str | os.PathLike[str] | None = None) -> Grid:
@@ -51,6 +55,48 @@ def _read_grid(path: Path) -> Grid:
     if grid is None or doc.problems:
         raise ValidationError(doc.problems or [Problem(name, 1, "", "not a danger grid")])
     return grid
+
+
+def load_scenarios(
+    inventory: Inventory, grid: Grid, path: str | os.PathLike[str] | None = None
+) -> tuple[Scenario, ...]:
+    """The scenario cards of a site (`path`, by default the shipped file named by its id; none
+    when there is no such file), validated: each card's entry must be an entry point of the
+    site and its signs the grid's. Raises `ValidationError` listing every problem with its
+    file and line."""
+    file = Path(path) if path is not None else SCENARIOS_DIR / f"{inventory.site.id}.yaml"
+    if path is None and not file.is_file():
+        return ()
+    name = display_path(file)
+    raw = _read_bytes(file, name)
+    text = _decode(raw, name)
+    root, data = _parse_text(raw, text, name)
+    doc = _Document(name, root, text)
+    deck: ScenarioDeck | None = _model(ScenarioDeck, data, [], doc)
+    if deck is not None:
+        entries = [s.id for s in inventory.services if s.entry_point]
+        signs = [s.id for s in grid.signs]
+        if deck.site != inventory.site.id:
+            doc.add(["site"], f"'{deck.site}' is not this site ('{inventory.site.id}')")
+        seen: set[str] = set()
+        for i, card in enumerate(deck.scenarios):
+            if card.id in seen:
+                doc.add(["scenarios", i, "id"], f"'{card.id}' is given twice; ids must be unique")
+            seen.add(card.id)
+            if card.entry not in entries:
+                doc.add(
+                    ["scenarios", i, "entry"],
+                    f"'{card.entry}' is not an entry point of the site ({', '.join(entries)})",
+                )
+            for j, sign in enumerate(card.signs):
+                if sign not in signs:
+                    doc.add(
+                        ["scenarios", i, "signs", j],
+                        f"'{sign}' is not a sign of the grid ({', '.join(signs)})",
+                    )
+    if deck is None or doc.problems:
+        raise ValidationError(doc.problems or [Problem(name, 1, "", "not a scenario deck")])
+    return deck.scenarios
 
 
 def _as_grid_problem(p: Problem) -> Problem:

@@ -140,3 +140,33 @@ class Grid(_Record):
             for i, item in enumerate(items):
                 out += [(key, i, j, sid) for j, sid in enumerate(item.sources) if sid not in known]
         return out
+
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Scenario(_Record):
+    """A case vignette for a workshop (issue #20): a short story a room reads, and the answers
+    `pathways orient` takes, so the app can reveal what to do, the route and the gaps met.
+    A story about nobody: no name, no case, only what orientation depends on."""
+
+    id: GridId
+    title: Text
+    story: Text
+    entry: str = Field(min_length=1)
+    """The entry point of the site where the person is (a service id)."""
+    incident: Incident = "unknown"
+    hours_since: float | None = Field(default=None, ge=0, le=24 * 365)
+    signs: tuple[GridId, ...] = ()
+    age: int | None = Field(default=None, ge=0, le=120)
+    gender: Literal["female", "male", "nonbinary"] | None = None
+    language: str | None = None
+    day: Day = "mon"
+    hour: float = Field(default=10, ge=0, lt=24)
+
+
+class ScenarioDeck(_Record):
+    """A site's scenario cards (`data/orientation/scenarios/SITE.yaml`)."""
+
+    site: str = Field(min_length=1)
+    scenarios: tuple[Scenario, ...] = Field(min_length=1)
