@@ -447,3 +447,22 @@ def test_the_watch_sees_a_write(tmp_path: Path) -> None:
         _WATCHING.clear()
     assert _WRITES and str(_WRITES[0][1]).endswith("typed.txt")
     _WRITES.clear()
+
+
+def test_a_helpline_is_called_not_visited() -> None:
+    """A helpline proposed directly: the person calls it from where they are."""
+    from pathways.analysis.orient import Action
+    from pathways.model.orientation import Text
+    from pathways.public.orientation import action_lines
+
+    inv = load_site(BRUSSELS)
+    line = next(s for s in inv.services if set(s.categories) <= {"hotline"})
+    why = Text(en="Someone listens.", fr="Quelqu'un écoute.")
+    names = {s.id: s.name for s in inv.services}
+    call = Action(category="hotline", why=why, because=(), service=line.id, access="direct")
+    text = "\n".join(action_lines(1, call, inv, names, "en"))
+    assert "call it now" in text and "go there" not in text
+    visit = Action(
+        category="health.cmr", why=why, because=(), service="bxl-cpvs-centre", access="direct"
+    )
+    assert "go there directly" in "\n".join(action_lines(1, visit, inv, names, "en"))

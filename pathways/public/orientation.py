@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from pathways.analysis.graph import is_remote
 from pathways.analysis.orient import Action, Deadline
 from pathways.analysis.reasons import reason_text
 from pathways.i18n import N_, colon, number, semicolon, t
@@ -48,6 +49,12 @@ def action_lines(
     h = number(seen, lang, 1 if seen < 10 else 0)
     if a.access == "here":
         lines.append("   " + t("orient_access_here", lang, h=h))
+    elif (
+        a.access == "direct"
+        and a.service in inventory.by_id
+        and is_remote(inventory.by_id[a.service])
+    ):  # a helpline: the person calls it from where they are
+        lines.append("   " + t("orient_access_call", lang))
     elif a.access == "direct":
         lines.append("   " + t("orient_access_direct", lang, h=h))
     else:
