@@ -20,7 +20,7 @@ from pathways.cli._common import (
     read_one,
     reader_option,
 )
-from pathways.cli.route import _arrival
+from pathways.cli.route import profile_of
 from pathways.i18n import colon, t
 from pathways.io.orientation import load_grid, load_scenarios
 from pathways.model.errors import InventoryError, display_path
@@ -114,19 +114,7 @@ def _profile(args: argparse.Namespace, inventory: Inventory) -> tuple[Profile, t
             raise InventoryError(f"--language: {e} (this site's languages: {langs})") from None
     if args.age is not None and not 0 <= args.age <= 120:
         raise InventoryError(f"--age: {args.age} is out of range (0-120)")
-    weekday, hour, from_clock = _arrival(inventory, args.day, args.hour)
-    profile = Profile(
-        entry=args.entry,
-        location=args.at,
-        language=args.language,
-        age=args.age,
-        gender=args.gender,
-        legal_status=args.legal_status,
-        weekday=weekday,
-        hour=hour,
-        avoid=tuple(args.avoid),
-    )
-    return profile, from_clock
+    return profile_of(args, inventory)
 
 
 # --- text ---------------------------------------------------------------------------------------

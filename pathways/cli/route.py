@@ -123,6 +123,18 @@ def _profile(
             check_language(args.language)
         except ValueError as e:
             raise InventoryError(f"--language: {e}") from None
+    profile, from_clock = profile_of(
+        args, inventory, interpretation=not args.without_interpretation
+    )
+    return profile, needs, from_clock
+
+
+def profile_of(
+    args: argparse.Namespace, inventory: Inventory, **more: Any
+) -> tuple[Profile, tuple[str, ...]]:
+    """The person's profile from the options `route` and `orient` share (`--from`, `--at`,
+    `--language`, `--age`, `--gender`, `--legal-status`, `--avoid`, `--day`, `--hour`), with
+    `more` fields; and which parts of the arrival came from the clock."""
     weekday, hour, from_clock = _arrival(inventory, args.day, args.hour)
     profile = Profile(
         entry=args.entry,
@@ -134,9 +146,9 @@ def _profile(
         weekday=weekday,
         hour=hour,
         avoid=tuple(args.avoid),
-        interpretation=not args.without_interpretation,
+        **more,
     )
-    return profile, needs, from_clock
+    return profile, from_clock
 
 
 def _route_json(

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pathways.i18n import direction, t
-from pathways.io.export.protocol_content import Card
+from pathways.i18n import t
+from pathways.io.export.protocol_content import Card, Printed
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class PocketNeed:
 
 
 @dataclass(frozen=True)
-class Pocket:
+class Pocket(Printed):
     """Everything one site's pocket guide shows, as text in its language."""
 
     site_name: str
@@ -38,14 +38,6 @@ class Pocket:
     gaps: tuple[tuple[str, str], ...]  # (what is missing, what to do instead)
     more_gaps: int
     text: dict[str, str] = field(repr=False, default_factory=dict)
-
-    @property
-    def direction(self) -> str:
-        return direction(self.lang)
-
-    @property
-    def status(self) -> str:
-        return self.text["illustrative"] if self.illustrative else self.text["verified"]
 
     def more(self, n: int) -> str:
         """'+ 2 more: see the full protocol', in the guide's language."""

@@ -12,6 +12,25 @@ from dataclasses import dataclass, field
 from pathways.i18n import direction
 
 
+class Printed:
+    """What a printed sheet (the protocol, the pocket guide) says of itself: the direction of
+    its language and its data status, in its words (`text`)."""
+
+    lang: str
+    illustrative: bool
+    text: dict[str, str]
+
+    @property
+    def direction(self) -> str:
+        """'rtl' or 'ltr', as the sheet's language is written: its paragraphs, tables, page."""
+        return direction(self.lang)
+
+    @property
+    def status(self) -> str:
+        """The data status line: illustrative data said loudly, or field-verified."""
+        return self.text["illustrative"] if self.illustrative else self.text["verified"]
+
+
 @dataclass(frozen=True)
 class Card:
     """One service as the protocol shows it: every field already text in the chosen language."""
@@ -52,7 +71,7 @@ class Gap:
 
 
 @dataclass(frozen=True)
-class SiteProtocol:
+class SiteProtocol(Printed):
     """Everything one site's protocol shows, ready to lay out."""
 
     site_id: str
@@ -70,15 +89,6 @@ class SiteProtocol:
     policy: tuple[str, ...]  # the site's adaptations of the gap rules, with their reasons
     directory: tuple[Card, ...]
     text: dict[str, str] = field(repr=False, default_factory=dict)
-
-    @property
-    def direction(self) -> str:
-        """'rtl' or 'ltr', as the protocol's language is written: its paragraphs, tables, page."""
-        return direction(self.lang)
-
-    @property
-    def status(self) -> str:
-        return self.text["illustrative"] if self.illustrative else self.text["verified"]
 
     @property
     def status_short(self) -> str:
