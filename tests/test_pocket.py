@@ -139,3 +139,20 @@ def test_a_bad_format_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert e.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "invalid choice: 'pockets'" in err[0] and "'pocket'" in err[0]
+
+
+@pytest.mark.parametrize("site", SITES, ids=lambda p: p.stem)
+def test_the_gaps_say_whom_a_frontline_person_calls(site: Path) -> None:
+    """Gaps a frontline person meets, each with a service to call at this site (its phone); the
+    network's own gaps (a single point of failure, an orphan, stale data) are left out."""
+    from pathways.analysis.gaps import find_gaps
+    from pathways.io.export.pocket import FRONTLINE_GAPS
+
+    inv = load_site(site)
+    pocket = build_pocket(inv, as_of=AS_OF)
+    texts = {g.text("en") for g in find_gaps(inv, as_of=AS_OF) if g.kind in FRONTLINE_GAPS}
+    network = {g.text("en") for g in find_gaps(inv, as_of=AS_OF)} - texts
+    for sentence, instead in pocket.gaps:
+        assert sentence in texts and sentence not in network
+        assert any(ch.isdigit() for ch in instead), instead  # a phone to call
+        assert not instead.startswith("Agree")  # not the coordinator's action

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from pathways.analysis.gaps import find_gaps
+from pathways.analysis.gaps import Gap, find_gaps
 from pathways.i18n import LANGS, N_, t
 from pathways.io.export._pocket_pdf import pocket_pdf
 from pathways.io.export._write import atomic_output
@@ -172,13 +172,58 @@ def _flow(needs: dict[str, PocketNeed], lang: str) -> tuple[tuple[str, str, str]
     )
 
 
-def _gaps(inventory: Inventory, lang: str, today: dt.date) -> tuple[list[tuple[str, str]], int]:
-    """The gaps a frontline person must know about, missing categories first, and how many
-    more (critical and major) the full protocol lists."""
-    gaps = [g for g in find_gaps(inventory, as_of=today) if g.severity != "minor"]
+FRONTLINE_GAPS = (
+    "missing_category",
+    "unreachable",
+    "time_critical",
+    "hours",
+    "language",
+    "eligibility",
+    "supplies",
+    "deterrent",
+)
+"""The kinds of gap a frontline person meets with the person in front of them; the others (a
+single point of failure, an orphan, a dead end, stale data) are the network's to mend."""
+
+
+def _gaps(
+    inventory: Inventory, needs: dict[str, PocketNeed], lang: str, today: dt.date
+) -> tuple[list[tuple[str, str]], int]:
+    """The gaps a frontline person must know about, missing categories first, each with whom
+    to call instead at this site; and how many more (critical and major) the protocol lists."""
+    gaps = [
+        g
+        for g in find_gaps(inventory, as_of=today)
+        if g.severity != "minor" and g.kind in FRONTLINE_GAPS
+    ]
     gaps.sort(key=lambda g: (g.kind != "missing_category", g.severity != "critical"))
-    shown = [(g.text(lang), g.action_text(lang)) for g in gaps[:MAX_GAPS]]
+    shown = [(g.text(lang), _instead(g, needs, lang)) for g in gaps[:MAX_GAPS]]
     return shown, len(gaps) - len(shown)
+
+
+def _instead(gap: Gap, needs: dict[str, PocketNeed], lang: str) -> str:
+    """What a frontline person does instead: call a service of the need the gap is about (sent
+    directly, not through the broken route), else the helpline or a case worker."""
+
+    def cards(key: str) -> tuple[Card, ...]:
+        need = needs.get(key)
+        if need is None:
+            return ()
+        return need.office + tuple(c for c in need.night if c not in need.office)
+
+    def about(category: str, cats: tuple[str, ...]) -> bool:
+        return any(category == c or f"{category}.".startswith(f"{c}.") for c in cats) or any(
+            c.startswith(f"{category}.") for c in cats
+        )
+
+    language = gap.kind == "language"
+    words = N_("pocket_instead_interpreter") if language else N_("pocket_instead_call")
+    for category in gap.categories:
+        for key, cats in zip(needs, NEEDS, strict=True):
+            if about(category, cats) and cards(key):
+                return t(words, lang, who=_call(cards(key), lang))
+    fallback = cards("hotline") or cards("case_management")
+    return t("pocket_instead_ask", lang, who=_call(fallback, lang))
 
 
 def build_pocket(
@@ -193,7 +238,7 @@ def build_pocket(
     today = as_of or clock.today()
     public = public_services(inventory)
     needs = {cats[0]: _need(cats, public, lang, limit) for cats in NEEDS}
-    gaps, more = _gaps(inventory, lang, today)
+    gaps, more = _gaps(inventory, needs, lang, today)
     return Pocket(
         site_name=inventory.site.name,
         lang=lang,
