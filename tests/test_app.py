@@ -456,16 +456,19 @@ def test_export_puts_the_printable_pathway_first_and_groups_the_rest(app_data: P
     at = run_app("views/export.py")
     buttons = at.get("download_button")
     names = [b.proto.id.rsplit("-", 1)[-1].removeprefix(keys.DOWNLOAD_PREFIX) for b in buttons]
-    assert names[:2] == ["protocol", "protocol_pdf"]
-    assert [b.proto.type for b in buttons[:2]] == ["primary", "primary"]
-    assert {b.proto.type for b in buttons[2:]} == {"secondary"}
     group_of = {f: i for i, g in enumerate(GROUPS) for f in g.formats}
+    pathway = [n for n in names if group_of[re.sub(r"_(tiny|twin)$", "", n)] == 0]
+    assert pathway == ["protocol", "protocol_pdf", "pocket_tiny", "pocket_twin"]  # one per site
+    k = len(pathway)
+    assert {b.proto.type for b in buttons[:k]} == {"primary"}
+    assert {b.proto.type for b in buttons[k:]} == {"secondary"}
     ranks = [group_of[re.sub(r"_(tiny|twin)$", "", n)] for n in names]
     assert ranks == sorted(ranks) and set(ranks) == set(range(len(GROUPS)))
     shown = texts(at.caption)
     for group in GROUPS:
         assert t(f"dl_{group.name}_about", "en") in shown
     assert t("about_protocol", "en") in shown and t("about_protocol_pdf", "en") in shown
+    assert t("about_pocket", "en") in shown
 
 
 def test_export_preview_and_severity(app_data: Path) -> None:

@@ -171,7 +171,11 @@ def test_groups_put_the_printable_pathway_first_and_hold_every_format_once() -> 
     groups = grouped(formats)
     assert [g.name for g, _ in groups] == [g.name for g in GROUPS]
     first, members = groups[0]
-    assert first.name == "pathway" and [f.name for f in members] == ["protocol", "protocol_pdf"]
+    assert first.name == "pathway" and [f.name for f in members] == [
+        "protocol",
+        "protocol_pdf",
+        "pocket",
+    ]
     names = [f.name for _, fs in groups for f in fs]
     assert sorted(names) == sorted(f.name for f in formats)  # each exactly once
     for group, fs in groups:

@@ -168,6 +168,7 @@ RUNTIME_KEYS: tuple[str, ...] = (
     N_("fmt_hsds"),
     N_("fmt_protocol"),
     N_("fmt_protocol_pdf"),
+    N_("fmt_pocket"),
     N_("dl_pathway"),
     N_("dl_pathway_about"),
     N_("dl_maps"),
@@ -178,6 +179,7 @@ RUNTIME_KEYS: tuple[str, ...] = (
     N_("dl_analysis_about"),
     N_("about_protocol"),
     N_("about_protocol_pdf"),
+    N_("about_pocket"),
     # Not found in the code at present (the app title is a literal in app.py): kept for now.
     N_("app_title"),
     N_("any_age"),

@@ -58,9 +58,10 @@ EXPORT_FORMATS: tuple[Format, ...] = (
     Format("hsds", "fmt_hsds", ".zip", "application/zip", True, "hsds", True),
     Format("protocol", "fmt_protocol", ".html", "text/html", False, "protocol"),
     Format("protocol_pdf", "fmt_protocol_pdf", ".pdf", "application/pdf", False, "protocol", True),
+    Format("pocket", "fmt_pocket", ".pdf", "application/pdf", True, "pocket", True),
 )
 """The formats of `pathways export`, as files a browser can download (HSDS as a zip, the
-protocol as HTML and as PDF)."""
+protocol as HTML and as PDF, the pocket guide one PDF per site)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class Group:
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("pathway", ("protocol", "protocol_pdf")),
+    Group("pathway", ("protocol", "protocol_pdf", "pocket")),
     Group("maps", ("map_html", "geojson", "gpkg")),
     Group("data", ("services_csv", "csv", "hxl", "hsds")),
     Group("analysis", ("gaps_csv", "gaps_json", "graphml", "gexf")),
