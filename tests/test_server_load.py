@@ -229,12 +229,13 @@ async def _tags(page: Page, key: str) -> list[str]:
     return [t.strip() for t in await page.locator(f".st-key-{key} [data-tag]").all_inner_texts()]
 
 
-async def _go(log: Log, page: Page, n: int, ready: str) -> None:
-    """Follow the n-th link of the sidebar's navigation; wait for the widget `ready` of that
-    page (the old page's, still on screen, would not do)."""
+async def _go(log: Log, page: Page, n: str, ready: str) -> None:
+    """Follow the sidebar's link to the page at url path `n` (`services`, `what-if`,
+    `referral-gaps`: not its rank, which a new page changes); wait for the widget `ready` of
+    that page (the old page's, still on screen, would not do)."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    link = page.locator('[data-testid="stSidebarNav"] a').nth(n)
+    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{n}"]')
 
     async def click() -> None:
         await link.click(timeout=STALL_MS)  # a busy page may take a while to take the click
@@ -290,7 +291,7 @@ async def _session(
         chosen = await _tags(page, "map_categories")
         if not any(category.split()[0] in c for c in chosen):
             log.errors.append(f"own filter not shown: {chosen}")
-        await _go(log, page, 1, "ws_closed")  # Workshop
+        await _go(log, page, "what-if", "ws_closed")  # Workshop
         if closes:
             await _choose(log, page, "ws_closed", CLOSABLE[site])
         clock.arrive()
@@ -310,7 +311,7 @@ async def _session(
             step = rnd.choice(["explore", "gaps", "day", "stay"])
             if step == "explore":
                 log.switches += 1
-                await _go(log, page, 0, "map_categories")
+                await _go(log, page, "services", "map_categories")
                 chosen = await _tags(page, "map_categories")
                 if chosen == []:  # its own filter lost on a page switch: choose it again
                     log.lost += 1
@@ -318,11 +319,11 @@ async def _session(
                     chosen = await _tags(page, "map_categories")
                 if not any(category.split()[0] in c for c in chosen) or len(chosen) != 1:
                     log.errors.append(f"round {rounds}: filters {chosen}, expected {category}")
-                await _go(log, page, 1, "ws_closed")
+                await _go(log, page, "what-if", "ws_closed")
             elif step == "gaps":
                 log.switches += 1
-                await _go(log, page, 2, "gap_severities")
-                await _go(log, page, 1, "ws_closed")
+                await _go(log, page, "referral-gaps", "gap_severities")
+                await _go(log, page, "what-if", "ws_closed")
             elif step == "day":
                 await _choose(
                     log, page, "ws_day", rnd.choice(["Saturday", "Tuesday"]), multiselect=False
