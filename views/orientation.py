@@ -14,7 +14,7 @@ from pathways.model.orientation import INCIDENTS
 from views import _common, keys
 from views.viewmodels.explore import languages_present
 from views.viewmodels.orientation import cards, sheet_html, urgency_text
-from views.viewmodels.workshop import entry_options
+from views.viewmodels.workshop import entry_options, service_names
 
 
 def _clear() -> None:
@@ -39,7 +39,7 @@ if not entries:
     st.warning(t("no_entry_points", lang))
     st.stop()
 grid = _common.danger_grid()
-names = {s.id: s.name_in(lang) for s in inv.services}
+names = service_names(inv, lang)
 _common.keep_valid(keys.OR_FROM, entries)
 where = st.selectbox(
     t("orpage_where", lang), entries, format_func=names.__getitem__, key=keys.OR_FROM

@@ -11,6 +11,7 @@ from pathways.analysis.orient import Orientation
 from pathways.i18n import direction, t
 from pathways.model.inventory import Inventory, category_label
 from pathways.public.orientation import LEVELS, action_lines
+from views.viewmodels.workshop import service_names
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Card:
 
 def cards(answer: Orientation, inventory: Inventory, lang: str) -> list[Card]:
     """The actions in order, each as a card's heading and lines (the command line's words)."""
-    names = {s.id: s.name_in(lang) for s in inventory.services}
+    names = service_names(inventory, lang)
     out = []
     for i, action in enumerate(answer.actions, 1):
         first, *rest = action_lines(i, action, inventory, names, lang)
